@@ -1,0 +1,50 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check -q
+CLI    := $(VENV)/bin/pipeaudit
+OUT    ?= out
+AS_OF  ?= 2026-11-23
+
+.PHONY: install test-install demo test bench screenshots clean
+
+$(VENV)/.installed: pyproject.toml setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade "pip>=23" "setuptools>=68"
+	$(PIP) install -e .
+	@touch $@
+
+install: $(VENV)/.installed
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(PIP) install -e ".[test]"
+	@touch $@
+
+test-install: $(VENV)/.test-installed
+
+demo: install
+	@echo "== pipeaudit columns samples/crm_export_zh.xlsx"
+	@$(CLI) columns samples/crm_export_zh.xlsx
+	@echo
+	@echo "== pipeaudit check samples/crm_export_zh.xlsx --as-of $(AS_OF)"
+	@$(CLI) check samples/crm_export_zh.xlsx --as-of $(AS_OF) --fail-on never
+	@echo
+	@echo "== pipeaudit report (html, md, xlsx) for each sample, into $(OUT)/"
+	@for f in samples/crm_export_zh.xlsx samples/crm_export_gb18030.csv samples/salesforce_export.csv; do \
+	  name=$$(basename $$f | sed 's/\.[^.]*$$//'); \
+	  $(CLI) report $$f --as-of $(AS_OF) --out $(OUT)/$$name --format html,md,xlsx || exit $$?; \
+	done
+
+test: test-install
+	$(PY) -m pytest -q
+
+bench: test-install
+	$(PIP) install -e ".[bench]"
+	$(PY) benchmarks/bench.py
+
+screenshots: demo
+	$(PY) benchmarks/screenshots.py $(OUT)
+
+clean:
+	rm -rf $(OUT) build dist *.egg-info .pytest_cache

@@ -1,0 +1,3 @@
+from pipeaudit.cli import main
+
+main()

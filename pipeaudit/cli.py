@@ -1,0 +1,359 @@
+"""The command line: parse options, call the library, map errors to exit codes. No logic here.
+
+Heavy modules (pandas, openpyxl, jinja2) are imported inside the command bodies so that
+`pipeaudit --help` and `--version` stay instant.
+
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 a usage, config,
+rule or input error (one line on stderr, never a traceback); 3 an internal error (a bug).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from pipeaudit import __version__
+
+app = typer.Typer(
+    name="pipeaudit",
+    help="Audit CRM deal exports against the sales method; print the Monday 过堂 sheets.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+rules_app = typer.Typer(help="List, explain and validate rules.", no_args_is_help=True)
+history_app = typer.Typer(help="Inspect and prune the week-over-week history database.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+app.add_typer(history_app, name="history")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pipeaudit {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Audit CRM deal exports against the sales method; print the Monday 过堂 sheets."""
+
+
+# ---- shared option types ------------------------------------------------------------
+
+FileArg = Annotated[Path, typer.Argument(help="The CRM export: .xlsx .xlsm .xls .ods .csv .tsv .txt")]
+SheetOpt = Annotated[Optional[str], typer.Option("--sheet", help="Sheet name or 0-based index (default: best match).")]
+MapOpt = Annotated[
+    Optional[list[str]], typer.Option("--map", help="Map a field to a header: field=Header (repeatable).")
+]
+ConfigOpt = Annotated[
+    Optional[Path], typer.Option("--config", help="Config file (default: pipeaudit.yaml or pyproject.toml, searched upwards).")
+]
+RulesOpt = Annotated[
+    Optional[list[Path]], typer.Option("--rules", help="Extra rule pack: a YAML file or a folder (repeatable).")
+]
+NoDefaultOpt = Annotated[bool, typer.Option("--no-default-rules", help="Do not load the built-in rule packs.")]
+SelectOpt = Annotated[Optional[list[str]], typer.Option("--select", help="Only these rules (repeatable or a,b).")]
+IgnoreOpt = Annotated[Optional[list[str]], typer.Option("--ignore", help="Skip these rules (repeatable or a,b).")]
+RepOpt = Annotated[Optional[str], typer.Option("--rep", help="Only this owner's deals.")]
+AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="Audit as of YYYY-MM-DD (default: today).")]
+LangOpt = Annotated[Optional[str], typer.Option("--lang", help="zh or en (default: the export's header language).")]
+BaselineOpt = Annotated[
+    Optional[Path], typer.Option("--baseline", help="Last week's export, to report what changed.")
+]
+HistoryOpt = Annotated[
+    Optional[Path], typer.Option("--history", help="SQLite file that keeps every week's deals.")
+]
+QuotasOpt = Annotated[Optional[Path], typer.Option("--quotas", help="CSV/XLSX with rep and target columns.")]
+
+
+def _audit_options(**kw):
+    from pipeaudit.options import AuditOptions, parse_date, parse_maps, split_names
+
+    lang = kw.pop("lang")
+    if lang is not None and lang not in ("zh", "en"):
+        from pipeaudit.errors import ConfigError
+
+        raise ConfigError(f"--lang {lang!r}: expected zh or en")
+    return AuditOptions(
+        path=kw["path"],
+        sheet=kw["sheet"],
+        maps=parse_maps(kw["maps"]),
+        config=kw["config"],
+        rules=list(kw["rules"] or []),
+        default_rules=not kw["no_default_rules"],
+        select=split_names(kw["select"]),
+        ignore=split_names(kw["ignore"]),
+        rep=kw["rep"],
+        as_of=parse_date(kw["as_of"], "--as-of"),
+        lang=lang,
+        baseline=kw["baseline"],
+        history=kw["history"],
+        quotas=kw["quotas"],
+    )
+
+
+def _run(fn, *args, **kwargs) -> None:
+    """Call a command body; turn user errors into one line + exit 2, bugs into one line + exit 3."""
+    from pipeaudit.errors import PipeauditError
+
+    try:
+        code = fn(*args, **kwargs)
+    except PipeauditError as exc:
+        typer.echo(f"pipeaudit: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except MemoryError:
+        typer.echo("pipeaudit: out of memory while processing the input", err=True)
+        raise typer.Exit(2) from None
+    except Exception as exc:  # a bug: still no traceback for the user unless asked for
+        if os.environ.get("PIPEAUDIT_DEBUG"):
+            raise
+        typer.echo(
+            f"pipeaudit: internal error: {type(exc).__name__}: {exc} (set PIPEAUDIT_DEBUG=1 for details)",
+            err=True,
+        )
+        raise typer.Exit(3) from None
+    raise typer.Exit(code or 0)
+
+
+# ---- commands -----------------------------------------------------------------------
+
+
+@app.command()
+def check(
+    path: FileArg,
+    rules: RulesOpt = None,
+    no_default_rules: NoDefaultOpt = False,
+    config: ConfigOpt = None,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    rep: RepOpt = None,
+    as_of: AsOfOpt = None,
+    fail_on: Annotated[
+        Optional[str], typer.Option("--fail-on", help="error|warning|info|never (default: error).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="text|json|csv|junit|github")] = "text",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
+    sheet: SheetOpt = None,
+    maps: MapOpt = None,
+    lang: LangOpt = None,
+    baseline: BaselineOpt = None,
+    history: HistoryOpt = None,
+    quotas: QuotasOpt = None,
+) -> None:
+    """Check every deal against the rules. Exit 0 clean, 1 findings, 2 bad input."""
+
+    def body():
+        from pipeaudit.commands.check import run
+
+        opts = _audit_options(
+            path=path, sheet=sheet, maps=maps, config=config, rules=rules, no_default_rules=no_default_rules,
+            select=select, ignore=ignore, rep=rep, as_of=as_of, lang=lang, baseline=baseline,
+            history=history, quotas=quotas,
+        )
+        return run(opts, fmt=fmt, fail_on=fail_on, output=output)
+
+    _run(body)
+
+
+@app.command()
+def report(
+    path: FileArg,
+    out: Annotated[Path, typer.Option("--out", help="Folder for summary and per-rep sheets.")] = Path("pipeaudit-report"),
+    fmt: Annotated[
+        Optional[list[str]], typer.Option("--format", help="html|md|xlsx (repeatable or comma-separated; default html).")
+    ] = None,
+    templates: Annotated[
+        Optional[Path], typer.Option("--templates", help="Folder of your own templates (override by name).")
+    ] = None,
+    rules: RulesOpt = None,
+    no_default_rules: NoDefaultOpt = False,
+    config: ConfigOpt = None,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    rep: RepOpt = None,
+    as_of: AsOfOpt = None,
+    sheet: SheetOpt = None,
+    maps: MapOpt = None,
+    lang: LangOpt = None,
+    baseline: BaselineOpt = None,
+    history: HistoryOpt = None,
+    quotas: QuotasOpt = None,
+) -> None:
+    """Write the 过堂 sheet of every rep and the team summary (html, md, xlsx)."""
+
+    def body():
+        from pipeaudit.commands.report import run
+        from pipeaudit.options import split_names
+
+        opts = _audit_options(
+            path=path, sheet=sheet, maps=maps, config=config, rules=rules, no_default_rules=no_default_rules,
+            select=select, ignore=ignore, rep=rep, as_of=as_of, lang=lang, baseline=baseline,
+            history=history, quotas=quotas,
+        )
+        return run(opts, out=out, formats=split_names(fmt) or ["html"], templates=templates)
+
+    _run(body)
+
+
+@app.command()
+def columns(
+    path: FileArg,
+    sheet: SheetOpt = None,
+    maps: MapOpt = None,
+    config: ConfigOpt = None,
+    rules: RulesOpt = None,
+    no_default_rules: NoDefaultOpt = False,
+) -> None:
+    """Show which header became which field, what is unmapped, and the stage ladder detected."""
+
+    def body():
+        from pipeaudit.commands.columns import run
+        from pipeaudit.options import AuditOptions, parse_maps
+
+        opts = AuditOptions(
+            path=path, sheet=sheet, maps=parse_maps(maps), config=config,
+            rules=list(rules or []), default_rules=not no_default_rules,
+        )
+        return run(opts)
+
+    _run(body)
+
+
+@app.command()
+def plan(
+    target: Annotated[Optional[float], typer.Option("--target", help="Contract value to reach.")] = None,
+    mix: Annotated[
+        Optional[str], typer.Option("--mix", help="Contract mix, e.g. 150000x2,100000x3,50000x4.")
+    ] = None,
+    avg_deal: Annotated[Optional[float], typer.Option("--avg-deal", help="Average contract size (instead of --mix).")] = None,
+    weeks: Annotated[Optional[float], typer.Option("--weeks", help="Working weeks in the period.")] = None,
+    ratios: Annotated[
+        Optional[str], typer.Option("--ratios", help="Step ratios: negotiations/contract, demos/negotiation, first visits/demo, leads/first visit.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="text|json")] = "text",
+    lang: LangOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Work a target backwards into contracts, negotiations, demos, first visits and leads."""
+
+    def body():
+        from pipeaudit.commands.plan import run
+
+        return run(target=target, mix=mix, avg_deal=avg_deal, weeks=weeks, ratios=ratios, fmt=fmt, lang=lang, config=config)
+
+    _run(body)
+
+
+@rules_app.command("list")
+def rules_list(
+    rules: RulesOpt = None,
+    no_default_rules: NoDefaultOpt = False,
+    config: ConfigOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Every rule: name, severity, the deals it applies to, one line on what it checks."""
+
+    def body():
+        from pipeaudit.commands.rules import run_list
+
+        return run_list(rules=list(rules or []), default_rules=not no_default_rules, config=config, lang=lang)
+
+    _run(body)
+
+
+@rules_app.command("show")
+def rules_show(
+    name: Annotated[str, typer.Argument(help="Rule name (or code).")],
+    rules: RulesOpt = None,
+    no_default_rules: NoDefaultOpt = False,
+    config: ConfigOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """What a rule checks, why it matters in the method, its questions and an example."""
+
+    def body():
+        from pipeaudit.commands.rules import run_show
+
+        return run_show(name, rules=list(rules or []), default_rules=not no_default_rules, config=config, lang=lang)
+
+    _run(body)
+
+
+@rules_app.command("validate")
+def rules_validate(
+    paths: Annotated[list[Path], typer.Argument(help="Rule files or folders to validate.")],
+) -> None:
+    """Validate rule packs (schema, names, examples). Exit 0 when valid, 2 when not."""
+
+    def body():
+        from pipeaudit.commands.rules import run_validate
+
+        return run_validate(paths)
+
+    _run(body)
+
+
+DbOpt = Annotated[Optional[Path], typer.Option("--history", "--db", help="The history database (SQLite).")]
+
+
+@history_app.command("list")
+def history_list(db: DbOpt = None, config: ConfigOpt = None) -> None:
+    """The weeks stored, with deal counts and pipeline amount."""
+
+    def body():
+        from pipeaudit.commands.history import run_list
+
+        return run_list(db=db, config=config)
+
+    _run(body)
+
+
+@history_app.command("show")
+def history_show(
+    deal: Annotated[str, typer.Argument(help="Deal id or name.")],
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """One deal week by week: stage, class, amount, close date."""
+
+    def body():
+        from pipeaudit.commands.history import run_show
+
+        return run_show(deal, db=db, config=config)
+
+    _run(body)
+
+
+@history_app.command("prune")
+def history_prune(
+    before: Annotated[str, typer.Option("--before", help="Drop weeks before YYYY-MM-DD.")],
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Delete stored weeks older than a date."""
+
+    def body():
+        from pipeaudit.commands.history import run_prune
+
+        return run_prune(before=before, db=db, config=config)
+
+    _run(body)
+
+
+def main() -> None:
+    app(prog_name="pipeaudit")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

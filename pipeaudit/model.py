@@ -1,0 +1,195 @@
+"""The shapes each stage of the pipeline hands to the next.
+
+read → RawTable → (map + normalise) → Deals → (rules) → AuditResult → (render)
+
+Keeping these in one small module lets the reader, the engine and the renderers
+be written and tested apart: each only agrees on what is defined here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # pandas is imported lazily so that `pipeaudit --help` stays instant
+    import pandas as pd
+
+# --------------------------------------------------------------------------------------
+# Canonical deal fields
+# --------------------------------------------------------------------------------------
+
+FieldKind = Literal["id", "text", "date", "amount", "bool", "probability", "stage", "class"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    kind: FieldKind
+    zh: str
+    en: str
+
+
+#: Every field a rule may name. Aliases (the headers that map to each) live in deals/columns.py.
+#: Kinds decide the dtype in Deals.frame:
+#:   id, text, stage, class -> object (str or None; stripped, blank -> None)
+#:   date                   -> datetime64[ns] (NaT when blank or unreadable)
+#:   amount                 -> float64 in base currency units, header unit applied (NaN when blank/unreadable)
+#:   bool                   -> pandas "boolean" (<NA> when blank or unreadable)
+#:   probability            -> float64 in 0..1 (75, 75% and 0.75 all give 0.75)
+FIELDS: dict[str, FieldSpec] = {
+    f.name: f
+    for f in (
+        FieldSpec("deal_id", "id", "商机编号", "Deal ID"),
+        FieldSpec("deal", "text", "商机名称", "Deal"),
+        FieldSpec("account", "text", "客户", "Account"),
+        FieldSpec("owner", "text", "负责人", "Owner"),
+        FieldSpec("stage", "stage", "销售阶段", "Stage"),
+        FieldSpec("amount", "amount", "预计金额", "Amount"),
+        FieldSpec("close_date", "date", "预计成交日期", "Close date"),
+        FieldSpec("created", "date", "创建日期", "Created"),
+        FieldSpec("last_activity", "date", "最近跟进", "Last activity"),
+        FieldSpec("next_step", "text", "下一步", "Next step"),
+        FieldSpec("decision_maker", "text", "决策人", "Decision maker"),
+        FieldSpec("insider", "text", "内线", "Insider"),
+        FieldSpec("insider_level", "text", "内线级别", "Insider level"),
+        FieldSpec("deal_class", "class", "商机分级", "Deal class"),
+        FieldSpec("class_since", "date", "分级日期", "Class since"),
+        FieldSpec("stage_since", "date", "进入阶段日期", "Stage since"),
+        FieldSpec("quote_date", "date", "报价日期", "Quote date"),
+        FieldSpec("quote_amount", "amount", "报价金额", "Quote amount"),
+        FieldSpec("confirmed", "bool", "需求确认", "Requirements confirmed"),
+        FieldSpec("confirmed_date", "date", "需求确认日期", "Confirmation date"),
+        FieldSpec("competitors", "text", "竞争对手", "Competitors"),
+        FieldSpec("needs", "text", "客户需求", "Needs"),
+        FieldSpec("budget", "text", "预算", "Budget"),
+        FieldSpec("timeline", "text", "采购时间", "Timeline"),
+        FieldSpec("probability", "probability", "赢率", "Probability"),
+        FieldSpec("forecast_category", "text", "预测类别", "Forecast category"),
+        FieldSpec("ignore", "text", "忽略规则", "pipeaudit-ignore"),
+    )
+}
+
+# --------------------------------------------------------------------------------------
+# Ladder-neutral stage phases
+# --------------------------------------------------------------------------------------
+
+#: Every ladder's open stages map onto these five phases, so that one rule ("past the first
+#: stage", "from the solution phase on") works on EDCBA, T6, Salesforce and HubSpot exports.
+#: Deals.frame["phase"] holds 1..5 (index in this tuple + 1).
+PHASES: tuple[str, ...] = ("lead", "discovery", "solution", "negotiation", "closing")
+PHASE_LABELS: dict[str, tuple[str, str]] = {
+    "lead": ("线索/确认商机", "lead / qualify"),
+    "discovery": ("初访/进程确定", "discovery / process mapping"),
+    "solution": ("方案/演示", "solution / demo"),
+    "negotiation": ("商务谈判", "negotiation"),
+    "closing": ("成交", "closing"),
+}
+
+Status = Literal["open", "won", "lost"]
+
+#: Columns of Deals.frame that are not fields: the engine and renderers may rely on them.
+META_COLUMNS = {
+    "row": "int64: the row number a person sees (Excel row, or CSV line with the header as line 1)",
+    "status": "object: 'open' | 'won' | 'lost' (blank or unknown stage counts as open)",
+    "stage_rank": "Int64: 0-based position among the ladder's open stages; <NA> if closed/blank/unknown",
+    "phase": "Int64: 1..5, see PHASES; <NA> if closed/blank/unknown",
+    "stage_known": "bool: False when a stage value is present but on no known ladder",
+}
+
+
+@dataclass
+class RawTable:
+    """A sheet or CSV as found: the header row located, title/blank/total rows gone, nothing typed yet.
+
+    `rows` holds the cells as the reader got them (str, int, float, bool, datetime/date, or None),
+    one list per data row, each as long as `headers`. `row_numbers[i]` is the visible row of rows[i].
+    """
+
+    source: Path
+    sheet: str | None
+    header_row: int
+    headers: list[str]
+    rows: list[list[Any]]
+    row_numbers: list[int]
+    skipped_total_rows: list[int] = field(default_factory=list)
+    dropped_blank_rows: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Deals:
+    """One clean, typed table of deals, with what is needed to explain how it was built.
+
+    frame: one row per deal; a column per mapped field (see FIELDS for dtypes) plus META_COLUMNS.
+           Fields the export does not supply are absent (not all-NA), so a rule can tell
+           "not in this export" from "blank on this deal".
+    problems: values that could not be read, one row each, never dropped:
+           columns index (frame index), row, field, column (the header), raw (the text as found).
+    """
+
+    frame: pd.DataFrame
+    problems: pd.DataFrame
+    source: Path
+    sheet: str | None = None
+    header_row: int = 1
+    mapping: dict[str, str] = field(default_factory=dict)  # field -> header it came from
+    units: dict[str, float] = field(default_factory=dict)  # field -> multiplier from its header
+    unmapped: list[str] = field(default_factory=list)  # headers no field took
+    ladder: str | None = None  # detected ladder name, e.g. "edcba", "t6", "salesforce", "hubspot"
+    language: Literal["zh", "en"] = "zh"  # of the export's headers
+    skipped_total_rows: list[int] = field(default_factory=list)
+    dropped_blank_rows: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def fields(self) -> set[str]:
+        return {c for c in self.frame.columns if c in FIELDS}
+
+    def has(self, name: str) -> bool:
+        return name in self.frame.columns
+
+
+# --------------------------------------------------------------------------------------
+# Findings: the one shape every output consumes
+# --------------------------------------------------------------------------------------
+
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[str, ...] = ("error", "warning", "info")  # most severe first
+
+#: Columns of AuditResult.findings, in this order. `row`/`deal_index` are <NA> for rep-level
+#: findings (e.g. funnel-short), which name an owner but no deal.
+FINDING_COLUMNS: tuple[str, ...] = (
+    "rule",
+    "severity",
+    "row",
+    "deal_id",
+    "deal",
+    "owner",
+    "stage",
+    "message",
+    "question",
+    "deal_index",
+)
+
+
+@dataclass
+class SkippedRule:
+    rule: str
+    missing: list[str]  # fields the export lacks
+
+
+@dataclass
+class AuditResult:
+    """Everything a renderer needs. Renderers read this; they never parse or evaluate."""
+
+    deals: Deals
+    findings: pd.DataFrame  # FINDING_COLUMNS, sorted by owner, row, severity
+    muted: pd.DataFrame  # same columns plus "reason"; counted in summaries, not reported
+    as_of: date
+    lang: Literal["zh", "en"]
+    rules: list[Any] = field(default_factory=list)  # engine.schema.Rule objects that ran
+    skipped: list[SkippedRule] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. expired suppressions
+    extras: dict[str, Any] = field(default_factory=dict)  # plan vs actual, week-over-week changes
