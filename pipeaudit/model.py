@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pandas is imported lazily so that `pipeaudit --help` stays 
 # Canonical deal fields
 # --------------------------------------------------------------------------------------
 
-FieldKind = Literal["id", "text", "date", "amount", "bool", "probability", "stage", "class"]
+FieldKind = Literal["id", "text", "date", "amount", "bool", "probability", "stage", "class", "count"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,24 @@ FIELDS: dict[str, FieldSpec] = {
     )
 }
 
+#: Columns the pipeline adds from last week's export (--baseline) or the history database
+#: (--history). Rules may name them like fields; they are absent unless that input is given, so a
+#: rule needing one is skipped with a note otherwise. History may also fill class_since and
+#: stage_since when the export lacks them.
+DERIVED: dict[str, FieldSpec] = {
+    f.name: f
+    for f in (
+        FieldSpec("prev_stage", "stage", "上周阶段", "Stage last week"),
+        FieldSpec("prev_phase", "count", "上周阶段序号", "Phase last week"),
+        FieldSpec("prev_stage_rank", "count", "上周阶段位次", "Stage rank last week"),
+        FieldSpec("prev_amount", "amount", "上周金额", "Amount last week"),
+        FieldSpec("prev_close_date", "date", "上周预计成交日期", "Close date last week"),
+        FieldSpec("prev_deal_class", "class", "上周分级", "Class last week"),
+        FieldSpec("close_slips", "count", "成交日期推迟次数", "Close-date slips"),
+        FieldSpec("weeks_of_history", "count", "历史周数", "Weeks of history"),
+    )
+}
+
 # --------------------------------------------------------------------------------------
 # Ladder-neutral stage phases
 # --------------------------------------------------------------------------------------
@@ -101,18 +119,21 @@ META_COLUMNS = {
 
 @dataclass
 class RawTable:
-    """A sheet or CSV as found: the header row located, title/blank/total rows gone, nothing typed yet.
+    """A sheet or CSV as found: header row located, title/blank/total rows gone, nothing typed yet.
 
-    `rows` holds the cells as the reader got them (str, int, float, bool, datetime/date, or None),
-    one list per data row, each as long as `headers`. `row_numbers[i]` is the visible row of rows[i].
+    Column-oriented so that a million-row CSV never becomes a million Python lists.
+    `cells` has one column per header, named 0..len(headers)-1, holding the values as the reader
+    got them: str, int, float, bool, datetime/date, or None/NaN for an empty cell. For CSV every
+    value is str or None. `row_numbers[i]` (numpy int64) is the visible row of cells.iloc[i]:
+    the Excel row, or the CSV line on which the record starts (line 1 = the file's first line).
     """
 
     source: Path
     sheet: str | None
     header_row: int
     headers: list[str]
-    rows: list[list[Any]]
-    row_numbers: list[int]
+    cells: pd.DataFrame
+    row_numbers: Any  # numpy.ndarray[int64], same length as cells
     skipped_total_rows: list[int] = field(default_factory=list)
     dropped_blank_rows: int = 0
     notes: list[str] = field(default_factory=list)
