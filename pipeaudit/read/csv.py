@@ -1,0 +1,228 @@
+"""Delimited text exports (.csv/.tsv/.txt): encoding detection, delimiter sniffing, pandas' C parser.
+
+The header is found on a small decoded head with the csv module; pandas then parses only what lies
+below it, starting at the exact byte offset, so title lines with fewer fields never upset it and
+every record keeps the physical line it starts on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv as _csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeaudit.errors import InputError
+from pipeaudit.read import limits
+from pipeaudit.read.header import HeaderScore, find_header, header_names, no_header_error, shape_data
+
+if TYPE_CHECKING:
+    from pipeaudit.model import RawTable
+
+HEAD_BYTES = 256 * 1024
+CHUNK = 8 * 1024 * 1024
+DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass(frozen=True)
+class Encoding:
+    codec: str  # for decoding the body (no BOM handling: the BOM is skipped by offset)
+    bom: int  # bytes of byte-order mark at the start
+    label: str  # shown to users
+
+
+def _scan(path: Path, codec: str | None, bom: int) -> tuple[bool, int]:
+    """One streaming pass: does the file decode strictly with `codec`, and how many line breaks does it hold.
+
+    Line breaks count \\r\\n, lone \\r and lone \\n once each, as pandas' C tokenizer does.
+    """
+    decoder = codecs.getincrementaldecoder(codec)("strict") if codec else None
+    breaks = 0
+    prev_cr = False
+    ok = True
+    with path.open("rb") as fh:
+        fh.seek(bom)
+        while chunk := fh.read(CHUNK):
+            if decoder is not None and ok:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    ok = False
+            crlf = chunk.count(b"\r\n") + (1 if prev_cr and chunk[:1] == b"\n" else 0)
+            breaks += chunk.count(b"\n") + chunk.count(b"\r") - crlf
+            prev_cr = chunk[-1:] == b"\r"
+        if decoder is not None and ok:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                ok = False
+    return ok, breaks
+
+
+def detect_encoding(path: Path, head: bytes) -> tuple[Encoding, int | None]:
+    """(encoding, line breaks counted in the body or None when they must be counted after decoding)."""
+    if head.startswith(codecs.BOM_UTF8):
+        return Encoding("utf-8", 3, "utf-8-sig"), _scan(path, None, 3)[1]
+    if head.startswith(codecs.BOM_UTF16_LE):
+        return Encoding("utf-16-le", 2, "utf-16"), None
+    if head.startswith(codecs.BOM_UTF16_BE):
+        return Encoding("utf-16-be", 2, "utf-16"), None
+    if len(head) >= 4 and head.count(0) > len(head) // 4:
+        # UTF-16 without a BOM: NULs fill every other byte of ASCII text.
+        even_nuls = head[0::2].count(0)
+        odd_nuls = head[1::2].count(0)
+        return (Encoding("utf-16-le", 0, "utf-16-le") if odd_nuls > even_nuls else Encoding("utf-16-be", 0, "utf-16-be")), None
+    ok, breaks = _scan(path, "utf-8", 0)
+    if ok:
+        return Encoding("utf-8", 0, "utf-8"), breaks
+    ok, breaks = _scan(path, "gb18030", 0)
+    if ok:
+        return Encoding("gb18030", 0, "gb18030"), breaks
+    from charset_normalizer import from_bytes
+
+    guess = from_bytes(head).best()
+    if guess is None or not guess.encoding:
+        raise InputError(f"{path}: 无法识别文本编码 / cannot tell the text encoding (save it as UTF-8 and try again)")
+    codec = codecs.lookup(guess.encoding).name
+    return Encoding(codec, 0, codec), _scan(path, None, 0)[1]
+
+
+def sniff_delimiter(text: str, suffix: str) -> str:
+    """The delimiter that splits the head's lines into the most consistent number of fields."""
+    lines = text.splitlines()[:60]
+    preferred = "\t" if suffix == ".tsv" else ","
+    best, best_score = preferred, 0
+    for delim in sorted(DELIMITERS, key=lambda d: d != preferred):
+        try:
+            counts = [len(r) for r in _csv.reader(lines, delimiter=delim) if len(r) > 1]
+        except _csv.Error:
+            continue
+        if not counts:
+            continue
+        mode = max(set(counts), key=lambda c: (counts.count(c), c))
+        score = counts.count(mode) * (mode - 1)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _records_with_lines(text: str, delim: str) -> list[tuple[int, int, list[str]]]:
+    """(first line, last line, fields) of each record in `text`, lines counted from 1."""
+    reader = _csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    out: list[tuple[int, int, list[str]]] = []
+    last = 0
+    try:
+        for fields in reader:
+            out.append((last + 1, reader.line_num, fields))
+            last = reader.line_num
+    except _csv.Error:
+        pass  # an unclosed quote in the head: pandas will say where
+    return out
+
+
+def read_delimited(path: Path, size: int, score: HeaderScore | None) -> RawTable:
+    import numpy as np
+    import pandas as pd
+
+    from pipeaudit.model import RawTable
+
+    max_bytes = limits.limit("MAX_CSV_BYTES")
+    if size > max_bytes:
+        raise InputError(
+            f"{path}: 文件过大 / the file is {size:,} bytes, over the limit of {max_bytes:,} (PIPEAUDIT_MAX_CSV_BYTES)"
+        )
+    with path.open("rb") as fh:
+        head_bytes = fh.read(HEAD_BYTES)
+    enc, breaks = detect_encoding(path, head_bytes)
+    whole = size <= HEAD_BYTES
+    decoder = codecs.getincrementaldecoder(enc.codec)("replace")
+    head_text = decoder.decode(head_bytes[enc.bom :], final=whole)
+    if not head_text.strip():
+        raise InputError(f"{path}: 文件为空（只有空行） / the file is empty (only blank lines)")
+    delim = sniff_delimiter(head_text, path.suffix.lower())
+    records = _records_with_lines(head_text, delim)
+    if not whole and len(records) > 1:
+        records = records[:-1]  # the head may cut the last record short
+    rows = [r[2] for r in records]
+    h, _s, shown = find_header(rows, score, scan=limits.HEADER_SCAN_ROWS)
+    if h < 0:
+        raise no_header_error(path, None, rows[shown] if shown is not None else None)
+    _first, header_last_line, header_fields = records[h]
+    ncols = max(len(r) for r in rows[h:])
+    max_cols = limits.limit("MAX_COLUMNS")
+    if ncols > max_cols:
+        raise InputError(
+            f"{path}: 有 {ncols:,} 列，超过上限 {max_cols:,} / has {ncols:,} columns, over the limit of {max_cols:,} (PIPEAUDIT_MAX_COLUMNS)"
+        )
+
+    # Byte offset just past the header record (and its line break).
+    prefix_lines = io.StringIO(head_text, newline="").readlines()[:header_last_line]
+    offset = enc.bom + len("".join(prefix_lines).encode(enc.codec))
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        try:
+            frame = pd.read_csv(
+                fh,
+                sep=delim,
+                header=None,
+                names=list(range(ncols)),
+                dtype=str,
+                na_filter=False,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                encoding=enc.codec,
+                encoding_errors="replace",
+                engine="c",
+                quotechar='"',
+                doublequote=True,
+                index_col=False,
+            )
+        except pd.errors.EmptyDataError:
+            frame = pd.DataFrame({j: pd.Series([], dtype=str) for j in range(ncols)})
+        except (pd.errors.ParserError, ValueError, UnicodeError) as exc:
+            text = " ".join(str(exc).split())[:200]
+            raise InputError(f"{path}: CSV 格式错误 / malformed CSV below the header line {header_last_line}: {text}") from None
+    n = len(frame)
+    first_line = header_last_line + 1
+    row_numbers = np.arange(first_line, first_line + n, dtype=np.int64)
+    if n:
+        body_lines = _body_lines(path, enc, offset, breaks, header_last_line)
+        if body_lines != n:
+            # Quoted cells span lines: shift each record by the breaks inside the records before it.
+            inner = np.zeros(n, dtype=np.int64)
+            for c in frame.columns:
+                col = frame[c]
+                counts = col.str.count(r"\r\n|\r|\n")
+                inner += counts.fillna(0).to_numpy(dtype=np.int64)
+            row_numbers = row_numbers + np.concatenate(([0], np.cumsum(inner)[:-1]))
+    cells = frame.mask(frame == "") if n else frame
+    headers = header_names(header_fields + [""] * (ncols - len(header_fields)))
+    cells, row_numbers, totals, blanks = shape_data(cells, row_numbers)
+    return RawTable(
+        source=path,
+        sheet=None,
+        header_row=records[h][0],
+        headers=headers,
+        cells=cells,
+        row_numbers=row_numbers,
+        skipped_total_rows=totals,
+        dropped_blank_rows=blanks,
+        notes=[f"encoding {enc.label}, delimiter {delim!r}"],
+    )
+
+
+def _body_lines(path: Path, enc: Encoding, offset: int, breaks: int | None, header_last_line: int) -> int:
+    """Physical lines below the header, as pandas counts records when no cell spans lines."""
+    if breaks is None:  # UTF-16: count in decoded text
+        text = path.read_bytes()[offset:].decode(enc.codec, errors="replace")
+        body_breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+        ends_open = bool(text) and text[-1] not in "\r\n"
+        return body_breaks + (1 if ends_open else 0)
+    with path.open("rb") as fh:
+        end = fh.seek(0, io.SEEK_END)
+        fh.seek(end - 1)
+        last = fh.read(1)
+    body_breaks = breaks - header_last_line
+    return body_breaks + (1 if end > offset and last not in (b"\n", b"\r") else 0)

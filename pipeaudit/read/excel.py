@@ -1,0 +1,187 @@
+"""Workbooks (.xlsx/.xlsm/.xls/.ods) through python-calamine: fast, and it never evaluates formulas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeaudit.errors import InputError
+from pipeaudit.read import limits
+from pipeaudit.read.header import (
+    HeaderScore,
+    find_header,
+    header_names,
+    no_header_error,
+    shape_data,
+)
+from pipeaudit.read.safety import (
+    OLE2_MAGIC,
+    ZIP_MAGIC,
+    check_zip,
+    is_encrypted_ole,
+    not_workbook_error,
+    protected_error,
+    read_magic,
+)
+
+if TYPE_CHECKING:
+    from pipeaudit.model import RawTable
+
+ZIP_FORMATS = {".xlsx", ".xlsm", ".ods"}
+
+
+def _precheck(path: Path, size: int) -> None:
+    """Match the bytes against the extension, spot encryption and zip bombs before calamine opens it."""
+    if size > limits.limit("MAX_WORKBOOK_BYTES"):
+        raise InputError(
+            f"{path}: 文件过大 / the workbook is {size:,} bytes, over the limit of "
+            f"{limits.limit('MAX_WORKBOOK_BYTES'):,} (PIPEAUDIT_MAX_WORKBOOK_BYTES)"
+        )
+    magic = read_magic(path)
+    suffix = path.suffix.lower()
+    if magic.startswith(OLE2_MAGIC):
+        if is_encrypted_ole(path):
+            raise protected_error(path)
+        if suffix != ".xls":
+            raise not_workbook_error(path, "an OLE2 file, not a zip package; an old .xls renamed?")
+        return
+    if magic.startswith(ZIP_MAGIC):
+        if suffix == ".xls":
+            raise not_workbook_error(path, "a zip package named .xls; rename it to .xlsx")
+        check_zip(path)
+        return
+    raise not_workbook_error(path)
+
+
+def _open(path: Path) -> Any:
+    from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except PasswordError:
+        raise protected_error(path) from None
+    except (CalamineError, ValueError, OSError, RuntimeError) as exc:
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "password" in text.lower() or "encrypt" in text.lower():
+            raise protected_error(path) from None
+        raise not_workbook_error(path, text[:200]) from None
+
+
+def open_workbook(path: Path, size: int) -> Any:
+    _precheck(path, size)
+    return _open(path)
+
+
+def list_excel_sheets(path: Path, size: int) -> list[str]:
+    wb = open_workbook(path, size)
+    try:
+        return list(wb.sheet_names)
+    finally:
+        wb.close()
+
+
+def _load_sheet(path: Path, wb: Any, name: str) -> Any:
+    from python_calamine import CalamineError
+
+    try:
+        sheet = wb.get_sheet_by_name(name)
+    except (CalamineError, ValueError, RuntimeError) as exc:
+        raise not_workbook_error(path, f"sheet {name!r}: {str(exc).splitlines()[0][:200]}") from None
+    max_cols = limits.limit("MAX_COLUMNS")
+    if sheet.width > max_cols:
+        raise InputError(
+            f"{path}: 工作表 {name!r} 有 {sheet.width:,} 列，超过上限 {max_cols:,} / "
+            f"sheet {name!r} has {sheet.width:,} columns, over the limit of {max_cols:,} (PIPEAUDIT_MAX_COLUMNS)"
+        )
+    return sheet
+
+
+def _head(sheet: Any) -> list[list[object]]:
+    # Blank rows inside the head are cheap; scan a bounded window for the header.
+    return sheet.to_python(nrows=limits.HEADER_SCAN_ROWS * 4) if sheet.start is not None else []
+
+
+def _resolve_sheet(path: Path, names: list[str], sheet: str) -> str:
+    if sheet in names:
+        return sheet
+    if sheet.strip().isdigit():
+        index = int(sheet.strip())
+        if index < len(names):
+            return names[index]
+    listing = ", ".join(f"{i}={n!r}" for i, n in enumerate(names))
+    raise InputError(f"{path}: 没有工作表 {sheet!r} / no sheet {sheet!r}; sheets are: {listing}")
+
+
+def read_excel(path: Path, size: int, sheet: str | None, score: HeaderScore | None) -> RawTable:
+    wb = open_workbook(path, size)
+    try:
+        names = list(wb.sheet_names)
+        if not names:
+            raise not_workbook_error(path, "no sheets")
+        if sheet is not None:
+            chosen = _resolve_sheet(path, names, sheet)
+            data = _load_sheet(path, wb, chosen)
+            head = _head(data)
+            h, _s, shown = find_header(head, score, scan=limits.HEADER_SCAN_ROWS)
+            if h < 0:
+                raise no_header_error(path, chosen, head[shown] if shown is not None else None)
+        else:
+            best: tuple[int, str, Any, list[list[object]], int] | None = None
+            first_fail: tuple[str, list[object] | None] | None = None
+            for name in names:
+                candidate = _load_sheet(path, wb, name)
+                head = _head(candidate)
+                h, s, shown = find_header(head, score, scan=limits.HEADER_SCAN_ROWS)
+                if h < 0:
+                    if first_fail is None or (shown is not None and first_fail[1] is None):
+                        first_fail = (name, head[shown] if shown is not None else None)
+                    continue
+                if best is None or s > best[0]:
+                    best = (s, name, candidate, head, h)
+            if best is None:
+                name, cells = first_fail or (names[0], None)
+                raise no_header_error(path, name, cells)
+            _s, chosen, data, head, h = best
+        return _table(path, chosen, data, h)
+    finally:
+        wb.close()
+
+
+def _table(path: Path, name: str, sheet: Any, h: int) -> RawTable:
+    import numpy as np
+    import pandas as pd
+
+    from pipeaudit.model import RawTable
+
+    start_row, start_col = sheet.start
+    rows = sheet.to_python()
+    header_cells = rows[h]
+    body = rows[h + 1 :]
+    width = len(header_cells)
+    # Drop trailing columns that have neither a header nor data (formatting often widens the range).
+    columns = list(zip(*body)) if body else [() for _ in range(width)]
+    arrays = []
+    for j in range(width):
+        values = np.array(columns[j], dtype=object) if body else np.array([], dtype=object)
+        if len(values):
+            values[values == ""] = None
+        arrays.append(values)
+    while width and arrays and header_cells[width - 1] in ("", None) and all(v is None for v in arrays[width - 1]):
+        width -= 1
+        arrays.pop()
+    headers = header_names(header_cells[:width], first_column=start_col + 1)
+    cells = pd.DataFrame({j: arrays[j] for j in range(width)}, copy=False)
+    if width == 0:
+        cells = pd.DataFrame(index=range(len(body)))
+    row_numbers = np.arange(start_row + h + 2, start_row + h + 2 + len(body), dtype=np.int64)
+    cells, row_numbers, totals, blanks = shape_data(cells, row_numbers)
+    return RawTable(
+        source=path,
+        sheet=name,
+        header_row=start_row + h + 1,
+        headers=headers,
+        cells=cells,
+        row_numbers=row_numbers,
+        skipped_total_rows=totals,
+        dropped_blank_rows=blanks,
+    )

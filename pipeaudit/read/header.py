@@ -1,0 +1,203 @@
+"""Find the header row and shape the data rows below it, the same way for Excel and CSV.
+
+A person skips the merged title, the "导出时间" line and blank rows without thinking; this module
+does the same, then drops blank and total rows so that only deals remain.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from pipeaudit.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+HeaderScore = Callable[[Sequence[object]], int]
+
+#: A line a CRM writes above the table to say when or by whom it was exported.
+EXPORT_LINE = re.compile(
+    r"^\s*(导出时间|导出日期|导出人|导出于|打印时间|生成时间|报表生成|报表时间|数据截止|截止日期|统计时间|"
+    r"export(ed)?\b|report\s+generated|generated\b|run\s+(at|on|date)|as\s+of\b|printed\b)",
+    re.IGNORECASE,
+)
+
+#: Labels of total/subtotal rows. Matched against the whole cell (after trimming), so that a deal
+#: called "Total Solutions Ltd" is never mistaken for one; "合计：1,234" and "Grand Totals (52 records)"
+#: are.
+TOTAL_LABEL = re.compile(
+    r"^\s*(总合计|合计|小计|总计|共计|汇总|grand\s*totals?|sub-?\s*totals?|totals?|sum)\s*"
+    r"([:：].*|[(（][^)）]*[)）])?\s*$",
+    re.IGNORECASE,
+)
+
+#: A cell that reads as a number, amount, percentage or date: such cells may fill a total row.
+_NUMBERISH = re.compile(
+    r"^\s*(usd|cny|rmb|eur|us\$|hk\$)?[\s$¥￥€£+\-−(（]*[\d.,，\s/:\-]*\d[\d.,，\s/:\-]*"
+    r"(万元|千元|元|万|亿|k|m|%|年|月|日)?[)）]?\s*(usd|cny|rmb|eur|元)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, float):
+        return value != value  # NaN
+    return False
+
+
+def default_header_score(cells: Sequence[object]) -> int:
+    """Without field aliases, a header is the row with the most filled text cells."""
+    return sum(1 for c in cells if isinstance(c, str) and c.strip())
+
+
+def _filled(cells: Sequence[object]) -> list[object]:
+    return [c for c in cells if not is_blank(c)]
+
+
+def is_title_or_export_line(cells: Sequence[object]) -> bool:
+    """A merged title ("2026年11月商机明细") has one filled cell; an export-time line says so."""
+    filled = _filled(cells)
+    if len(filled) <= 1:
+        return True
+    first = filled[0]
+    return isinstance(first, str) and bool(EXPORT_LINE.match(first)) and len(filled) <= 4
+
+
+def find_header(
+    rows: Sequence[Sequence[object]],
+    score: HeaderScore | None,
+    *,
+    scan: int,
+) -> tuple[int, int, int | None]:
+    """(index of the best header row, its score, index of the best candidate to show) over the first `scan` non-empty rows.
+
+    Returns index -1 when no row qualifies; ties go to the earliest row.
+    """
+    score = score or default_header_score
+    best, best_score, seen = -1, -1, 0
+    fallback: int | None = None
+    for i, cells in enumerate(rows):
+        if not _filled(cells):
+            continue
+        seen += 1
+        if seen > scan:
+            break
+        if fallback is None:
+            fallback = i
+        if is_title_or_export_line(cells):
+            continue
+        s = int(score(list(cells)))
+        if s > best_score:
+            best, best_score = i, s
+    shown = best if best >= 0 else fallback
+    if best_score < 2:
+        return -1, max(best_score, 0), shown
+    return best, best_score, shown
+
+
+def no_header_error(path: Any, sheet: str | None, candidate: Sequence[object] | None) -> InputError:
+    where = f" in sheet {sheet!r}" if sheet else ""
+    found = ", ".join(_cell_text(c) for c in _filled(candidate or [])[:6]) or "(nothing)"
+    if len(found) > 160:
+        found = found[:157] + "..."
+    return InputError(
+        f"{path}: no header row recognised{where} / 未识别到表头; found: {found}; "
+        "map columns with --map field=Header or columns: in pipeaudit.yaml / 请用 --map 字段=表头 或配置文件 columns: 指定"
+    )
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[union-attr]
+    return str(value).strip()
+
+
+def header_names(cells: Sequence[object], first_column: int = 1) -> list[str]:
+    """Header texts, with "Column N" for empty cells and "(2)", "(3)" suffixes for repeats."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for j, cell in enumerate(cells):
+        name = " ".join(_cell_text(cell).split()) if not is_blank(cell) else f"Column {first_column + j}"
+        key = name.casefold()
+        if key in seen:
+            seen[key] += 1
+            candidate = f"{name} ({seen[key]})"
+            while candidate.casefold() in seen:
+                seen[key] += 1
+                candidate = f"{name} ({seen[key]})"
+            name = candidate
+        seen[name.casefold()] = seen.get(name.casefold(), 1)
+        names.append(name)
+    return names
+
+
+def empty_mask(col: pd.Series) -> np.ndarray:
+    """True where a cell is empty: None/NaN or a string with nothing but spaces."""
+    import numpy as np
+    import pandas as pd
+
+    values = col.to_numpy()
+    mask = np.asarray(pd.isna(values) | (values == ""), dtype=bool)
+    if not mask.all():
+        # Whitespace-only strings count as empty too.
+        try:
+            mask |= col.str.isspace().fillna(False).to_numpy(dtype=bool)
+        except AttributeError:  # a column with no strings at all
+            pass
+    return mask
+
+
+def _str_match(col: pd.Series, pattern: str | re.Pattern[str]) -> np.ndarray:
+    """Regex match on a column's string cells (False for numbers, dates and blanks), vectorized."""
+    import numpy as np
+
+    try:
+        hits = col.str.match(pattern)
+    except AttributeError:  # a column with no strings at all
+        return np.zeros(len(col), dtype=bool)
+    return hits.fillna(False).to_numpy(dtype=bool)
+
+
+def shape_data(cells: pd.DataFrame, row_numbers: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, list[int], int]:
+    """Drop blank and total rows: (cells, row_numbers, total row numbers, blank rows dropped)."""
+    import numpy as np
+
+    n = len(cells)
+    if n == 0:
+        return cells, row_numbers, [], 0
+    empties = [empty_mask(cells[c]) for c in cells.columns]
+    blank = np.logical_and.reduce(empties) if empties else np.ones(n, dtype=bool)
+    filled_count = np.add.reduce([~e for e in empties]) if empties else np.zeros(n, dtype=int)
+
+    # Total rows: a label in one of the first few filled columns, little else but numbers.
+    label = np.zeros(n, dtype=bool)
+    for c in list(cells.columns)[:4]:
+        label |= _str_match(cells[c], TOTAL_LABEL)
+    totals: list[int] = []
+    drop_total = np.zeros(n, dtype=bool)
+    if label.any():
+        width = len(cells.columns)
+        allowed = max(1, width // 5)
+        for k in np.flatnonzero(label & ~blank):
+            row = cells.iloc[k].tolist()
+            texts = [v for v in row if isinstance(v, str) and v.strip()]
+            labels = [v for v in texts if TOTAL_LABEL.match(v)]
+            others = [v for v in texts if not TOTAL_LABEL.match(v) and not _NUMBERISH.match(v)]
+            if labels and len(others) <= allowed and filled_count[k] <= max(2, width - 1):
+                drop_total[k] = True
+                totals.append(int(row_numbers[k]))
+    keep = ~(blank | drop_total)
+    dropped_blank = int(blank.sum())
+    if keep.all():
+        return cells, row_numbers, totals, dropped_blank
+    kept = cells.iloc[np.flatnonzero(keep)].reset_index(drop=True)
+    return kept, row_numbers[keep], totals, dropped_blank

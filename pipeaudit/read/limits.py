@@ -1,0 +1,58 @@
+"""Documented ceilings that keep a hostile or broken export from exhausting the machine.
+
+Each limit has an environment override, for the rare honest file that is bigger:
+
+=============================  =====================================  ============
+constant                       meaning                                env override
+=============================  =====================================  ============
+MAX_UNCOMPRESSED_BYTES         total inflated size of a workbook's    PIPEAUDIT_MAX_UNCOMPRESSED
+                               zip parts (xlsx/xlsm/ods): 1 GiB
+MAX_COMPRESSION_RATIO          a part inflating more than 200:1 ...   -
+RATIO_MIN_BYTES                ... is refused once it exceeds 100 MB  -
+MAX_ZIP_MEMBERS                parts in one workbook: 10,000          -
+MAX_COLUMNS                    columns in the table: 2,000 (real CRM  PIPEAUDIT_MAX_COLUMNS
+                               exports stay in the low hundreds)
+MAX_CSV_BYTES                  size of a CSV/TSV/TXT file: 2 GiB      PIPEAUDIT_MAX_CSV_BYTES
+MAX_WORKBOOK_BYTES             size of a workbook file on disk: 1 GiB PIPEAUDIT_MAX_WORKBOOK_BYTES
+HEADER_SCAN_ROWS               non-empty rows searched for a header   -
+=============================  =====================================  ============
+"""
+
+from __future__ import annotations
+
+import os
+
+from pipeaudit.errors import InputError
+
+GiB = 1024**3
+MB = 1000**2
+
+MAX_UNCOMPRESSED_BYTES = 1 * GiB
+MAX_COMPRESSION_RATIO = 200
+RATIO_MIN_BYTES = 100 * MB
+MAX_ZIP_MEMBERS = 10_000
+MAX_COLUMNS = 2_000
+MAX_CSV_BYTES = 2 * GiB
+MAX_WORKBOOK_BYTES = 1 * GiB
+HEADER_SCAN_ROWS = 30
+
+
+def limit(name: str) -> int:
+    """The limit `name` (a constant above), or its environment override when set."""
+    env = {
+        "MAX_UNCOMPRESSED_BYTES": "PIPEAUDIT_MAX_UNCOMPRESSED",
+        "MAX_COLUMNS": "PIPEAUDIT_MAX_COLUMNS",
+        "MAX_CSV_BYTES": "PIPEAUDIT_MAX_CSV_BYTES",
+        "MAX_WORKBOOK_BYTES": "PIPEAUDIT_MAX_WORKBOOK_BYTES",
+    }.get(name)
+    default = globals()[name]
+    raw = os.environ.get(env) if env else None
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise InputError(f"{env}={raw!r} 不是整数 / is not a whole number") from None
+    if value <= 0:
+        raise InputError(f"{env}={raw!r} 必须大于 0 / must be greater than 0")
+    return value
