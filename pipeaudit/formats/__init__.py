@@ -1,0 +1,47 @@
+"""Output formats for `pipeaudit check`: one small module each, registered here by stable name.
+
+Every writer has the signature `write(result, stream, *, color=False) -> None` and streams to
+`stream` in pieces, so 300k findings never become one giant string. A new format is one module plus
+one line in FORMATS; no rule or engine code changes.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, TextIO
+
+from pipeaudit.errors import ConfigError
+from pipeaudit.formats import csv as _csv
+from pipeaudit.formats import github as _github
+from pipeaudit.formats import json as _json
+from pipeaudit.formats import junit as _junit
+from pipeaudit.formats import text as _text
+from pipeaudit.model import AuditResult
+
+Writer = Callable[..., None]
+
+FORMATS: dict[str, Writer] = {
+    "text": _text.write,
+    "json": _json.write,
+    "csv": _csv.write,
+    "junit": _junit.write,
+    "github": _github.write,
+}
+
+#: Formats meant for people; the others are for machines (no colour, no progress display).
+HUMAN_FORMATS = frozenset({"text"})
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        from pipeaudit.yamlsafe import did_you_mean
+
+        raise ConfigError(
+            f"--format {fmt!r}: unknown format{did_you_mean(fmt, FORMATS)}; choose one of {', '.join(FORMATS)}"
+            f" / 未知的输出格式，可选：{', '.join(FORMATS)}"
+        )
+    return fmt
+
+
+def render(result: AuditResult, fmt: str, stream: TextIO, *, color: bool = False) -> None:
+    """Write `result` to `stream` in format `fmt`; colour only matters to text."""
+    FORMATS[check_format(fmt)](result, stream, color=color)

@@ -1,0 +1,123 @@
+"""`pipeaudit check FILE`: audit, render in one format, and turn the findings into an exit code.
+
+Exit codes: 0 nothing at or above --fail-on, 1 at least one finding at or above it; bad input,
+config, rules or options raise a PipeauditError, which the CLI turns into one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import TextIO
+
+from pipeaudit.options import AuditOptions
+
+
+def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, output: Path | None = None) -> int:
+    from pipeaudit.findings import check_fail_on, restrict_to_rep, severity_at_least
+    from pipeaudit.formats import HUMAN_FORMATS, check_format, render
+
+    # Validate our own options before the (possibly slow) read, so a typo fails at once.
+    check_format(fmt)
+    if fail_on is not None:
+        check_fail_on(fail_on)
+    from pipeaudit import pipeline
+
+    if fail_on is None:
+        fail_on = pipeline.load_settings(opts).fail_on or "error"
+        check_fail_on(fail_on)
+
+    to_terminal = output is None and _isatty(sys.stdout)
+    with Progress(enabled=fmt in HUMAN_FORMATS and progress_allowed()) as progress:
+        progress.stage("auditing / 检查中")
+        result = pipeline.run_audit(opts)
+        result = restrict_to_rep(result, opts.rep)
+        if output is not None:
+            progress.stage("writing / 写入中")
+            # CSV files get a BOM so Excel detects UTF-8 (Chinese names); stdout never does.
+            encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+            from pipeaudit.outputs import atomic_writer
+
+            with atomic_writer(Path(output), "w", encoding=encoding) as fh:
+                render(result, fmt, fh, color=False)
+        else:
+            progress.stop()  # never draw a spinner over the lines we are printing
+            _render_stdout(result, fmt, color=fmt in HUMAN_FORMATS and to_terminal and color_allowed())
+    return 1 if severity_at_least(result.findings, fail_on) else 0
+
+
+def _render_stdout(result, fmt: str, *, color: bool) -> None:
+    from pipeaudit.formats import render
+
+    try:
+        render(result, fmt, sys.stdout, color=color)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `pipeaudit check x | head`: the reader left; that is not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def color_allowed() -> bool:
+    """NO_COLOR (any value, even empty) and TERM=dumb turn colour off."""
+    return "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def progress_allowed() -> bool:
+    """Progress only for a person at a terminal: never in pipes, CI logs, NO_COLOR or dumb terminals."""
+    return _isatty(sys.stderr) and "CI" not in os.environ and color_allowed()
+
+
+class Progress:
+    """A rich spinner on stderr that appears only once a run has taken more than `delay` seconds."""
+
+    def __init__(self, enabled: bool, delay: float = 1.0):
+        self.enabled = enabled
+        self.delay = delay
+        self.label = ""
+        self._status = None
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    def __enter__(self) -> Progress:
+        if self.enabled:
+            self._timer = threading.Timer(self.delay, self._start)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            from rich.console import Console
+
+            self._status = Console(stderr=True).status(self.label)
+            self._status.start()
+
+    def stage(self, label: str) -> None:
+        with self._lock:
+            self.label = label
+            if self._status is not None:
+                self._status.update(label)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            if self._timer is not None:
+                self._timer.cancel()
+            if self._status is not None:
+                self._status.stop()
+                self._status = None

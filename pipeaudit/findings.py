@@ -1,0 +1,230 @@
+"""The summary every output shares, computed once from an AuditResult with whole-column operations.
+
+`summarize()` is the JSON "summary" object and also what the text footer and the report's team table
+read, so the numbers can never disagree between formats. Blank owners are keyed "" (the text output
+shows them as "(no owner)").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pipeaudit.errors import ConfigError
+from pipeaudit.model import FIELDS, SEVERITIES, AuditResult
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FAIL_ON_LEVELS: tuple[str, ...] = (*SEVERITIES, "never")
+
+#: The finding columns every output writes, in this order (deal_index is internal).
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "rule", "severity", "row", "deal_id", "deal", "owner", "stage", "message", "question",
+)
+_INT_COLUMNS = {"row", "deal_index"}
+
+
+def check_fail_on(fail_on: str) -> str:
+    """Validate a --fail-on value here so the CLI and the config agree on the choices."""
+    if fail_on not in FAIL_ON_LEVELS:
+        from pipeaudit.yamlsafe import did_you_mean
+
+        raise ConfigError(
+            f"--fail-on {fail_on!r}: expected one of {'|'.join(FAIL_ON_LEVELS)}{did_you_mean(str(fail_on), FAIL_ON_LEVELS)}"
+            f" / --fail-on 只能是 {'|'.join(FAIL_ON_LEVELS)}"
+        )
+    return fail_on
+
+
+def severity_at_least(findings: pd.DataFrame, fail_on: str) -> bool:
+    """True when any finding is at or above `fail_on`: the exit-code decision, one vectorized test."""
+    check_fail_on(fail_on)
+    if fail_on == "never" or findings is None or len(findings) == 0:
+        return False
+    levels = SEVERITIES[: SEVERITIES.index(fail_on) + 1]
+    return bool(findings["severity"].isin(levels).any())
+
+
+def column_lists(findings: pd.DataFrame, columns: tuple[str, ...] = OUTPUT_COLUMNS) -> dict[str, list]:
+    """Finding columns as plain Python lists (str/int/None), converted column by column, not per cell.
+
+    Renderers zip these lists instead of iterating DataFrame rows, which keeps 300k findings fast and
+    keeps numpy scalars and NaN out of every encoder.
+    """
+    import pandas as pd
+
+    n = len(findings)
+    out: dict[str, list] = {}
+    for name in columns:
+        if name not in findings.columns:
+            out[name] = [None] * n
+        elif name in _INT_COLUMNS:
+            values = pd.to_numeric(findings[name], errors="coerce").astype("Int64")
+            out[name] = values.to_numpy(dtype=object, na_value=None).tolist()
+        else:
+            values = findings[name].astype("str")
+            out[name] = values.to_numpy(dtype=object, na_value=None).tolist()
+    return out
+
+
+def ordered(findings: pd.DataFrame) -> pd.DataFrame:
+    """Owner, then rep-level findings first, then row, then severity: the order every output shows.
+
+    Named owners sort before the blank owner; the sort is stable, so equal keys keep engine order.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if len(findings) == 0:
+        return findings
+    owner = _owner_key(findings["owner"]) if "owner" in findings else pd.Series("", index=findings.index)
+    blank = owner == ""
+    idx = findings["deal_index"] if "deal_index" in findings else pd.Series(pd.NA, index=findings.index)
+    rep_level = pd.to_numeric(idx, errors="coerce").isna()
+    row = pd.to_numeric(findings["row"], errors="coerce").fillna(-1) if "row" in findings else 0
+    rank = findings["severity"].map({s: i for i, s in enumerate(SEVERITIES)}).fillna(len(SEVERITIES))
+    keys = pd.DataFrame(
+        {
+            "blank": blank.to_numpy(),
+            "owner": owner.fillna("").to_numpy(),
+            "deal": (~rep_level).to_numpy(),
+            "row": np.asarray(row, dtype="float64") if not np.isscalar(row) else 0.0,
+            "rank": rank.to_numpy(dtype="float64"),
+        }
+    )
+    order = keys.sort_values(list(keys.columns), kind="stable").index.to_numpy()
+    return findings.iloc[order]
+
+
+def _owner_key(series: pd.Series) -> pd.Series:
+    return series.astype("str").fillna("").str.strip()
+
+
+def _severity_counts(frame: pd.DataFrame) -> dict[str, int]:
+    counts = frame["severity"].value_counts() if len(frame) else {}
+    return {s: int(counts.get(s, 0)) for s in SEVERITIES}
+
+
+def _skipped(result: AuditResult) -> list[dict[str, Any]]:
+    return [{"rule": s.rule, "missing": list(s.missing)} for s in result.skipped]
+
+
+def summarize(result: AuditResult) -> dict:
+    """The JSON "summary" object: totals, severity counts and one entry per owner.
+
+    open_amount sums the open deals' amounts as the Deals builder normalised them (万元 already
+    multiplied out); 0 when the export has no amount column. Owners with only rep-level findings
+    (no deals) still get an entry.
+    """
+    import pandas as pd
+
+    frame = result.deals.frame
+    findings = result.findings
+    muted = result.muted if result.muted is not None else pd.DataFrame(columns=["owner", "rule", "severity"])
+    n = len(frame)
+    status = frame["status"] if "status" in frame else pd.Series("open", index=frame.index)
+    is_open = (status == "open").fillna(False).astype(bool)
+    owner = _owner_key(frame["owner"]) if "owner" in frame else pd.Series("", index=frame.index, dtype="str")
+    amount = (
+        pd.to_numeric(frame["amount"], errors="coerce").where(is_open).fillna(0.0)
+        if "amount" in frame
+        else pd.Series(0.0, index=frame.index)
+    )
+    per_owner = pd.DataFrame(
+        {"owner": owner.to_numpy(), "open": is_open.to_numpy(), "amount": amount.to_numpy(dtype="float64")}
+    ).groupby("owner", sort=True).agg(deals=("open", "size"), open_deals=("open", "sum"), open_amount=("amount", "sum"))
+
+    def by_owner_severity(table: pd.DataFrame) -> pd.DataFrame:
+        if len(table) == 0:
+            return pd.DataFrame(columns=list(SEVERITIES))
+        keyed = pd.DataFrame({"owner": _owner_key(table["owner"]).to_numpy(), "severity": table["severity"].to_numpy()})
+        return pd.crosstab(keyed["owner"], keyed["severity"]).reindex(columns=list(SEVERITIES), fill_value=0)
+
+    sev = by_owner_severity(findings)
+    muted_by_owner = _owner_key(muted["owner"]).value_counts() if len(muted) and "owner" in muted else {}
+
+    owners = sorted(set(per_owner.index) | set(sev.index))
+    by_owner: dict[str, dict[str, Any]] = {}
+    for name in owners:  # one entry per owner (hundreds at most), not per deal
+        has = name in per_owner.index
+        entry: dict[str, Any] = {
+            "deals": int(per_owner.at[name, "deals"]) if has else 0,
+            "open_deals": int(per_owner.at[name, "open_deals"]) if has else 0,
+            "open_amount": _number(per_owner.at[name, "open_amount"]) if has else 0,
+        }
+        for s in SEVERITIES:
+            entry[s] = int(sev.at[name, s]) if name in sev.index else 0
+        entry["muted"] = int(muted_by_owner.get(name, 0))
+        by_owner[name] = entry
+
+    rules = findings["rule"].value_counts() if len(findings) else pd.Series(dtype="int64")
+    return {
+        "deals": n,
+        "open_deals": int(is_open.sum()),
+        "open_amount": _number(amount.sum()),
+        "findings": _severity_counts(findings),
+        "by_owner": by_owner,
+        "muted": len(muted),
+        "rules": {str(k): int(v) for k, v in sorted(rules.items())},
+        "skipped_rules": _skipped(result),
+    }
+
+
+def _number(value: Any) -> int | float:
+    """Whole amounts as int (150000, not 150000.0); otherwise a float rounded to cents."""
+    value = float(value)
+    if value != value:  # NaN
+        return 0
+    return int(value) if value.is_integer() else round(value, 2)
+
+
+def notes(result: AuditResult) -> list[str]:
+    """Notes for the reader of any output: skipped rules, then the run's and the reader's notes."""
+    zh = result.lang == "zh"
+    lines: list[str] = []
+    for s in result.skipped:
+        missing = ", ".join(s.missing)
+        labels = "、".join(FIELDS[m].zh if m in FIELDS else m for m in s.missing)
+        if zh:
+            lines.append(f"已跳过 {s.rule}：导出文件没有 {labels}（{missing}）列")
+        else:
+            lines.append(f"skipped {s.rule}: the export has no {missing} column")
+    lines.extend(result.notes)
+    lines.extend(result.deals.notes)
+    return list(dict.fromkeys(lines))  # keep order, drop duplicates
+
+
+def restrict_to_rep(result: AuditResult, rep: str | None) -> AuditResult:
+    """Keep one owner's deals, findings and muted findings (--rep); idempotent if the pipeline did it.
+
+    Owners are compared trimmed and case-folded. An owner that matches nothing is a usage error with a
+    hint, since a typo would otherwise pass a CI gate silently.
+    """
+    if not rep:
+        return result
+    import dataclasses
+
+    from pipeaudit.yamlsafe import did_you_mean
+
+    want = rep.strip().casefold()
+    frame = result.deals.frame
+
+    def keep(table: pd.DataFrame | None) -> pd.DataFrame | None:
+        if table is None:
+            return None
+        if "owner" not in table:
+            return table.iloc[0:0]
+        return table[(_owner_key(table["owner"]).str.casefold() == want).fillna(False).to_numpy(dtype=bool)]
+
+    deals_frame = keep(frame)
+    findings = keep(result.findings)
+    if len(deals_frame) == 0 and len(findings) == 0:
+        known = sorted(set(_owner_key(frame["owner"]).dropna())) if "owner" in frame else []
+        known = [k for k in known if k]
+        hint = did_you_mean(rep, known)
+        shown = ", ".join(known[:10]) + (" …" if len(known) > 10 else "")
+        raise ConfigError(
+            f"--rep {rep!r}: no deal has this owner{hint} (owners: {shown or 'none'}) / 没有负责人为 {rep!r} 的商机"
+        )
+    deals = dataclasses.replace(result.deals, frame=deals_frame)
+    return dataclasses.replace(result, deals=deals, findings=findings, muted=keep(result.muted))

@@ -1,0 +1,32 @@
+"""CSV output: a header row, then one finding per row, safe to open in Excel.
+
+Every text cell that a spreadsheet would run as a formula (= + - @ tab CR) gets a leading
+apostrophe (outputs.neutralize_formula). Quoting is minimal; rows end in CRLF as RFC 4180 says.
+The byte-order mark is the caller's job: `check --output x.csv` writes UTF-8 *with* BOM so Excel
+reads Chinese correctly, while stdout stays plain UTF-8 so pipes and other tools see no BOM.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import TextIO
+
+from pipeaudit.model import AuditResult
+from pipeaudit.outputs import neutralize_formula
+
+COLUMNS = ("rule", "severity", "row", "deal_id", "deal", "owner", "stage", "message", "question")
+CHUNK = 20_000
+
+
+def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
+    from pipeaudit.findings import column_lists, ordered
+
+    columns = column_lists(ordered(result.findings), COLUMNS)
+    for name in COLUMNS:
+        if name != "row":
+            columns[name] = list(map(neutralize_formula, columns[name]))
+    writer = csv.writer(stream, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    n = len(columns["rule"])
+    for start in range(0, n, CHUNK):
+        writer.writerows(zip(*(columns[c][start : start + CHUNK] for c in COLUMNS)))

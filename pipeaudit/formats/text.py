@@ -1,0 +1,149 @@
+"""Human-readable output: findings grouped by rep, then by deal, each with the question to ask.
+
+Fixed words follow the run's language (result.lang). Control characters from the data are removed so
+an export cannot inject terminal escape sequences. Colour is plain ANSI and only used when the
+caller says so (a terminal without NO_COLOR); files and pipes never get escape codes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TextIO
+
+from pipeaudit.model import AuditResult
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_FLUSH_EVERY = 5000
+
+WORDS = {
+    "en": {
+        "no_owner": "(no owner)",
+        "no_deal": "(unnamed deal)",
+        "row": "row {}",
+        "rep_row": "rep",
+        "q": "? ",
+        "severity": {"error": "error", "warning": "warning", "info": "info"},
+        "notes": "Notes:",
+        "none": "No findings.",
+        "deals": "{deals} deal{s} ({open} open)",
+    },
+    "zh": {
+        "no_owner": "（无负责人）",
+        "no_deal": "（未命名商机）",
+        "row": "第 {} 行",
+        "rep_row": "负责人",
+        "q": "问：",
+        "severity": {"error": "错误", "warning": "警告", "info": "提示"},
+        "notes": "说明：",
+        "none": "没有发现问题。",
+        "deals": "{deals} 个商机（{open} 个进行中）",
+    },
+}
+
+_ANSI = {"error": "\x1b[1;31m", "warning": "\x1b[33m", "info": "\x1b[36m", "head": "\x1b[1m", "dim": "\x1b[2m"}
+_RESET = "\x1b[0m"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 or word == "info" else f"{n} {word}s"
+
+
+def counts_line(counts: dict[str, int], lang: str) -> str:
+    """'2 errors, 1 warning, 0 info' / '2 个错误，1 个警告，0 条提示'."""
+    if lang == "zh":
+        return f"{counts['error']} 个错误，{counts['warning']} 个警告，{counts['info']} 条提示"
+    return ", ".join(_plural(counts[s], s) for s in ("error", "warning", "info"))
+
+
+def summary_line(summary: dict, lang: str) -> str:
+    """The closing line, e.g. '12 errors, 30 warnings, 5 info in 80 deals (60 open) — 3 muted'."""
+    counts = counts_line(summary["findings"], lang)
+    if lang == "zh":
+        line = f"{counts}，共 {summary['deals']} 个商机（{summary['open_deals']} 个进行中）"
+        return line + (f" — {summary['muted']} 条已屏蔽" if summary["muted"] else "")
+    deals = "deal" if summary["deals"] == 1 else "deals"
+    line = f"{counts} in {summary['deals']} {deals} ({summary['open_deals']} open)"
+    return line + (f" — {summary['muted']} muted" if summary["muted"] else "")
+
+
+def _clean(value: object) -> str:
+    return "" if value is None else _CONTROL.sub("", str(value))
+
+
+def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
+    from pipeaudit.findings import column_lists, notes, ordered, summarize
+
+    lang = result.lang if result.lang in WORDS else "en"
+    w = WORDS[lang]
+
+    def paint(text: str, style: str) -> str:
+        return f"{_ANSI[style]}{text}{_RESET}" if color else text
+
+    summary = summarize(result)
+    findings = ordered(result.findings)
+    cols = column_lists(findings, (*_COLUMNS, "deal_index"))
+    out: list[str] = []
+    current_owner: object = object()
+    current_deal: object = object()
+    for rule, severity, row, deal_id, deal, owner, stage, message, question, deal_index in zip(
+        *(cols[c] for c in (*_COLUMNS, "deal_index"))
+    ):
+        owner_key = (owner or "").strip()
+        if owner_key != current_owner:
+            current_owner, current_deal = owner_key, object()
+            if out:
+                out.append("")
+            out.append(_rep_heading(owner_key, summary, w, lang, paint))
+        if deal_index is not None and deal_index != current_deal:
+            current_deal = deal_index
+            out.append("  " + _deal_heading(deal, deal_id, row, stage, w))
+        indent = "    " if deal_index is not None else "  "
+        where = w["row"].format(row) if row is not None else w["rep_row"]
+        sev = paint(w["severity"].get(severity, _clean(severity)), severity if severity in _ANSI else "head")
+        out.append(f"{indent}{where}  {sev}  {_clean(rule)}  {' '.join(_clean_lines(message))}")
+        for line in _clean_lines(question):
+            out.append(f"{indent}    {paint(w['q'] + line, 'dim')}")
+        if len(out) >= _FLUSH_EVERY:
+            stream.write("\n".join(out) + "\n")
+            out.clear()
+    if not len(findings):
+        out.append(w["none"])
+    extra = notes(result)
+    if extra:
+        out.append("")
+        out.append(w["notes"])
+        out.extend(f"  - {_clean(n)}" for n in extra)
+    out.append("")
+    out.append(paint(summary_line(summary, lang), "head"))
+    stream.write("\n".join(out) + "\n")
+
+
+_COLUMNS = ("rule", "severity", "row", "deal_id", "deal", "owner", "stage", "message", "question")
+
+
+def _clean_lines(text: object) -> list[str]:
+    if not text:
+        return []
+    return [_clean(part).strip() for part in str(text).splitlines() if part.strip()]
+
+
+def _rep_heading(owner: str, summary: dict, w: dict, lang: str, paint) -> str:
+    name = _clean(owner) or w["no_owner"]
+    entry = summary["by_owner"].get(owner)
+    if entry is None:
+        return paint(name, "head")
+    deals = w["deals"].format(deals=entry["deals"], open=entry["open_deals"], s="" if entry["deals"] == 1 else "s")
+    sep = "，" if lang == "zh" else ", "
+    return paint(f"{name} — {deals}{sep}{counts_line(entry, lang)}", "head")
+
+
+def _deal_heading(deal: object, deal_id: object, row: object, stage: object, w: dict) -> str:
+    label = _clean(deal) or w["no_deal"]
+    if deal_id:
+        label += f" [{_clean(deal_id)}]"
+    parts = [label]
+    if row is not None:
+        parts.append(w["row"].format(row))
+    if stage:
+        parts.append(_clean(stage))
+    return " · ".join(parts)
