@@ -1,0 +1,173 @@
+"""RawTable → Deals: map headers, type every mapped column, place each stage on its ladder.
+
+Unreadable values never stop the run and are never dropped: the typed column holds NA and the
+value is listed in Deals.problems (the `invalid-value` rule reports them).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeaudit.config import Config
+from pipeaudit.deals.columns import map_columns, normalise_header
+from pipeaudit.deals.stages import classify_stages, detect_ladder
+from pipeaudit.deals.values import PARSERS, clean_text, parse_amounts, parse_dates
+from pipeaudit.model import DERIVED, FIELDS, Deals, RawTable
+
+PROBLEM_COLUMNS = ("index", "row", "field", "column", "raw")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _empty_problems() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "index": pd.Series([], dtype="int64"),
+            "row": pd.Series([], dtype="int64"),
+            "field": pd.Series([], dtype=object),
+            "column": pd.Series([], dtype=object),
+            "raw": pd.Series([], dtype=object),
+        }
+    )
+
+
+def _typed(kind: str, col: pd.Series, cfg: Config, multiplier: float) -> tuple[pd.Series, pd.Series | None]:
+    """(typed column, bad mask or None) for one field kind."""
+    if kind == "date":
+        return parse_dates(col, cfg.date_order)
+    if kind == "amount":
+        return parse_amounts(col, multiplier)
+    if kind in PARSERS:
+        return PARSERS[kind](col)
+    return clean_text(col), None
+
+
+def _language(headers: list[str]) -> str:
+    if not headers:
+        return "zh"
+    cjk = sum(1 for h in headers if _CJK.search(str(h)))
+    return "zh" if cjk * 2 >= len(headers) else "en"
+
+
+def build_deals(raw: RawTable, cfg: Config | None = None, maps: dict[str, str] | None = None) -> Deals:
+    """Typed Deals from a raw table; `maps` (field → header) overrides the aliases (default cfg.columns)."""
+    cfg = cfg or Config()
+    maps = dict(cfg.columns if maps is None else maps)
+    cm = map_columns(list(raw.headers), maps)
+    cells = raw.cells
+    n = len(cells)
+    index = pd.RangeIndex(n)
+    rows = np.asarray(raw.row_numbers, dtype=np.int64)
+    if len(rows) != n:
+        raise ValueError("RawTable.row_numbers and cells differ in length")
+
+    columns: dict[str, pd.Series] = {"row": pd.Series(rows, index=index, dtype="int64")}
+    problems: list[pd.DataFrame] = []
+    for name in sorted(cm.fields, key=cm.fields.get):
+        col = cells.iloc[:, cm.fields[name]].reset_index(drop=True)
+        values, bad = _typed(FIELDS[name].kind, col, cfg, cm.units.get(name, 1.0))
+        columns[name] = values
+        if bad is not None and bad.any():
+            problems.append(_problem_rows(name, cm.headers[name], col, bad, rows))
+
+    if "stage" in columns:
+        ladder = detect_ladder(columns["stage"], cfg)
+        meta = classify_stages(columns["stage"], ladder)
+    else:
+        ladder = None
+        meta = classify_stages(pd.Series([None] * n, index=index, dtype=object), None)
+    for key in ("status", "stage_rank", "phase", "stage_known"):
+        columns[key] = meta[key]
+
+    frame = pd.DataFrame(columns, index=index)
+    probs = pd.concat(problems, ignore_index=True) if problems else _empty_problems()
+    notes = list(raw.notes)
+    for header in cm.duplicates:
+        notes.append(f"column '{header}' repeats a field already mapped; ignored / 该列与已映射字段重复，未使用")
+    mapped_headers = list(cm.headers.values()) or [str(h) for h in raw.headers]
+    return Deals(
+        frame=frame,
+        problems=probs,
+        source=Path(raw.source),
+        sheet=raw.sheet,
+        header_row=raw.header_row,
+        mapping=dict(cm.headers),
+        units=dict(cm.units),
+        unmapped=list(cm.unmapped),
+        ladder=ladder.name if ladder else None,
+        language=_language(mapped_headers),
+        skipped_total_rows=list(raw.skipped_total_rows),
+        dropped_blank_rows=raw.dropped_blank_rows,
+        notes=notes,
+    )
+
+
+def _problem_rows(name: str, header: str, col: pd.Series, bad: pd.Series, rows: np.ndarray) -> pd.DataFrame:
+    mask = bad.to_numpy(dtype=bool)
+    where = np.flatnonzero(mask)
+    raw_text = col.iloc[where].map(lambda v: str(v)).to_numpy(dtype=object)
+    return pd.DataFrame(
+        {
+            "index": where.astype("int64"),
+            "row": rows[where],
+            "field": np.full(len(where), name, dtype=object),
+            "column": np.full(len(where), header, dtype=object),
+            "raw": raw_text,
+        }
+    )
+
+
+def deals_from_records(
+    records: list[dict[str, object]], cfg: Config | None = None, *, source: str = "<records>"
+) -> Deals:
+    """Deals from dicts keyed by field names or export headers, values raw as in an export.
+
+    Rows are numbered 2, 3, ... as under a header on line 1. Keys naming derived columns
+    (prev_stage, close_slips, ...) are typed and added too, so rule examples can use them.
+    """
+    headers: list[str] = []
+    seen: set[str] = set()
+    for rec in records:
+        if not isinstance(rec, dict):
+            from pipeaudit.errors import RuleError
+
+            raise RuleError(f"{source}: each example deal must be a mapping of field to value")
+        for key in rec:
+            k = str(key)
+            if k not in seen:
+                seen.add(k)
+                headers.append(k)
+    derived = [h for h in headers if h in DERIVED]
+    plain = [h for h in headers if h not in DERIVED]
+    data = {i: pd.Series([rec.get(h) for rec in records], dtype=object) for i, h in enumerate(plain)}
+    cells = pd.DataFrame(data, index=pd.RangeIndex(len(records)))
+    if not plain:
+        cells = pd.DataFrame(index=pd.RangeIndex(len(records)))
+    # A key that is a field name maps to that field even when another key is an alias of it.
+    maps = {h: h for h in plain if h in FIELDS}
+    if cfg is not None:
+        for name, header in cfg.columns.items():
+            if name not in maps and any(normalise_header(header) == normalise_header(h) for h in plain):
+                maps[name] = header
+    raw = RawTable(
+        source=Path(source),
+        sheet=None,
+        header_row=1,
+        headers=plain,
+        cells=cells,
+        row_numbers=np.arange(2, len(records) + 2, dtype=np.int64),
+    )
+    deals = build_deals(raw, cfg, maps)
+    for h in derived:
+        col = pd.Series([rec.get(h) for rec in records], dtype=object)
+        kind = DERIVED[h].kind
+        if kind == "stage":
+            values = clean_text(col)
+        else:
+            values, _ = _typed(kind, col, cfg or Config(), 1.0)
+        values = pd.Series(values.array, index=deals.frame.index, dtype=object if kind == "stage" else values.dtype)
+        deals.frame[h] = values
+    return deals
