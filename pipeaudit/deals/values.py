@@ -36,6 +36,17 @@ def _nfkc(text: str) -> str:
 
 def _kinds(u: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Masks over distinct values: strings, real numbers (not bool), bools, date/datetimes."""
+    kind = pd.api.types.infer_dtype(u, skipna=False)  # C-speed for the common uniform columns
+    n = len(u)
+    yes, no = np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
+    if kind == "string":
+        return yes, no, no, no
+    if kind in ("integer", "floating", "mixed-integer-float"):
+        return no, yes, no, no
+    if kind in ("datetime", "date", "datetime64"):
+        return no, no, no, yes
+    if kind == "boolean":
+        return no, no, yes, no
     types = [type(v) for v in u]
     is_str = np.array([issubclass(t, str) for t in types], dtype=bool)
     is_bool = np.array([issubclass(t, (bool, np.bool_)) for t in types], dtype=bool)
@@ -48,7 +59,7 @@ def _kinds(u: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
 
 def _strings(u: pd.Series, mask: np.ndarray) -> pd.Series:
     """The string distinct values, NFKC-normalised and stripped ("" = blank)."""
-    return u[mask].map(_nfkc).astype(object)
+    return u[mask].astype(object).str.normalize("NFKC").str.strip().astype(object)
 
 
 def _is_blank_num(v: object) -> bool:
@@ -65,7 +76,7 @@ _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _CJK_DATE = re.compile(r"^(\d{2,4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?(.*)$")
 _NUMERIC = re.compile(r"^\d+(?:\.\d+)?$")
 
-_Y_FIRST = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f")
+_Y_FIRST = ("ISO8601", "%Y-%m-%d %H:%M:%S.%f")
 _NAMED = ("%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y", "%d %b %y", "%b %d %y")
 
 
@@ -103,7 +114,9 @@ def _try_formats(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
 def _parse_date_strings(t: pd.Series, date_order: str) -> pd.Series:
     """Normalised date strings → datetimes (NaT where unreadable)."""
     # 2026年8月4日 [10:30] → 2026-8-4 [10:30]
-    t = t.str.replace(_CJK_DATE, lambda m: f"{m[1]}-{m[2]}-{m[3]} {m[4].strip()}".strip(), regex=True)
+    cjk = t.str.contains("年", regex=False)
+    if cjk.any():
+        t = t.where(~cjk, t[cjk].str.replace(_CJK_DATE, lambda m: f"{m[1]}-{m[2]}-{m[3]} {m[4].strip()}".strip(), regex=True))
     t = t.str.replace(r"\s+", " ", regex=True).str.replace("T", " ", regex=False).str.rstrip("Z")
     out = pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns]")
 
@@ -145,10 +158,15 @@ def parse_dates(s: pd.Series, date_order: str = "mdy") -> tuple[pd.Series, pd.Se
         is_str, is_num, _, is_date = _kinds(u)
         if is_date.any():
             d = u[is_date]
-            conv = pd.to_datetime(
-                d.map(lambda v: v.replace(tzinfo=None) if isinstance(v, _dt.datetime) else v),
-                errors="coerce",
-            )
+            try:
+                conv = pd.to_datetime(d, errors="coerce")
+            except (ValueError, TypeError):  # time-zone-aware or mixed zones: keep the wall time
+                conv = pd.to_datetime(
+                    d.map(lambda v: v.replace(tzinfo=None) if isinstance(v, _dt.datetime) else v),
+                    errors="coerce",
+                )
+            if getattr(conv.dt, "tz", None) is not None:
+                conv = conv.dt.tz_localize(None)
             res.loc[d.index] = conv.astype("datetime64[ns]")
         if is_num.any():
             n = u[is_num]
@@ -327,7 +345,11 @@ def _text_of(v: object) -> object:
 def clean_text(s: pd.Series) -> pd.Series:
     """Text as object dtype: stripped str, blank → None; numbers/dates rendered plainly."""
     codes, u = _factorize(s)
-    vals = np.array([_text_of(v) for v in u], dtype=object)
+    if pd.api.types.infer_dtype(u, skipna=False) == "string":
+        t = u.str.strip()
+        vals = t.where(t != "", None).to_numpy(dtype=object)
+    else:
+        vals = np.array([_text_of(v) for v in u], dtype=object)
     return pd.Series(_spread(codes, vals, None), index=s.index, dtype=object)
 
 
