@@ -304,3 +304,86 @@ def compare(deals: "Deals", previous: "Deals | pd.DataFrame", *, source: str, as
         **changes,
     }
     return enriched, changes
+
+
+# --------------------------------------------------------------------------------------
+# Registered checks for rules/changes.yaml (comparisons between two columns of one deal)
+# --------------------------------------------------------------------------------------
+
+from pipeaudit.engine.checks import Hits, register_check  # noqa: E402  (engine.checks is pandas-free)
+
+
+def _col(frame: "pd.DataFrame", name: str) -> "Any":
+    import numpy as np
+    import pandas as pd
+
+    if name not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _text_values(frame: "pd.DataFrame", name: str, pos: "Any") -> "Any":
+    import numpy as np
+
+    if name not in frame.columns:
+        return np.full(len(pos), "", dtype=object)
+    col = frame[name].iloc[pos]
+    return col.astype(object).where(col.notna(), "").astype(str).to_numpy(dtype=object)
+
+
+def regressed_mask(frame: "pd.DataFrame") -> "Any":
+    """Open deals lower on the ladder than last week: by stage rank when both weeks have one
+    (same ladder), else by the ladder-neutral phase. A deal now won or lost is not 'regressed'."""
+    import numpy as np
+
+    rank, prev_rank = _col(frame, "stage_rank"), _col(frame, "prev_stage_rank")
+    phase, prev_phase = _col(frame, "phase"), _col(frame, "prev_phase")
+    by_rank = ~np.isnan(rank) & ~np.isnan(prev_rank)
+    with np.errstate(invalid="ignore"):
+        return np.where(by_rank, rank < prev_rank, phase < prev_phase)
+
+
+@register_check(
+    "stage-regressed",
+    requires=lambda p: [("stage_rank", "phase"), ("prev_stage_rank", "prev_phase")],
+    placeholders=("prev_stage",),
+    doc="the deal sits lower on its ladder than last week (stage rank on the same ladder, else phase)",
+)
+def check_stage_regressed(deals: "Deals", applies: "Any", params: dict, env: Any, lang: str) -> Hits:
+    import numpy as np
+
+    pos = np.flatnonzero(applies & regressed_mask(deals.frame))
+    return Hits(pos, {"prev_stage": _text_values(deals.frame, "prev_stage", pos)})
+
+
+def dropped_mask(frame: "pd.DataFrame", pct: float) -> "Any":
+    """Amount cut by pct % or more against a positive amount last week; a blank amount is not a cut."""
+    import numpy as np
+
+    now, before = _col(frame, "amount"), _col(frame, "prev_amount")
+    with np.errstate(invalid="ignore"):
+        return (before > 0) & ~np.isnan(now) & (now <= before * (1 - float(pct) / 100.0) + 1e-9 * before)
+
+
+@register_check(
+    "amount-dropped",
+    requires=lambda p: [("amount",), ("prev_amount",)],
+    placeholders=("prev_amount", "drop_pct"),
+    params=("pct",),
+    doc="the amount is at least {pct}% below last week's",
+)
+def check_amount_dropped(deals: "Deals", applies: "Any", params: dict, env: Any, lang: str) -> Hits:
+    import numpy as np
+
+    pct = float(params.get("pct", 20))
+    frame = deals.frame
+    pos = np.flatnonzero(applies & dropped_mask(frame, pct))
+    now, before = _col(frame, "amount")[pos], _col(frame, "prev_amount")[pos]
+    drop = np.round((1 - now / before) * 100).astype(np.int64) if len(pos) else np.zeros(0, dtype=np.int64)
+    return Hits(
+        pos,
+        {
+            "prev_amount": np.array([f"{v:,.0f}" for v in before], dtype=object),
+            "drop_pct": np.array([f"{d}%" for d in drop], dtype=object),
+        },
+    )
