@@ -1,0 +1,37 @@
+"""`pipeaudit report FILE --out DIR`: audit the export, then write the 过堂 sheets and the summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pipeaudit.errors import ConfigError
+from pipeaudit.options import AuditOptions
+
+
+def run(opts: AuditOptions, *, out: Path, formats: list[str], templates: Path | None) -> int:
+    """Returns 0: a report is written whatever it finds; `check` is the gate."""
+    from pipeaudit.pipeline import run_audit
+    from pipeaudit.report import check_formats, write_report
+
+    formats = check_formats(formats)  # a typo fails before the export is read
+    if templates is not None and not Path(templates).is_dir():
+        raise ConfigError(f"--templates {templates}: not a folder / 不是文件夹")
+    result = run_audit(opts)
+    written = write_report(result, Path(out), formats, templates)
+
+    out = Path(out)
+    summaries = [p for p in written if p.parent == out.resolve() and p.name.startswith("summary.")]
+    pages = [p for p in written if p.parent.name == "reps"]
+    workbook = [p for p in written if p.suffix == ".xlsx"]
+    typer.echo(f"pipeaudit: report written to {out}/ / 报告已写入 {out}/")
+    for p in summaries:
+        typer.echo(f"  {out / p.name}")
+    if pages:
+        exts = sorted({p.suffix for p in pages})
+        reps = len(pages) // max(1, len(exts))
+        typer.echo(f"  {out / 'reps'}/  ({reps} reps × {', '.join(exts)} / {reps} 位销售)")
+    for p in workbook:
+        typer.echo(f"  {out / p.name}")
+    return 0

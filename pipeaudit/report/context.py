@@ -1,0 +1,396 @@
+"""Turn an AuditResult into plain data for the templates and the workbook writer.
+
+All counting and grouping happens here, on whole columns; templates only lay the result out, and
+never see pandas. Values reach the templates as str / int / float / date / None.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+from pipeaudit.model import SEVERITIES, AuditResult
+from pipeaudit.report.texts import EDCBA, Texts
+
+DEAL_COLUMNS = (
+    "row", "deal_id", "deal", "account", "owner", "stage", "amount", "close_date", "deal_class",
+    "class_since", "next_step", "insider", "decision_maker", "probability", "phase", "stage_rank",
+)
+DATE_COLUMNS = ("close_date", "class_since")
+
+
+def _text(value: Any, lang: str) -> str:
+    """A rule's message/question may be a {zh, en} mapping or a plain string."""
+    if isinstance(value, dict):
+        return str(value.get(lang) or value.get("en") or value.get("zh") or "")
+    return "" if value is None else str(value)
+
+
+def _rule_index(rules: list[Any]) -> dict[str, Any]:
+    return {str(r.name): r for r in rules or [] if getattr(r, "name", None)}
+
+
+def _fill(template: Any, lang: str, rule: Any, deal: dict[str, Any], as_of: date) -> str:
+    """A rule question for one deal: Template parts filled by concatenation (never str.format)."""
+    if isinstance(template, dict):
+        template = template.get(lang) or template.get("en") or template.get("zh")
+    parts = getattr(template, "parts", None)
+    if parts is None:
+        return _text(template, lang)
+    params = getattr(rule, "params", {}) or {}
+    out = []
+    for is_ph, part in parts:
+        if not is_ph:
+            out.append(part)
+            continue
+        if part in params:
+            v = params[part]
+            out.append(", ".join(map(str, v)) if isinstance(v, list) else
+                       str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+        elif part in ("age_days", "age_weeks", "until_days", "until_weeks"):
+            since = deal.get(getattr(rule, "age_field", None) or "")
+            if isinstance(since, date):
+                days = (as_of - since).days * (-1 if part.startswith("until") else 1)
+                out.append(str(days // 7 if part.endswith("weeks") else days))
+            else:
+                out.append("—")
+        else:
+            v = deal.get(part)
+            if isinstance(v, float):
+                v = f"{v:,.0f}"
+            elif isinstance(v, date):
+                v = v.isoformat()
+            out.append("—" if v is None or v == "" else str(v))
+    return "".join(out)
+
+
+def _questions(rule: Any, first: str | None, lang: str, deal: dict[str, Any], as_of: date) -> list[str]:
+    """All of a rule's questions: the engine fills the first one; the rest are filled here."""
+    first = (first or "").strip()
+    if "\n" in first:  # an engine that already sends every question, one per line
+        return [q for q in first.split("\n") if q.strip()]
+    qs = list(getattr(rule, "questions", None) or []) if rule is not None else []
+    out = [first] if first else ([_fill(qs[0], lang, rule, deal, as_of)] if qs else [])
+    out += [_fill(q, lang, rule, deal, as_of) for q in qs[1:]]
+    return [q for q in out if q]
+
+
+def _plain(value: Any) -> Any:
+    """numpy / pandas scalars -> Python; NA -> None."""
+    if value is None:
+        return None
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "to_pydatetime"):
+        return value.to_pydatetime().date()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _records(df) -> list[dict[str, Any]]:
+    """DataFrame -> list of dicts of Python values (dates as date, NA as None)."""
+    import pandas as pd
+
+    df = df.copy()
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            df[col] = s.dt.date.astype(object).where(s.notna(), None)
+        else:
+            df[col] = s.astype(object).where(s.notna(), None)
+    recs = df.to_dict("records")
+    return [{k: _plain(v) if v is not None else None for k, v in r.items()} for r in recs]
+
+
+def _owner_series(frame):
+    import pandas as pd
+
+    if "owner" not in frame.columns:
+        return pd.Series("", index=frame.index, dtype=object)
+    return frame["owner"].astype(object).where(frame["owner"].notna(), "").astype(str).str.strip()
+
+
+def _class_letter(frame):
+    """'A', 'B'... from values like 'A', 'a类', 'B级'; None otherwise."""
+    import pandas as pd
+
+    if "deal_class" not in frame.columns:
+        return pd.Series(None, index=frame.index, dtype=object)
+    s = frame["deal_class"].astype(object).where(frame["deal_class"].notna(), "").astype(str).str.strip()
+    letter = s.str.upper().str.extract(r"^([ABCDX])(?:类|级|CLASS)?$", expand=False)
+    return letter.astype(object).where(letter.notna(), None)
+
+
+def _funnel(open_df, labels: dict[str, str], stage_names: dict[int, str]) -> list[dict[str, Any]]:
+    """Open deals and amount by stage in ladder order; unknown or blank stage last."""
+    import pandas as pd
+
+    if open_df.empty and not stage_names:
+        return []
+    rank = pd.to_numeric(open_df["stage_rank"], errors="coerce") if "stage_rank" in open_df else None
+    if rank is None:
+        rank = pd.Series(float("nan"), index=open_df.index)
+    amount = (
+        pd.to_numeric(open_df["amount"], errors="coerce")
+        if "amount" in open_df.columns
+        else pd.Series(float("nan"), index=open_df.index)
+    )
+    key = rank.fillna(-1).astype("int64")
+    grouped = pd.DataFrame({"key": key, "amount": amount}).groupby("key", sort=True)
+    counts, sums = grouped.size(), grouped["amount"].sum(min_count=1)
+    known = sorted(set(stage_names) | {int(k) for k in counts.index if k >= 0})
+    rows = []
+    for k in known + ([-1] if -1 in counts.index else []):
+        name = labels["unknown_stage"] if k < 0 else stage_names.get(int(k), str(k + 1))
+        total = sums.get(k)
+        rows.append({
+            "stage": name,
+            "unknown": bool(k < 0),
+            "deals": int(counts.get(k, 0)),
+            "amount": None if total is None or (isinstance(total, float) and math.isnan(total)) else float(total),
+        })
+    return rows
+
+
+def _stage_names(frame, ladder: str | None) -> dict[int, str]:
+    """stage_rank -> the ladder's own name for it, else the spelling most deals use."""
+    import pandas as pd
+
+    try:
+        from pipeaudit.deals.stages import all_ladders
+
+        found = all_ladders(None).get(ladder) if ladder else None
+    except Exception:  # a ladder module in flux must not break the report
+        found = None
+    if found is not None:
+        return dict(enumerate(found.open))
+    if "stage_rank" not in frame.columns or "stage" not in frame.columns:
+        return {}
+    df = pd.DataFrame({
+        "rank": pd.to_numeric(frame["stage_rank"], errors="coerce"),
+        "stage": frame["stage"].astype(object),
+    }).dropna()
+    if df.empty:
+        return {}
+    counts = df.groupby(["rank", "stage"]).size().reset_index(name="n")
+    counts = counts.sort_values(["rank", "n", "stage"], ascending=[True, False, True])
+    first = counts.drop_duplicates("rank")
+    return {int(r): str(s) for r, s in zip(first["rank"], first["stage"])}
+
+
+def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
+    """Everything the summary and the per-rep pages show, grouped by owner."""
+    import pandas as pd
+
+    lang = result.lang
+    L = texts.labels
+    frame = result.deals.frame
+    owner = _owner_series(frame)
+    status = frame["status"] if "status" in frame.columns else pd.Series("open", index=frame.index)
+    is_open = status.astype(object).eq("open").fillna(False).astype(bool)
+    cls = _class_letter(frame)
+
+    deals = pd.DataFrame(index=frame.index)
+    for col in DEAL_COLUMNS:
+        deals[col] = frame[col] if col in frame.columns else None
+    deals["owner"] = owner
+    deals["deal_class"] = cls.where(cls.notna(), frame["deal_class"] if "deal_class" in frame.columns else None)
+    as_of = pd.Timestamp(result.as_of)
+    if "class_since" in frame.columns:
+        since = pd.to_datetime(frame["class_since"], errors="coerce")
+        deals["weeks_in_class"] = ((as_of - since).dt.days / 7.0).round(1)
+    else:
+        deals["weeks_in_class"] = float("nan")
+    deals["weighted"] = (
+        pd.to_numeric(deals["amount"], errors="coerce") * pd.to_numeric(deals["probability"], errors="coerce")
+    )
+    stage_names = _stage_names(frame, result.deals.ladder)
+
+    # ---- findings: deal-level vs rep-level
+    f = result.findings.copy()
+    if f.empty:
+        f = pd.DataFrame(columns=["rule", "severity", "row", "deal_id", "deal", "owner", "stage", "message", "question", "deal_index"])
+    f["owner"] = f["owner"].astype(object).where(f["owner"].notna(), "").astype(str).str.strip()
+    f["severity"] = f["severity"].astype(object).where(f["severity"].notna(), "info").astype(str)
+    dix = pd.to_numeric(f["deal_index"], errors="coerce")
+    deal_f = f.loc[dix.notna()].copy()
+    deal_f["deal_index"] = dix[dix.notna()].astype("int64")
+    # the owner of a deal finding is the deal's owner, whatever the finding row says
+    deal_f["owner"] = owner.reindex(deal_f["deal_index"]).fillna("").to_numpy()
+    rep_f = f.loc[dix.isna()]
+
+    rules_by_name = _rule_index(result.rules)
+    sev_rank = {s: i for i, s in enumerate(SEVERITIES)}
+
+    # ---- per-owner numbers, whole-table
+    open_deals = deals.loc[is_open]
+    amount = pd.to_numeric(open_deals["amount"], errors="coerce")
+    g = pd.DataFrame({
+        "owner": open_deals["owner"],
+        "amount": amount,
+        "weighted": open_deals["weighted"],
+        "a": open_deals["deal_class"].eq("A").fillna(False).astype(int),
+        "b": open_deals["deal_class"].eq("B").fillna(False).astype(int),
+    }).groupby("owner")
+    per_owner = pd.DataFrame({
+        "open_deals": g.size(),
+        "open_amount": g["amount"].sum(min_count=1),
+        "weighted": g["weighted"].sum(min_count=1),
+        "a": g["a"].sum(),
+        "b": g["b"].sum(),
+    })
+    sev_counts = (
+        pd.crosstab(f["owner"], f["severity"]) if not f.empty else pd.DataFrame()
+    ).reindex(columns=list(SEVERITIES), fill_value=0)
+    owners = sorted(set(per_owner.index) | set(f["owner"]))
+    has_probability = "probability" in frame.columns and frame["probability"].notna().any()
+
+    # ---- flagged open deals and their findings
+    flagged_f = deal_f.loc[deal_f["deal_index"].isin(open_deals.index)].copy()
+    flagged_f["_sev"] = flagged_f["severity"].map(sev_rank).fillna(9)
+    flagged_f = flagged_f.sort_values(["deal_index", "_sev", "rule"], kind="stable")
+    by_deal: dict[int, list[dict[str, Any]]] = {}
+    for rec in _records(flagged_f[["deal_index", "rule", "severity", "message", "question"]]):
+        by_deal.setdefault(int(rec["deal_index"]), []).append({
+            "rule": rec["rule"], "severity": rec["severity"], "message": rec["message"] or "", "first": rec["question"],
+        })
+    error_deals = set(flagged_f.loc[flagged_f["severity"].eq("error"), "deal_index"])
+
+    deal_recs = {}
+    wanted = open_deals.loc[open_deals.index.isin(list(by_deal)) | open_deals["deal_class"].isin(["A", "B"])]
+    for idx, rec in zip(wanted.index, _records(wanted)):
+        phase = rec.get("phase")
+        letter = EDCBA[int(phase) - 1] if isinstance(phase, (int, float)) and 1 <= phase <= 5 else None
+        rec["index"] = int(idx)
+        rec["edcba"] = letter
+        rec["edcba_name"] = texts.stage_names.get(letter) if letter else None
+        rec["stage_questions"] = texts.stage_questions.get(letter, []) if letter else []
+        rec["findings"] = by_deal.get(int(idx), [])
+        for x in rec["findings"]:
+            x["questions"] = _questions(rules_by_name.get(str(x["rule"])), x.pop("first"), lang, rec, result.as_of)
+        rec["worst"] = min((sev_rank.get(x["severity"], 9) for x in rec["findings"]), default=None)
+        deal_recs[int(idx)] = rec
+
+    plan = result.extras.get("plan") if isinstance(result.extras, dict) else None
+    reps = []
+    for name in owners:
+        o_open = open_deals.loc[open_deals["owner"].eq(name)]
+        stats = per_owner.loc[name] if name in per_owner.index else None
+        counts = sev_counts.loc[name] if name in sev_counts.index else None
+        ab_idx = o_open.loc[o_open["deal_class"].isin(["A", "B"])]
+        ab = sorted((deal_recs[int(i)] for i in ab_idx.index),
+                    key=lambda r: (r["deal_class"], r["close_date"] or date.max, r["row"] or 0))
+        flagged = sorted((deal_recs[int(i)] for i in o_open.index if int(i) in by_deal),
+                         key=lambda r: (r["worst"], r["row"] or 0))
+        rep_level = _records(rep_f.loc[rep_f["owner"].eq(name), ["rule", "severity", "message", "question"]])
+        reps.append({
+            "owner": name,
+            "display": name or L["no_owner"],
+            "open_deals": int(stats["open_deals"]) if stats is not None else 0,
+            "open_amount": _num(stats["open_amount"]) if stats is not None else None,
+            "weighted": _num(stats["weighted"]) if stats is not None and has_probability else None,
+            "a": int(stats["a"]) if stats is not None else 0,
+            "b": int(stats["b"]) if stats is not None else 0,
+            "error": int(counts["error"]) if counts is not None else 0,
+            "warning": int(counts["warning"]) if counts is not None else 0,
+            "info": int(counts["info"]) if counts is not None else 0,
+            "funnel": _funnel(o_open, L, stage_names),
+            "ab": ab,
+            "flagged": flagged,
+            "rep_findings": rep_level,
+            "plan": _plan_rows(plan.get(name) if isinstance(plan, dict) else None, lang),
+        })
+
+    top = []
+    if not f.empty:
+        t = f.groupby("rule").agg(count=("rule", "size"), severity=("severity", "first")).reset_index()
+        t["_sev"] = t["severity"].map(sev_rank).fillna(9)
+        t = t.sort_values(["count", "_sev", "rule"], ascending=[False, True, True]).head(15)
+        top = _records(t[["rule", "count", "severity"]])
+
+    help_deals = []
+    for rec in sorted((deal_recs[i] for i in error_deals if i in deal_recs and deal_recs[i]["deal_class"] in ("A", "B")),
+                      key=lambda r: (r["owner"], r["deal_class"], r["row"] or 0)):
+        help_deals.append({**rec, "rules": [x["rule"] for x in rec["findings"] if x["severity"] == "error"]})
+
+    source = result.deals.source
+    return {
+        "lang": lang,
+        "L": L,
+        "standing": texts.standing,
+        "as_of": result.as_of,
+        "source": getattr(source, "name", str(source)),
+        "sheet": result.deals.sheet,
+        "ladder": result.deals.ladder,
+        "has_probability": has_probability,
+        "reps": reps,
+        "team_funnel": _funnel(open_deals, L, stage_names),
+        "totals": {
+            "open_deals": int(is_open.sum()),
+            "open_amount": _num(amount.sum(min_count=1)),
+            "weighted": _num(open_deals["weighted"].sum(min_count=1)) if has_probability else None,
+            "a": sum(r["a"] for r in reps), "b": sum(r["b"] for r in reps),
+            "error": sum(r["error"] for r in reps), "warning": sum(r["warning"] for r in reps),
+            "info": sum(r["info"] for r in reps),
+        },
+        "top_rules": top,
+        "help_deals": help_deals,
+        "changes": _changes_rows(result.extras.get("changes") if isinstance(result.extras, dict) else None),
+    }
+
+
+def _num(value: Any) -> float | None:
+    value = _plain(value)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)
+
+
+def _plan_rows(entry: Any, lang: str) -> list[dict[str, Any]]:
+    """Plan vs actual for one rep: [{step, need, have, short}] from plan.funnel_vs_quota's shape."""
+    if not isinstance(entry, dict):
+        return []
+    try:
+        from pipeaudit.plan import STEP_LABELS, STEPS
+    except ImportError:  # pragma: no cover - plan module is part of the package
+        STEP_LABELS, STEPS = {}, ()
+    order = [s for s in reversed(STEPS) if s in entry] + [k for k in entry if k not in STEPS and not str(k).startswith("_")]
+    rows = []
+    for step in order:
+        cell = entry[step]
+        if not isinstance(cell, dict):
+            continue
+        label = STEP_LABELS.get(step, (step, step))
+        need, have = cell.get("need"), cell.get("have")
+        rows.append({
+            "step": label[0] if lang == "zh" else label[1],
+            "need": need, "have": have,
+            "short": isinstance(need, (int, float)) and isinstance(have, (int, float)) and have < need,
+        })
+    return rows
+
+
+def _changes_rows(changes: Any) -> list[dict[str, Any]] | None:
+    """Week-over-week changes flattened to (item, value) rows; None when there are none to show."""
+    if changes is None:
+        return None
+    rows: list[dict[str, Any]] = []
+
+    def walk(prefix: str, value: Any, depth: int) -> None:
+        if isinstance(value, dict) and depth < 3:
+            for k, v in value.items():
+                walk(f"{prefix} · {k}" if prefix else str(k), v, depth + 1)
+        elif isinstance(value, (list, tuple)):
+            rows.append({"item": prefix, "value": len(value)})
+        else:
+            rows.append({"item": prefix, "value": _plain(value)})
+
+    walk("", changes, 0)
+    return rows

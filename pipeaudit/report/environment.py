@@ -1,0 +1,100 @@
+"""The Jinja environment: sandboxed, autoescaping HTML, with a user's templates taking precedence.
+
+Always sandboxed, so a template someone hands around cannot reach Python internals; autoescape on
+for .html templates so nothing from the data becomes markup.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from pipeaudit.errors import ConfigError
+from pipeaudit.resources import data_dir
+
+_MD_LEAD = re.compile(r"^([#>+\-*=|`~]|\d+[.)])")
+
+
+def money(value) -> str:
+    if value is None or value != value:
+        return "—"
+    return f"{value:,.0f}"
+
+
+def fmt_date(value) -> str:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return "—" if value in (None, "") else str(value)
+
+
+def weeks(value) -> str:
+    if value is None or value != value:
+        return "—"
+    return f"{value:.1f}"
+
+
+def text(value) -> str:
+    """Blank shows as a dash, so an empty cell reads as 'missing' rather than a layout glitch."""
+    if value is None or value != value or (isinstance(value, str) and not value.strip()):
+        return "—"
+    return str(value)
+
+
+def md_cell(value) -> str:
+    """One Markdown table cell: no pipes, no line breaks, no leading markup, no raw HTML."""
+    s = text(value)
+    s = s.replace("\\", "\\\\").replace("|", "\\|")
+    s = re.sub(r"[\r\n]+", " ", s)
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = s.replace("`", "\\`").replace("*", "\\*").replace("_", "\\_").replace("[", "\\[").replace("]", "\\]")
+    if _MD_LEAD.match(s):
+        s = "\\" + s
+    return s.strip() or "—"
+
+
+def md_text(value) -> str:
+    """A line of Markdown prose from data (headings, list items)."""
+    return md_cell(value)
+
+
+def url(value: str) -> str:
+    """A relative link: every path segment percent-encoded."""
+    return "/".join(quote(part, safe="") for part in str(value).split("/"))
+
+
+def make_environment(templates: Path | None = None):
+    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2.sandbox import SandboxedEnvironment
+
+    loaders = []
+    if templates is not None:
+        templates = Path(templates)
+        if not templates.is_dir():
+            raise ConfigError(f"--templates {templates}: not a folder / 不是文件夹")
+        loaders.append(FileSystemLoader(str(templates)))
+    loaders.append(FileSystemLoader(str(data_dir("templates"))))
+    env = SandboxedEnvironment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2", "svg.j2"), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(money=money, date=fmt_date, weeks=weeks, text=text, md=md_cell, url=url)
+    return env
+
+
+def render(env, name: str, **context) -> str:
+    from jinja2 import TemplateError
+
+    try:
+        return env.get_template(name).render(**context)
+    except TemplateError as exc:
+        where = getattr(exc, "filename", None) or name
+        line = getattr(exc, "lineno", None)
+        raise ConfigError(f"template {where}{':' + str(line) if line else ''}: {exc.message if hasattr(exc, 'message') else exc}") from None

@@ -1,0 +1,73 @@
+"""The report's fixed words and the 过堂 checklist, loaded from YAML beside the templates.
+
+Kept out of Python so that wording can change (or be translated) without touching code, and a
+user's `--templates DIR` can replace either file by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeaudit.errors import ConfigError
+from pipeaudit.resources import data_dir
+from pipeaudit.yamlsafe import load_yaml
+
+LABELS_FILE = "report_labels.yaml"
+QUESTIONS_FILE = "stage_questions.yaml"
+EDCBA = ("E", "D", "C", "B", "A")  # phase 1..5 -> EDCBA stage letter
+
+
+@dataclass(frozen=True)
+class Texts:
+    labels: dict[str, str]
+    stage_names: dict[str, str]  # "E" -> localized stage name
+    stage_questions: dict[str, list[str]]  # "E" -> questions
+    standing: list[str]
+
+
+def _find(name: str, templates: Path | None) -> Path:
+    if templates is not None and (Path(templates) / name).is_file():
+        return Path(templates) / name
+    return data_dir("templates") / name
+
+
+def _pick(value: object, lang: str, where: str) -> str:
+    if isinstance(value, dict) and isinstance(value.get(lang), str):
+        return value[lang]
+    if isinstance(value, str):
+        return value
+    raise ConfigError(f"{where}: expected {{zh: ..., en: ...}} with a '{lang}' text")
+
+
+def load_texts(lang: str, templates: Path | None = None) -> Texts:
+    """Labels and questions in `lang` ('zh' or 'en')."""
+    lpath = _find(LABELS_FILE, templates)
+    raw_labels = load_yaml(lpath, ConfigError)
+    if not isinstance(raw_labels, dict):
+        raise ConfigError(f"{lpath}: expected a mapping of label -> {{zh, en}}")
+    labels = {str(k): _pick(v, lang, f"{lpath}: label {k!r}") for k, v in raw_labels.items()}
+    if templates is not None and lpath.parent != data_dir("templates"):
+        # a user's labels file may be partial: fall back to the built-in words
+        builtin = load_yaml(data_dir("templates") / LABELS_FILE, ConfigError)
+        for k, v in builtin.items():
+            labels.setdefault(str(k), _pick(v, lang, f"label {k!r}"))
+
+    qpath = _find(QUESTIONS_FILE, templates)
+    raw = load_yaml(qpath, ConfigError)
+    stages = raw.get("stages") if isinstance(raw, dict) else None
+    if not isinstance(stages, dict):
+        raise ConfigError(f"{qpath}: expected a 'stages:' mapping with E, D, C, B and A")
+    names: dict[str, str] = {}
+    questions: dict[str, list[str]] = {}
+    for letter in EDCBA:
+        block = stages.get(letter)
+        if not isinstance(block, dict) or not isinstance(block.get("questions"), list):
+            raise ConfigError(f"{qpath}: stage {letter} needs a name and a list of questions")
+        names[letter] = _pick(block.get("name", letter), lang, f"{qpath}: stage {letter} name")
+        questions[letter] = [_pick(q, lang, f"{qpath}: stage {letter} question") for q in block["questions"]]
+    standing_raw = raw.get("standing", [])
+    if not isinstance(standing_raw, list):
+        raise ConfigError(f"{qpath}: 'standing:' must be a list of questions")
+    standing = [_pick(q, lang, f"{qpath}: standing question") for q in standing_raw]
+    return Texts(labels, names, questions, standing)
