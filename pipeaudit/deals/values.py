@@ -208,7 +208,7 @@ def _amount_strings(t: pd.Series, multiplier: float) -> pd.Series:
     neg_paren = t.str.match(r"^\(.*\)$")
     t = t.where(~neg_paren, t.str.slice(1, -1))
     lead_minus = t.str.startswith("-")
-    t = t.str.replace(r"^[+-](?=\D)", "", regex=True)  # "-¥5,000": sign before the currency mark
+    t = t.str.replace(r"^[+-](?=[^\d.+-])", "", regex=True)  # "-¥5,000": sign before the currency mark
     for _ in range(2):  # currency before and/or after: "USD1,200", "1200USD", "¥15万"
         t = t.str.replace(_CURRENCY, "", regex=True)
     m = t.str.extract(_AMOUNT)
