@@ -352,8 +352,14 @@ def regressed_mask(frame: "pd.DataFrame") -> "Any":
 def check_stage_regressed(deals: "Deals", applies: "Any", params: dict, env: Any, lang: str) -> Hits:
     import numpy as np
 
+    from pipeaudit.model import PHASE_LABELS, PHASES
+
     pos = np.flatnonzero(applies & regressed_mask(deals.frame))
-    return Hits(pos, {"prev_stage": _text_values(deals.frame, "prev_stage", pos)})
+    shown = _text_values(deals.frame, "prev_stage", pos)
+    phase = _col(deals.frame, "prev_phase")[pos]
+    labels = [PHASE_LABELS[PHASES[int(p) - 1]][0 if lang == "zh" else 1] if p == p and 1 <= p <= 5 else "—" for p in phase]
+    shown = np.where(shown == "", np.array(labels, dtype=object), shown)
+    return Hits(pos, {"prev_stage": shown})
 
 
 def dropped_mask(frame: "pd.DataFrame", pct: float) -> "Any":

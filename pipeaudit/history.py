@@ -386,3 +386,79 @@ def derive(deals: "Deals", store: HistoryStore, as_of: date) -> tuple["Deals", D
     filled.append("weeks_of_history")
     out = frame.drop(columns=[c for c in new_cols if c in frame.columns]).assign(**new_cols)
     return dataclasses.replace(deals, frame=out), Derived(weeks, previous, filled)
+
+
+# --------------------------------------------------------------------------------------
+# Rule hooks
+# --------------------------------------------------------------------------------------
+
+from pipeaudit.engine.checks import Hits, register_check  # noqa: E402  (pandas-free)
+
+
+@register_check(
+    "history-too-short",
+    placeholders=("weeks",),
+    params=("min_weeks",),
+    doc="global note when fewer than {min_weeks} weeks are stored; raised once by the history hook, never per deal",
+)
+def _check_history_too_short(deals: "Deals", applies: Any, params: dict, env: Any, lang: str) -> Hits:
+    import numpy as np
+
+    return Hits(np.zeros(0, dtype=np.int64))  # rep/global-level: see history_findings()
+
+
+def week_over_week(deals: "Deals", opts: Any, cfg: Any, as_of: date, load_deals: Any = None) -> tuple["Deals", dict[str, Any]]:
+    """The enricher for --baseline and --history: store this week, derive, compare.
+
+    Returns the enriched Deals and the extras to merge into AuditResult.extras ("changes",
+    "history"). `load_deals(ReadOptions, cfg)` reads the baseline export like the current one.
+    """
+    from pipeaudit.changes import compare
+
+    extras: dict[str, Any] = {}
+    db = getattr(opts, "history", None) or getattr(cfg, "history", None)
+    baseline_path = getattr(opts, "baseline", None)
+    previous = None
+    if baseline_path is not None:
+        from pipeaudit.options import ReadOptions
+
+        if load_deals is None:
+            from pipeaudit.pipeline import load_deals
+        prev_opts = ReadOptions(path=Path(baseline_path), sheet=opts.sheet, maps=dict(opts.maps), config=opts.config)
+        previous = (load_deals(prev_opts, cfg), str(baseline_path), None)
+    if db is not None:
+        with HistoryStore(Path(db)) as store:
+            store.store(deals, as_of, source=str(getattr(deals, "source", "")), ladder=deals.ladder)
+            deals, info = derive(deals, store, as_of)
+            extras["history"] = {
+                "db": str(db),
+                "weeks": info.weeks,
+                "previous": info.previous.isoformat() if info.previous else None,
+                "filled": info.filled,
+                "min_weeks": MIN_WEEKS,
+            }
+            if previous is None and info.previous is not None:
+                import dataclasses
+
+                frame = store.snapshot(info.previous)
+                prev_deals = dataclasses.replace(deals, frame=frame, ladder=store.ladder(info.previous))
+                previous = (prev_deals, f"{db} @ {info.previous.isoformat()}", info.previous)
+    if previous is not None:
+        prev_deals, source, prev_as_of = previous
+        deals, changes = compare(deals, prev_deals, source=source, as_of=prev_as_of)
+        extras["changes"] = changes
+    return deals, extras
+
+
+def history_findings(extras: dict[str, Any], rules: Any, lang: str) -> Any:
+    """The one history-too-short note (global: no owner, no deal) when too few weeks are stored."""
+    from pipeaudit.plan import rep_findings
+
+    info = extras.get("history")
+    rule = next((r for r in rules if r.name == "history-too-short" and getattr(r, "enabled", True)), None)
+    if not info or rule is None:
+        return None
+    min_weeks = int(rule.params.get("min_weeks", MIN_WEEKS))
+    if info["weeks"] >= min_weeks:
+        return None
+    return rep_findings(rule, [(None, {"weeks": str(info["weeks"]), "min_weeks": str(min_weeks)})], lang)

@@ -411,3 +411,81 @@ def short_steps(rep_plan_entry: dict[str, Any]) -> list[tuple[str, int, int]]:
         if cell and cell["have"] < cell["need"]:
             out.append((step, cell["need"], cell["have"]))
     return out
+
+
+# --------------------------------------------------------------------------------------
+# Rule hook: funnel-short is rep-level, so the check finds no deal; plan_findings() raises it
+# --------------------------------------------------------------------------------------
+
+from pipeaudit.engine.checks import Hits, register_check  # noqa: E402  (pandas-free)
+
+
+@register_check(
+    "funnel-short",
+    requires=lambda p: [("owner",)],
+    placeholders=("target", "short_steps", "top_step"),
+    doc="rep-level: a step of the rep's open funnel is below what the rep's quota needs",
+)
+def _check_funnel_short(deals: Any, applies: Any, params: dict, env: Any, lang: str) -> Hits:
+    import numpy as np
+
+    return Hits(np.zeros(0, dtype=np.int64))
+
+
+def fill_text(template: Any, values: dict[str, str]) -> str:
+    """Fill a parsed rule Template from plain strings by concatenation (never str.format)."""
+    return "".join(values.get(part, "—") if is_ph else part for is_ph, part in template.parts)
+
+
+def rep_findings(rule: Any, entries: list[tuple[str | None, dict[str, str]]], lang: str) -> Any:
+    """FINDING_COLUMNS rows for rep-level (owner, no deal) or global (owner None) findings."""
+    import pandas as pd
+
+    from pipeaudit.model import FINDING_COLUMNS
+
+    rows = {c: [] for c in FINDING_COLUMNS}
+    for owner, values in entries:
+        rows["rule"].append(rule.name)
+        rows["severity"].append(rule.severity)
+        rows["row"].append(pd.NA)
+        rows["deal_id"].append(None)
+        rows["deal"].append(None)
+        rows["owner"].append(owner)
+        rows["stage"].append(None)
+        rows["message"].append(fill_text(rule.message[lang], values))
+        rows["question"].append(fill_text(rule.questions[0][lang], values))
+        rows["deal_index"].append(pd.NA)
+    frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in rows.items()})
+    frame["row"] = frame["row"].astype("Int64")
+    frame["deal_index"] = frame["deal_index"].astype("Int64")
+    return frame
+
+
+def plan_findings(plan_extras: dict[str, Any], rules: Iterable[Any], lang: str) -> Any:
+    """One funnel-short finding per rep with a short step, if the rule is loaded and enabled."""
+    rule = next((r for r in rules if r.name == "funnel-short" and getattr(r, "enabled", True)), None)
+    entries = []
+    if rule is not None:
+        sep = "；" if lang == "zh" else "; "
+        for rep, entry in plan_extras.items():
+            if rep.startswith("_") or not isinstance(entry, dict):
+                continue
+            short = short_steps(entry)
+            if not short:
+                continue
+            label = lambda s: STEP_LABELS[s][0 if lang == "zh" else 1]  # noqa: E731
+            if lang == "zh":
+                parts = [f"{label(s)}缺 {n - h}（需 {n}，有 {h}）" for s, n, h in short]
+            else:
+                parts = [f"{label(s)} short by {n - h} (need {n}, have {h})" for s, n, h in short]
+            top = max(short, key=lambda t: t[1] - t[2])[0]
+            entries.append((rep, {"target": f"{entry['_target']:,.0f}", "short_steps": sep.join(parts), "top_step": label(top)}))
+    return rep_findings(rule, entries, lang) if entries else None
+
+
+def quota_extras(frame: Any, quotas_path: Path | None, cfg: Any) -> dict[str, Any] | None:
+    """extras["plan"] for this run: --quotas FILE wins over config `quotas:`; None without either."""
+    quotas = read_quotas(quotas_path) if quotas_path is not None else dict(cfg.quotas or {})
+    if not quotas:
+        return None
+    return funnel_vs_quota(frame, quotas, cfg.plan or {})
