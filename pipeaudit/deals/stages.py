@@ -49,12 +49,12 @@ class Ladder:
                 table[stage_key(spelling)] = ("open", rank)
         return table
 
-    def own_keys(self) -> set[str]:
-        """Spellings specific to this ladder (its open stages and its own closed words)."""
-        keys = {stage_key(w) for w in (*self.won, *self.lost)}
+    def own_keys(self) -> tuple[set[str], set[str]]:
+        """(open-stage spellings, this ladder's own closed words): what detection counts."""
+        opens: set[str] = set()
         for stage in self.open:
-            keys.update(stage_key(s) for s in (stage, *self.aliases.get(stage, ())))
-        return keys
+            opens.update(stage_key(s) for s in (stage, *self.aliases.get(stage, ())))
+        return opens, {stage_key(w) for w in (*self.won, *self.lost)} - opens
 
 
 _NUM_PREFIX = re.compile(r"^\d{1,2}(?:[.\-_、)）:：]\s*|\s+)(?=\D)")
@@ -133,11 +133,12 @@ def detect_ladder(values: pd.Series, cfg: Config | None) -> Ladder | None:
     if counts.empty:
         return None
     keys = pd.Series(counts.index.map(stage_key), index=counts.index)
-    best, best_n = None, 0
-    for ladder in ladders.values():
-        n = int(counts[keys.isin(ladder.own_keys()).to_numpy()].sum())
-        if n > best_n:
-            best, best_n = ladder, n
+    best, best_score = None, (0, 0)
+    for ladder in ladders.values():  # open-stage hits decide; the ladder's own closed words break ties
+        opens, closed = ladder.own_keys()
+        score = (int(counts[keys.isin(opens).to_numpy()].sum()), int(counts[keys.isin(closed).to_numpy()].sum()))
+        if score[0] > 0 and score > best_score:
+            best, best_score = ladder, score
     return best
 
 
