@@ -393,3 +393,16 @@ def check_amount_dropped(deals: "Deals", applies: "Any", params: dict, env: Any,
             "drop_pct": np.array([f"{d}%" for d in drop], dtype=object),
         },
     )
+
+
+def pipeline_enrich(deals: "Deals", ctx: Any) -> "Deals":
+    """pipeline ENRICHERS hook for --baseline: read last week's export like this one and compare."""
+    from pipeaudit.history import only_rep
+    from pipeaudit.options import ReadOptions
+    from pipeaudit.pipeline import load_deals
+
+    opts = ctx.opts
+    prev_opts = ReadOptions(path=opts.baseline, sheet=opts.sheet, maps=dict(opts.maps), config=opts.config)
+    previous = only_rep(load_deals(prev_opts, ctx.cfg), getattr(opts, "rep", None))
+    deals, ctx.extras["changes"] = compare(deals, previous, source=str(opts.baseline), as_of=None)
+    return deals

@@ -341,8 +341,9 @@ def _run_start(hist: "pd.DataFrame", col: str) -> "pd.Series":
 def derive(deals: "Deals", store: HistoryStore, as_of: date) -> tuple["Deals", Derived]:
     """Fill class_since / stage_since (where the export lacks them), close_slips and weeks_of_history.
 
-    Needs the current week stored first. With fewer than MIN_WEEKS stored weeks nothing is filled,
-    so rules needing these columns are skipped rather than fed a guess.
+    The stored weeks before `as_of` plus this export (in memory, whether or not it was stored).
+    With fewer than MIN_WEEKS weeks nothing is filled, so rules needing these columns are skipped
+    rather than fed a guess.
     """
     import dataclasses
 
@@ -350,15 +351,26 @@ def derive(deals: "Deals", store: HistoryStore, as_of: date) -> tuple["Deals", D
 
     from pipeaudit.changes import deal_key
 
-    weeks = len([d for d in store.as_of_dates() if d <= as_of])
+    weeks = len([d for d in store.as_of_dates() if d < as_of]) + 1
     previous = store.latest_before(as_of)
     if weeks < MIN_WEEKS:
         return deals, Derived(weeks, previous, [])
-    hist = store.rows_up_to(as_of)
-    hist = hist.loc[hist["key"].notna()].drop_duplicates(["key", "as_of"], keep="first")
-    hist = hist.sort_values(["key", "as_of"], kind="stable").reset_index(drop=True)
     frame = deals.frame
     keys = deal_key(frame)
+    stored = store.rows_up_to(as_of)
+    stored = stored.loc[stored["as_of"] < pd.Timestamp(as_of)]
+    current = pd.DataFrame({"as_of": pd.Timestamp(as_of), "key": keys.to_numpy(dtype=object)})
+    for col in ("deal_class", "stage", "close_date"):
+        if col in frame.columns:
+            current[col] = frame[col].to_numpy()
+        elif col == "close_date":
+            current[col] = pd.NaT
+        else:
+            current[col] = None
+    current["close_date"] = pd.to_datetime(current["close_date"], errors="coerce").astype("datetime64[ns]")
+    hist = pd.concat([stored[["as_of", "key", "deal_class", "stage", "close_date"]], current], ignore_index=True)
+    hist = hist.loc[hist["key"].notna()].drop_duplicates(["key", "as_of"], keep="first")
+    hist = hist.sort_values(["key", "as_of"], kind="stable").reset_index(drop=True)
     filled: list[str] = []
     new_cols: dict[str, Any] = {}
     for since, col in (("class_since", "deal_class"), ("stage_since", "stage")):
@@ -407,47 +419,57 @@ def _check_history_too_short(deals: "Deals", applies: Any, params: dict, env: An
     return Hits(np.zeros(0, dtype=np.int64))  # rep/global-level: see history_findings()
 
 
-def week_over_week(deals: "Deals", opts: Any, cfg: Any, as_of: date, load_deals: Any = None) -> tuple["Deals", dict[str, Any]]:
-    """The enricher for --baseline and --history: store this week, derive, compare.
+def only_rep(deals: "Deals", rep: str | None) -> "Deals":
+    """Last week's deals of one rep, so a --rep run compares like with like (none: empty)."""
+    import dataclasses
 
-    Returns the enriched Deals and the extras to merge into AuditResult.extras ("changes",
-    "history"). `load_deals(ReadOptions, cfg)` reads the baseline export like the current one.
+    if rep is None or "owner" not in deals.frame.columns:
+        return deals
+    keep = (deals.frame["owner"].astype("str").str.strip() == rep.strip()).to_numpy(dtype=bool, na_value=False)
+    return dataclasses.replace(deals, frame=deals.frame[keep])
+
+
+def pipeline_enrich(deals: "Deals", ctx: Any) -> "Deals":
+    """pipeline ENRICHERS hook for --history: store this week, derive since-dates and slips,
+    and (without --baseline) compare with the latest stored week before the as-of date.
+
+    A --rep run does not store (it would replace the team's week with one rep's deals); it only
+    reads the stored weeks.
     """
+    import dataclasses
+
     from pipeaudit.changes import compare
 
-    extras: dict[str, Any] = {}
-    db = getattr(opts, "history", None) or getattr(cfg, "history", None)
-    baseline_path = getattr(opts, "baseline", None)
-    previous = None
-    if baseline_path is not None:
-        from pipeaudit.options import ReadOptions
+    db = Path(ctx.opts.history or ctx.cfg.history)
+    rep = getattr(ctx.opts, "rep", None)
+    with HistoryStore(db) as store:
+        if rep is None:
+            store.store(deals, ctx.as_of, source=str(getattr(deals, "source", "")), ladder=deals.ladder)
+        else:
+            ctx.notes.append(
+                f"--rep: this run read {db} but did not store the week / 按销售筛选时只读取历史库，不写入"
+            )
+        deals, info = derive(deals, store, ctx.as_of)
+        ctx.extras["history"] = {
+            "db": str(db),
+            "weeks": info.weeks,
+            "previous": info.previous.isoformat() if info.previous else None,
+            "filled": info.filled,
+            "min_weeks": MIN_WEEKS,
+        }
+        if not ctx.opts.baseline and info.previous is not None:
+            prev = dataclasses.replace(deals, frame=store.snapshot(info.previous), ladder=store.ladder(info.previous))
+            deals, ctx.extras["changes"] = compare(
+                deals, only_rep(prev, rep), source=f"{db} @ {info.previous.isoformat()}", as_of=info.previous
+            )
+    return deals
 
-        if load_deals is None:
-            from pipeaudit.pipeline import load_deals
-        prev_opts = ReadOptions(path=Path(baseline_path), sheet=opts.sheet, maps=dict(opts.maps), config=opts.config)
-        previous = (load_deals(prev_opts, cfg), str(baseline_path), None)
-    if db is not None:
-        with HistoryStore(Path(db)) as store:
-            store.store(deals, as_of, source=str(getattr(deals, "source", "")), ladder=deals.ladder)
-            deals, info = derive(deals, store, as_of)
-            extras["history"] = {
-                "db": str(db),
-                "weeks": info.weeks,
-                "previous": info.previous.isoformat() if info.previous else None,
-                "filled": info.filled,
-                "min_weeks": MIN_WEEKS,
-            }
-            if previous is None and info.previous is not None:
-                import dataclasses
 
-                frame = store.snapshot(info.previous)
-                prev_deals = dataclasses.replace(deals, frame=frame, ladder=store.ladder(info.previous))
-                previous = (prev_deals, f"{db} @ {info.previous.isoformat()}", info.previous)
-    if previous is not None:
-        prev_deals, source, prev_as_of = previous
-        deals, changes = compare(deals, prev_deals, source=source, as_of=prev_as_of)
-        extras["changes"] = changes
-    return deals, extras
+def pipeline_findings(deals: "Deals", ctx: Any) -> Any:
+    """pipeline PRODUCERS hook: the one history-too-short note."""
+    from pipeaudit.plan import ctx_rules
+
+    return history_findings(ctx.extras, ctx_rules(ctx), ctx.lang)
 
 
 def history_findings(extras: dict[str, Any], rules: Any, lang: str) -> Any:

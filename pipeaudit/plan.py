@@ -489,3 +489,24 @@ def quota_extras(frame: Any, quotas_path: Path | None, cfg: Any) -> dict[str, An
     if not quotas:
         return None
     return funnel_vs_quota(frame, quotas, cfg.plan or {})
+
+
+def ctx_rules(ctx: Any) -> list[Any]:
+    """The rules of this run: ctx.rules when the pipeline provides it, else loaded and selected again."""
+    rules = getattr(ctx, "rules", None)
+    if rules is not None:
+        return list(rules)
+    from pipeaudit.engine import load_rules
+    from pipeaudit.pipeline import select_rules
+
+    ruleset = load_rules(list(ctx.opts.rules), default_rules=ctx.opts.default_rules, cfg=ctx.cfg)
+    return select_rules(ruleset, ctx.opts, ctx.cfg)
+
+
+def pipeline_findings(deals: Any, ctx: Any) -> Any:
+    """pipeline PRODUCERS hook for quotas: extras["plan"] and the funnel-short findings."""
+    extras = quota_extras(deals.frame, ctx.opts.quotas, ctx.cfg)
+    if extras is None:
+        return None
+    ctx.extras["plan"] = extras
+    return plan_findings(extras, ctx_rules(ctx), ctx.lang)
