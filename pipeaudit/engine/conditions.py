@@ -1,0 +1,579 @@
+"""The condition operators: one small function per operator, each returning a boolean mask.
+
+A condition in YAML (`where:`) is parsed once into a tree of `Node`s (validated here, with the
+rule's file and line in every error) and evaluated over the whole deals table: every operator
+returns a numpy bool array as long as the frame. Nothing from a rule file or the data is ever
+evaluated as code.
+
+A field the export does not have is treated as blank on every deal (blank → True, present →
+False, comparisons → False); whether the rule runs at all is decided beforehand by
+`evaluable()` (see schema.Rule.requires).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from pipeaudit.model import DERIVED, FIELDS, PHASES
+from pipeaudit.yamlsafe import did_you_mean, line_of
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+#: Meta columns of Deals.frame a rule may name, with the kind used for validation.
+META_KINDS: dict[str, str] = {
+    "phase": "count",
+    "stage_rank": "count",
+    "status": "text",
+    "stage_known": "bool",
+    "row": "count",
+}
+KIND_OF: dict[str, str] = {
+    **{k: v.kind for k, v in FIELDS.items()},
+    **{k: v.kind for k, v in DERIVED.items()},
+    **META_KINDS,
+}
+NUMERIC_KINDS = {"amount", "probability", "count"}
+TEXT_KINDS = {"id", "text", "stage", "class"}
+
+
+@dataclass(frozen=True)
+class ParamRef:
+    """A value written as "{name}": read from the rule's params when the rule runs."""
+
+    name: str
+
+
+@dataclass
+class Node:
+    op: str
+    fields: tuple[str, ...] = ()
+    args: dict[str, Any] = field(default_factory=dict)
+    children: tuple["Node", ...] = ()
+
+
+class ParseContext:
+    """Where we are in a rule file, so every error names file, line, rule and key."""
+
+    def __init__(self, path: Any, rule: str, params: dict[str, Any], error: type[Exception]):
+        self.path, self.rule, self.params, self.error = path, rule, params, error
+        self.param_refs: set[str] = set()
+
+    def fail(self, container: Any, key: Any, message: str) -> Exception:
+        line = line_of(container, key)
+        where = f"{self.path}:{line}" if line else str(self.path)
+        return self.error(f"{where}: rule '{self.rule}': {message}")
+
+
+@dataclass
+class Env:
+    """What operators read: the frame, the as-of date and the rule's params (plus a cache)."""
+
+    frame: "pd.DataFrame"
+    as_of: Any  # pandas Timestamp
+    params: dict[str, Any] = field(default_factory=dict)
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+    def has(self, name: str) -> bool:
+        return name in self.frame.columns
+
+    def value(self, v: Any) -> Any:
+        return self.params[v.name] if isinstance(v, ParamRef) else v
+
+
+@dataclass(frozen=True)
+class Operator:
+    name: str
+    parse: Callable[[Any, Any, ParseContext, str], Node]
+    mask: Callable[[Node, Env], "np.ndarray"]
+    doc: str
+
+
+OPERATORS: dict[str, Operator] = {}
+
+
+def operator(name: str, parse: Callable, doc: str):
+    def deco(fn):
+        OPERATORS[name] = Operator(name, parse, fn, doc)
+        return fn
+
+    return deco
+
+
+# ---- parsing helpers -------------------------------------------------------------------
+
+
+def _param_or(value: Any, ctx: ParseContext, container: Any, key: Any) -> Any:
+    """A "{name}" string becomes a ParamRef (validated against the rule's params)."""
+    if isinstance(value, str):
+        m = re.fullmatch(r"\{([a-z_][a-z0-9_]*)\}", value.strip())
+        if m:
+            name = m.group(1)
+            if name not in ctx.params:
+                raise ctx.fail(
+                    container, key, f"unknown param '{name}'{did_you_mean(name, ctx.params)}"
+                    + ("" if ctx.params else " (the rule declares no params)")
+                )
+            ctx.param_refs.add(name)
+            return ParamRef(name)
+    return value
+
+
+def _field(value: Any, ctx: ParseContext, container: Any, key: Any, kinds: set[str] | None = None) -> str:
+    if not isinstance(value, str):
+        raise ctx.fail(container, key, f"'{key}' must name a field")
+    if value not in KIND_OF:
+        raise ctx.fail(container, key, f"unknown field '{value}'{did_you_mean(value, KIND_OF)}")
+    if kinds is not None and KIND_OF[value] not in kinds:
+        raise ctx.fail(
+            container, key, f"field '{value}' is {KIND_OF[value]}, this operator needs {'/'.join(sorted(kinds))}"
+        )
+    return value
+
+
+def _mapping(spec: Any, ctx: ParseContext, container: Any, key: Any, op: str, required: set[str], optional: set[str] = frozenset()) -> dict:
+    if not isinstance(spec, dict):
+        raise ctx.fail(container, key, f"'{op}' needs a mapping with {', '.join(sorted(required))}")
+    allowed = required | set(optional)
+    for k in spec:
+        if k not in allowed:
+            raise ctx.fail(spec, k, f"unknown key '{k}' in '{op}'{did_you_mean(str(k), allowed)}")
+    for k in required:
+        if k not in spec:
+            raise ctx.fail(container, key, f"'{op}' needs '{k}'")
+    return spec
+
+
+def _number(value: Any, ctx: ParseContext, container: Any, key: Any) -> Any:
+    value = _param_or(value, ctx, container, key)
+    if isinstance(value, ParamRef):
+        if not _is_number(ctx.params[value.name]):
+            raise ctx.fail(container, key, f"param '{value.name}' must be a number to be compared")
+        return value
+    if not _is_number(value):
+        raise ctx.fail(container, key, f"'{key}' must be a number or a \"{{param}}\", not {value!r}")
+    return value
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _text_list(value: Any, ctx: ParseContext, container: Any, key: Any) -> Any:
+    value = _param_or(value, ctx, container, key)
+    if isinstance(value, ParamRef):
+        return value
+    if not isinstance(value, list) or not value or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+        raise ctx.fail(container, key, f"'{key}' must be a non-empty list of values")
+    return [str(v) for v in value]
+
+
+def parse_condition(spec: Any, ctx: ParseContext, container: Any = None, key: Any = None) -> Node:
+    """YAML condition → Node. Exactly one operator per mapping."""
+    if not isinstance(spec, dict) or len(spec) != 1:
+        raise ctx.fail(
+            container, key, "a condition is a mapping with exactly one operator, e.g. {blank: decision_maker}"
+        )
+    (op, arg), = spec.items()
+    if op not in OPERATORS:
+        raise ctx.fail(spec, op, f"unknown operator '{op}'{did_you_mean(str(op), OPERATORS)}")
+    return OPERATORS[op].parse(arg, spec, ctx, op)
+
+
+def _p_field(kinds: set[str] | None = None):
+    def parse(arg, container, ctx, op):
+        return Node(op, (_field(arg, ctx, container, op, kinds),))
+
+    return parse
+
+
+def _p_field_value(kinds: set[str] | None, numeric: bool):
+    def parse(arg, container, ctx, op):
+        spec = _mapping(arg, ctx, container, op, op, {"field", "value"})
+        name = _field(spec["field"], ctx, spec, "field", kinds)
+        if numeric:
+            value = _number(spec["value"], ctx, spec, "value")
+        else:
+            value = _param_or(spec["value"], ctx, spec, "value")
+            if not isinstance(value, (ParamRef, str, int, float, bool)):
+                raise ctx.fail(spec, "value", "'value' must be a single value")
+        return Node(op, (name,), {"value": value})
+
+    return parse
+
+
+def _p_in(arg, container, ctx, op):
+    spec = _mapping(arg, ctx, container, op, op, {"field", "values"})
+    name = _field(spec["field"], ctx, spec, "field")
+    return Node(op, (name,), {"values": _text_list(spec["values"], ctx, spec, "values")})
+
+
+def _p_contains(arg, container, ctx, op):
+    spec = _mapping(arg, ctx, container, op, op, {"field"}, {"words", "whole"})
+    if "words" not in spec and "whole" not in spec:
+        raise ctx.fail(container, op, f"'{op}' needs 'words' (found anywhere) and/or 'whole' (the whole value)")
+    name = _field(spec["field"], ctx, spec, "field", TEXT_KINDS)
+    args = {k: _text_list(spec[k], ctx, spec, k) for k in ("words", "whole") if k in spec}
+    return Node(op, (name,), args)
+
+
+_CMP = ("gt", "ge", "lt", "le")
+
+
+def _p_age(arg, container, ctx, op):
+    spec = _mapping(arg, ctx, container, op, op, {"field"}, set(_CMP))
+    name = _field(spec["field"], ctx, spec, "field", {"date"})
+    cmps = {k: _number(spec[k], ctx, spec, k) for k in _CMP if k in spec}
+    if not cmps:
+        raise ctx.fail(container, op, f"'{op}' needs a bound: gt, ge, lt or le")
+    return Node(op, (name,), cmps)
+
+
+def _p_dates(arg, container, ctx, op):
+    spec = _mapping(arg, ctx, container, op, op, {"field", "other"})
+    a = _field(spec["field"], ctx, spec, "field", {"date"})
+    b = _field(spec["other"], ctx, spec, "other", {"date"})
+    return Node(op, (a, b))
+
+
+def _p_stage(arg, container, ctx, op):
+    spec = _mapping(arg, ctx, container, op, op, set(), {"at_least", "at_most"})
+    if not spec:
+        raise ctx.fail(container, op, "'stage' needs at_least and/or at_most (a phase)")
+    args = {}
+    for k in ("at_least", "at_most"):
+        if k in spec:
+            if spec[k] not in PHASES:
+                raise ctx.fail(spec, k, f"unknown phase '{spec[k]}'{did_you_mean(str(spec[k]), PHASES)} (phases: {', '.join(PHASES)})")
+            args[k] = PHASES.index(spec[k]) + 1
+    return Node(op, ("phase",), args)
+
+
+def _p_class(arg, container, ctx, op):
+    if isinstance(arg, str):
+        arg = [arg]
+    values = _text_list(arg, ctx, container, op)
+    return Node(op, ("deal_class",), {"values": values})
+
+
+def _p_group(arg, container, ctx, op):
+    if not isinstance(arg, list) or not arg:
+        raise ctx.fail(container, op, f"'{op}' needs a non-empty list of conditions")
+    return Node(op, (), {}, tuple(parse_condition(c, ctx, arg, i) for i, c in enumerate(arg)))
+
+
+def _p_not(arg, container, ctx, op):
+    return Node(op, (), {}, (parse_condition(arg, ctx, container, op),))
+
+
+# ---- column access ---------------------------------------------------------------------
+
+
+def _false(env: Env):
+    import numpy as np
+
+    return np.zeros(len(env.frame), dtype=bool)
+
+
+def _blank(env: Env, name: str):
+    key = ("blank", name)
+    if key not in env.cache:
+        import numpy as np
+
+        if not env.has(name):
+            env.cache[key] = np.ones(len(env.frame), dtype=bool)
+        else:
+            s = env.frame[name]
+            m = s.isna().to_numpy(dtype=bool)
+            if KIND_OF.get(name) in TEXT_KINDS and (s.dtype == object or str(s.dtype) == "str"):
+                m = m | (_text(env, name) == "").to_numpy(dtype=bool, na_value=True)
+            env.cache[key] = m
+    return env.cache[key]
+
+
+def _text(env: Env, name: str):
+    """The column as trimmed, case-folded text (NA stays NA)."""
+    key = ("text", name)
+    if key not in env.cache:
+        env.cache[key] = env.frame[name].astype("str").str.strip().str.casefold()
+    return env.cache[key]
+
+
+def _numbers(env: Env, name: str):
+    import numpy as np
+
+    key = ("num", name)
+    if key not in env.cache:
+        import pandas as pd
+
+        s = env.frame[name]
+        if s.dtype == bool or str(s.dtype) == "boolean":
+            s = s.astype("Float64")
+        env.cache[key] = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return env.cache[key]
+
+
+def days_from(env: Env, name: str):
+    """as_of − date in days (float, NaN for NaT)."""
+    import numpy as np
+
+    key = ("days", name)
+    if key not in env.cache:
+        import pandas as pd
+
+        s = pd.to_datetime(env.frame[name], errors="coerce")
+        env.cache[key] = ((env.as_of - s) / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
+    return env.cache[key]
+
+
+def _compare(values, cmps: dict[str, Any], env: Env, scale: float = 1.0):
+    import numpy as np
+
+    m = np.ones(len(values), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        for k, bound in cmps.items():
+            b = float(env.value(bound)) * scale
+            if k == "gt":
+                m &= values > b
+            elif k == "ge":
+                m &= values >= b
+            elif k == "lt":
+                m &= values < b
+            else:
+                m &= values <= b
+    return m
+
+
+# ---- operators -------------------------------------------------------------------------
+
+
+@operator("blank", _p_field(), "the field is empty on the deal (or the export has no such column)")
+def op_blank(node: Node, env: Env):
+    return _blank(env, node.fields[0])
+
+
+@operator("present", _p_field(), "the field holds a value")
+def op_present(node: Node, env: Env):
+    return ~_blank(env, node.fields[0])
+
+
+def _bools(env: Env, name: str, which: str):
+    import numpy as np
+
+    if not env.has(name):
+        return np.full(len(env.frame), which == "not_true")
+    s = env.frame[name]
+    if str(s.dtype) != "boolean" and s.dtype != bool:
+        s = s.astype("boolean")
+    if which == "is_true":
+        return s.to_numpy(dtype=bool, na_value=False)
+    if which == "is_false":
+        return (~s).to_numpy(dtype=bool, na_value=False)
+    return ~s.to_numpy(dtype=bool, na_value=False)
+
+
+@operator("is_true", _p_field({"bool"}), "the yes/no field is yes")
+def op_is_true(node: Node, env: Env):
+    return _bools(env, node.fields[0], "is_true")
+
+
+@operator("is_false", _p_field({"bool"}), "the yes/no field is no (blank is not no)")
+def op_is_false(node: Node, env: Env):
+    return _bools(env, node.fields[0], "is_false")
+
+
+@operator("not_true", _p_field({"bool"}), "the yes/no field is no or blank")
+def op_not_true(node: Node, env: Env):
+    return _bools(env, node.fields[0], "not_true")
+
+
+@operator("equals", _p_field_value(None, numeric=False), "the field equals a value (text: case-insensitive)")
+def op_equals(node: Node, env: Env):
+    name = node.fields[0]
+    if not env.has(name):
+        return _false(env)
+    value = env.value(node.args["value"])
+    kind = KIND_OF[name]
+    if kind in NUMERIC_KINDS and _is_number(value):
+        return _numbers(env, name) == float(value)
+    if kind == "bool" and isinstance(value, bool):
+        return _bools(env, name, "is_true" if value else "is_false")
+    return (_text(env, name) == str(value).strip().casefold()).to_numpy(dtype=bool, na_value=False)
+
+
+@operator("in", _p_in, "the field is one of the values (text: case-insensitive)")
+def op_in(node: Node, env: Env):
+    name = node.fields[0]
+    if not env.has(name):
+        return _false(env)
+    values = [str(v).strip().casefold() for v in env.value(node.args["values"])]
+    return _text(env, name).isin(values).to_numpy(dtype=bool, na_value=False)
+
+
+def _norm_whole(env: Env, name: str):
+    key = ("whole", name)
+    if key not in env.cache:
+        env.cache[key] = _text(env, name).str.replace(r"^[\s\W_]+|[\s\W_]+$", "", regex=True)
+    return env.cache[key]
+
+
+@operator("contains_any", _p_contains, "the text contains one of `words`, or is wholly one of `whole`")
+def op_contains_any(node: Node, env: Env):
+    name = node.fields[0]
+    if not env.has(name):
+        return _false(env)
+    m = _false(env)
+    if "words" in node.args:
+        words = [str(w).casefold() for w in env.value(node.args["words"]) if str(w).strip()]
+        if words:
+            pattern = "|".join(re.escape(w) for w in words)
+            m = m | _text(env, name).str.contains(pattern, regex=True).to_numpy(dtype=bool, na_value=False)
+    if "whole" in node.args:
+        whole = {re.sub(r"^[\s\W_]+|[\s\W_]+$", "", str(w).strip().casefold()) for w in env.value(node.args["whole"])}
+        texts = _text(env, name)
+        normed = _norm_whole(env, name)
+        m = m | normed.isin(whole).to_numpy(dtype=bool, na_value=False)
+        m = m | texts.isin(whole).to_numpy(dtype=bool, na_value=False)  # e.g. "-" or "/" alone
+    return m
+
+
+def _numeric_op(op: str):
+    def fn(node: Node, env: Env):
+        name = node.fields[0]
+        if not env.has(name):
+            return _false(env)
+        return _compare(_numbers(env, name), {op: node.args["value"]}, env)
+
+    return fn
+
+
+for _op, _doc in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
+    operator(_op, _p_field_value(NUMERIC_KINDS, numeric=True), f"the number is {_doc} value")(_numeric_op(_op))
+
+
+def _age_op(sign: float, scale: float):
+    def fn(node: Node, env: Env):
+        name = node.fields[0]
+        if not env.has(name):
+            return _false(env)
+        return _compare(sign * days_from(env, name), node.args, env, scale)
+
+    return fn
+
+
+operator("age_days", _p_age, "days from the date to the as-of date (blank date: not flagged)")(_age_op(1.0, 1.0))
+operator("age_weeks", _p_age, "weeks from the date to the as-of date (blank date: not flagged)")(_age_op(1.0, 7.0))
+operator("until_days", _p_age, "days from the as-of date to the date (blank date: not flagged)")(_age_op(-1.0, 1.0))
+operator("until_weeks", _p_age, "weeks from the as-of date to the date (blank date: not flagged)")(_age_op(-1.0, 7.0))
+
+
+def _date_pair(node: Node, env: Env):
+    import numpy as np
+
+    a, b = node.fields
+    if not (env.has(a) and env.has(b)):
+        return None, None
+    return -days_from(env, a), -days_from(env, b)  # both relative to as_of: bigger = later
+
+
+@operator("before", _p_dates, "the date is earlier than the other date (either blank: false)")
+def op_before(node: Node, env: Env):
+    a, b = _date_pair(node, env)
+    if a is None:
+        return _false(env)
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):
+        return a < b
+
+
+@operator("after", _p_dates, "the date is later than the other date (either blank: false)")
+def op_after(node: Node, env: Env):
+    a, b = _date_pair(node, env)
+    if a is None:
+        return _false(env)
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):
+        return a > b
+
+
+@operator("stage", _p_stage, f"the deal's phase is within at_least/at_most ({', '.join(PHASES)})")
+def op_stage(node: Node, env: Env):
+    if not env.has("phase"):
+        return _false(env)
+    phase = _numbers(env, "phase")
+    cmps = {}
+    if "at_least" in node.args:
+        cmps["ge"] = node.args["at_least"]
+    if "at_most" in node.args:
+        cmps["le"] = node.args["at_most"]
+    return _compare(phase, cmps, env)
+
+
+@operator("class", _p_class, "the deal class (A, B, C, D, X) is one of these")
+def op_class(node: Node, env: Env):
+    if not env.has("deal_class"):
+        return _false(env)
+    values = [str(v).strip().casefold() for v in env.value(node.args["values"])]
+    return _text(env, "deal_class").isin(values).to_numpy(dtype=bool, na_value=False)
+
+
+@operator("all", _p_group, "every condition in the list holds")
+def op_all(node: Node, env: Env):
+    m = None
+    for child in node.children:
+        c = mask(child, env)
+        m = c.copy() if m is None else (m & c)
+    return m
+
+
+@operator("any", _p_group, "at least one condition in the list holds")
+def op_any(node: Node, env: Env):
+    m = None
+    for child in node.children:
+        c = mask(child, env)
+        m = c.copy() if m is None else (m | c)
+    return m
+
+
+@operator("not", _p_not, "the condition does not hold")
+def op_not(node: Node, env: Env):
+    return ~mask(node.children[0], env)
+
+
+# ---- tree helpers ----------------------------------------------------------------------
+
+
+def mask(node: Node, env: Env):
+    return OPERATORS[node.op].mask(node, env)
+
+
+def referenced_fields(node: Node) -> set[str]:
+    out = set(node.fields)
+    for child in node.children:
+        out |= referenced_fields(child)
+    return out
+
+
+def evaluable(node: Node, columns) -> bool:
+    """Can the condition say something on this export? `any` needs one usable branch, others all."""
+    if node.op == "any":
+        return any(evaluable(c, columns) for c in node.children)
+    if node.children:
+        return all(evaluable(c, columns) for c in node.children)
+    return all(f in columns for f in node.fields)
+
+
+def first_date_field(node: Node) -> str | None:
+    """The date of the first age_*/until_* operator: what {age_days} in a message refers to."""
+    if node.op in ("age_days", "age_weeks", "until_days", "until_weeks"):
+        return node.fields[0]
+    for child in node.children:
+        found = first_date_field(child)
+        if found:
+            return found
+    return None

@@ -1,0 +1,436 @@
+"""The rule model and its validation, in one place.
+
+Every error names the file, the line, the rule and the key, with a close-match hint:
+`rules/x.yaml:12: rule 'a-deal-overdue': unknown field 'close_dat' — did you mean 'close_date'?`
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from pipeaudit.engine.checks import get_checks
+from pipeaudit.engine.conditions import (
+    KIND_OF,
+    Node,
+    ParseContext,
+    evaluable,
+    first_date_field,
+    parse_condition,
+    referenced_fields,
+)
+from pipeaudit.errors import RuleError
+from pipeaudit.model import DERIVED, FIELDS, PHASES, SEVERITIES
+from pipeaudit.yamlsafe import did_you_mean, line_of, load_yaml
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+CODE_RE = re.compile(r"^[A-Z]{1,4}[0-9]{1,4}$")
+LANGS = ("zh", "en")
+STATUSES = ("open", "won", "lost")
+EXAMPLE_AS_OF = date(2026, 11, 23)
+RULE_KEYS = {
+    "name", "code", "severity", "applies_to", "params", "where", "check", "requires",
+    "message", "questions", "why", "ref", "examples", "description",
+}
+PACK_KEYS = {"pack", "description", "rules", "as_of"}
+SPECIAL_PLACEHOLDERS = {"age_days", "age_weeks", "until_days", "until_weeks"}
+
+
+@dataclass(frozen=True)
+class Template:
+    """A message split once into literal text and placeholders; filled by concatenation, never str.format."""
+
+    text: str
+    parts: tuple[tuple[bool, str], ...]  # (is_placeholder, literal-or-name)
+
+    @property
+    def names(self) -> set[str]:
+        return {p for is_ph, p in self.parts if is_ph}
+
+
+@dataclass(frozen=True)
+class AppliesTo:
+    statuses: tuple[str, ...] = ("open",)
+    min_phase: int | None = None  # 1..5
+    max_phase: int | None = None
+
+    @property
+    def needs_stage(self) -> bool:
+        return self.min_phase is not None or self.max_phase is not None
+
+    def describe(self, lang: str) -> str:
+        from pipeaudit.model import PHASE_LABELS
+
+        zh = lang == "zh"
+        status_words = {"open": ("进行中", "open"), "won": ("已赢单", "won"), "lost": ("已输单", "lost")}
+        if set(self.statuses) == set(STATUSES):
+            who = "全部商机" if zh else "all deals"
+        else:
+            who = ("、" if zh else "/").join(status_words[s][0 if zh else 1] for s in self.statuses)
+            who += "商机" if zh else " deals"
+        label = lambda i: PHASE_LABELS[PHASES[i - 1]][0 if zh else 1]  # noqa: E731
+        if self.min_phase and self.max_phase:
+            rng = f"{label(self.min_phase)} – {label(self.max_phase)}"
+        elif self.min_phase:
+            rng = (f"{label(self.min_phase)}及以后" if zh else f"{label(self.min_phase)} onwards")
+        elif self.max_phase:
+            rng = (f"至{label(self.max_phase)}" if zh else f"up to {label(self.max_phase)}")
+        else:
+            return who
+        return f"{who}，{rng}" if zh else f"{who}, {rng}"
+
+
+@dataclass
+class Rule:
+    name: str
+    severity: str
+    message: dict[str, Template]
+    questions: list[dict[str, Template]]
+    why: dict[str, str]
+    ref: str
+    code: str | None = None
+    applies: AppliesTo = field(default_factory=AppliesTo)
+    params: dict[str, Any] = field(default_factory=dict)
+    where: Node | None = None
+    check: str | None = None
+    requires: list[tuple[str, ...]] | None = None  # explicit; None = computed from the condition
+    description: dict[str, str] | None = None
+    examples: dict[str, list[dict]] = field(default_factory=dict)
+    examples_as_of: date = EXAMPLE_AS_OF
+    pack: str = ""
+    source: Path | None = None
+    line: int = 0
+    enabled: bool = True
+    age_field: str | None = None  # the date {age_days} refers to
+
+    # -- what the rule needs from an export --------------------------------------------------
+    def fields(self) -> set[str]:
+        """Every field the rule reads (its condition, its check, its stage filter)."""
+        out: set[str] = set()
+        if self.where is not None:
+            out |= referenced_fields(self.where)
+        if self.check:
+            for alt in get_checks()[self.check].requires(self.params):
+                out |= set(alt)
+        if self.applies.needs_stage:
+            out.add("stage")
+        return out
+
+    def missing(self, columns) -> list[str]:
+        """Fields this export lacks that stop the rule from running; [] when it can run."""
+        columns = set(columns)
+        stage_ok = not self.applies.needs_stage or "stage" in columns
+        if self.requires is not None:
+            ok = all(any(f in columns for f in alt) for alt in self.requires)
+        else:
+            ok = True
+            if self.where is not None:
+                ok = evaluable(self.where, columns)
+            if self.check:
+                ok = ok and all(any(f in columns for f in alt) for alt in get_checks()[self.check].requires(self.params) if alt)
+        if ok and stage_ok:
+            return []
+        return sorted(f for f in self.fields() if f not in columns)
+
+    def with_overrides(self, overrides: dict[str, Any], where: str) -> "Rule":
+        """A copy with config overrides applied: params, severity, enabled."""
+        import copy
+
+        from pipeaudit.errors import ConfigError
+
+        rule = copy.copy(self)
+        rule.params = dict(self.params)
+        for key, value in overrides.items():
+            if key == "severity":
+                if value not in SEVERITIES:
+                    raise ConfigError(f"{where}: rules.{self.name}.severity must be one of {', '.join(SEVERITIES)}, not {value!r}{did_you_mean(str(value), SEVERITIES)}")
+                rule.severity = value
+            elif key == "enabled":
+                if not isinstance(value, bool):
+                    raise ConfigError(f"{where}: rules.{self.name}.enabled must be true or false")
+                rule.enabled = value
+            elif key in self.params:
+                default = self.params[key]
+                if _is_num(default) and not _is_num(value):
+                    raise ConfigError(f"{where}: rules.{self.name}.{key} must be a number, not {value!r}")
+                if isinstance(default, list) and not (isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value)):
+                    raise ConfigError(f"{where}: rules.{self.name}.{key} must be a list")
+                rule.params[key] = value
+            else:
+                choices = [*self.params, "severity", "enabled"]
+                raise ConfigError(
+                    f"{where}: rule '{self.name}' has no param '{key}'{did_you_mean(str(key), choices)}"
+                    f" (params: {', '.join(self.params) or 'none'}; also severity, enabled)"
+                )
+        return rule
+
+    def text(self, what: str, lang: str) -> str:
+        if what == "message":
+            return self.message[lang].text
+        if what == "why":
+            return self.why[lang]
+        raise KeyError(what)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+@dataclass
+class Pack:
+    name: str
+    path: Path
+    rules: list[Rule]
+    description: str = ""
+
+
+# ---- parsing ---------------------------------------------------------------------------
+
+
+def _fail(path: Path, container: Any, key: Any, message: str) -> RuleError:
+    line = line_of(container, key)
+    where = f"{path}:{line}" if line else str(path)
+    return RuleError(f"{where}: {message}")
+
+
+def parse_template(text: Any, ctx: ParseContext, container: Any, key: Any, allowed: set[str]) -> Template:
+    if not isinstance(text, str) or not text.strip():
+        raise ctx.fail(container, key, f"'{key}' must be non-empty text")
+    parts: list[tuple[bool, str]] = []
+    pos = 0
+    for m in re.finditer(r"\{([^{}]*)\}", text):
+        if m.start() > pos:
+            parts.append((False, text[pos:m.start()]))
+        name = m.group(1).strip()
+        if name not in allowed:
+            raise ctx.fail(container, key, f"unknown placeholder '{{{name}}}'{did_you_mean(name, allowed)}")
+        parts.append((True, name))
+        pos = m.end()
+    if pos < len(text):
+        parts.append((False, text[pos:]))
+    for is_ph, lit in parts:
+        if not is_ph and ("{" in lit or "}" in lit):
+            raise ctx.fail(container, key, "unbalanced '{' or '}' in the text")
+    return Template(text, tuple(parts))
+
+
+def _bilingual(value: Any, ctx: ParseContext, container: Any, key: Any, allowed: set[str] | None) -> dict:
+    if not isinstance(value, dict):
+        raise ctx.fail(container, key, f"'{key}' needs both languages: {{zh: ..., en: ...}}")
+    for k in value:
+        if k not in LANGS:
+            raise ctx.fail(value, k, f"unknown language '{k}' in '{key}' (use zh and en)")
+    for lang in LANGS:
+        if lang not in value:
+            raise ctx.fail(container, key, f"'{key}' is missing the '{lang}' text")
+    if allowed is None:
+        for lang in LANGS:
+            if not isinstance(value[lang], str) or not value[lang].strip():
+                raise ctx.fail(value, lang, f"'{key}.{lang}' must be non-empty text")
+        return {lang: value[lang].strip() for lang in LANGS}
+    return {lang: parse_template(value[lang], ctx, value, lang, allowed) for lang in LANGS}
+
+
+def _parse_applies(spec: Any, ctx: ParseContext, container: Any) -> AppliesTo:
+    if spec is None:
+        return AppliesTo()
+    if not isinstance(spec, dict):
+        raise ctx.fail(container, "applies_to", "'applies_to' must be a mapping (status, phase, past_first_stage)")
+    allowed = {"status", "phase", "past_first_stage"}
+    for k in spec:
+        if k not in allowed:
+            raise ctx.fail(spec, k, f"unknown key '{k}' in applies_to{did_you_mean(str(k), allowed)}")
+    statuses: tuple[str, ...] = ("open",)
+    if "status" in spec:
+        st = spec["status"]
+        if st in ("any", "all"):
+            statuses = STATUSES
+        else:
+            if isinstance(st, str):
+                st = [st]
+            if not isinstance(st, list) or not st:
+                raise ctx.fail(spec, "status", "'status' must be a list of open/won/lost, or 'any'")
+            for s in st:
+                if s not in STATUSES:
+                    raise ctx.fail(spec, "status", f"unknown status '{s}'{did_you_mean(str(s), STATUSES)} (open, won, lost, any)")
+            statuses = tuple(st)
+    lo = hi = None
+    if "phase" in spec:
+        ph = spec["phase"]
+        if not isinstance(ph, dict) or not ph or any(k not in ("min", "max") for k in ph):
+            raise ctx.fail(spec, "phase", f"'phase' must be {{min: PHASE, max: PHASE}} with phases {', '.join(PHASES)}")
+        for k in ("min", "max"):
+            if k in ph:
+                if ph[k] not in PHASES:
+                    raise ctx.fail(ph, k, f"unknown phase '{ph[k]}'{did_you_mean(str(ph[k]), PHASES)} (phases: {', '.join(PHASES)})")
+        lo = PHASES.index(ph["min"]) + 1 if "min" in ph else None
+        hi = PHASES.index(ph["max"]) + 1 if "max" in ph else None
+    if spec.get("past_first_stage") is not None:
+        if not isinstance(spec["past_first_stage"], bool):
+            raise ctx.fail(spec, "past_first_stage", "'past_first_stage' must be true or false")
+        if spec["past_first_stage"]:
+            lo = max(lo or 0, 2)
+    return AppliesTo(statuses, lo, hi)
+
+
+def _parse_requires(spec: Any, ctx: ParseContext, container: Any) -> list[tuple[str, ...]]:
+    if not isinstance(spec, list) or not spec:
+        raise ctx.fail(container, "requires", "'requires' must be a list of fields (a nested list = any one of them)")
+    out = []
+    for i, item in enumerate(spec):
+        alts = item if isinstance(item, list) else [item]
+        for f in alts:
+            if not isinstance(f, str) or f not in KIND_OF:
+                raise ctx.fail(spec, i, f"unknown field '{f}' in requires{did_you_mean(str(f), KIND_OF)}")
+        out.append(tuple(alts))
+    return out
+
+
+def _parse_params(spec: Any, ctx: ParseContext, container: Any) -> dict[str, Any]:
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict):
+        raise ctx.fail(container, "params", "'params' must be a mapping of name: default")
+    for k, v in spec.items():
+        if not isinstance(k, str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", k):
+            raise ctx.fail(spec, k, f"param name {k!r} must be snake_case")
+        if isinstance(v, dict) or v is None:
+            raise ctx.fail(spec, k, f"param '{k}' needs a default value (number, text or list)")
+    return dict(spec)
+
+
+def _parse_examples(spec: Any, ctx: ParseContext, container: Any) -> tuple[dict[str, list[dict]], date | None]:
+    if spec is None:
+        return {}, None
+    if not isinstance(spec, dict):
+        raise ctx.fail(container, "examples", "'examples' must be {flagged: [...], clean: [...]}")
+    allowed = {"flagged", "clean", "as_of"}
+    out: dict[str, list[dict]] = {}
+    for k in spec:
+        if k not in allowed:
+            raise ctx.fail(spec, k, f"unknown key '{k}' in examples{did_you_mean(str(k), allowed)}")
+    as_of = _as_date(spec.get("as_of"), ctx, spec, "as_of") if "as_of" in spec else None
+    for kind in ("flagged", "clean"):
+        records = spec.get(kind) or []
+        if not isinstance(records, list):
+            raise ctx.fail(spec, kind, f"examples.{kind} must be a list of deal records")
+        for i, rec in enumerate(records):
+            if not isinstance(rec, dict):
+                raise ctx.fail(records, i, f"examples.{kind}[{i}] must be a mapping of field: value")
+            for f, v in rec.items():
+                if f not in FIELDS and f not in DERIVED:
+                    raise ctx.fail(rec, f, f"unknown field '{f}' in examples.{kind}[{i}]{did_you_mean(str(f), [*FIELDS, *DERIVED])}")
+                if isinstance(v, (dict, list)):
+                    raise ctx.fail(rec, f, f"examples.{kind}[{i}].{f} must be a single value")
+        out[kind] = [dict(r) for r in records]
+    return out, as_of
+
+
+def _as_date(value: Any, ctx: ParseContext, container: Any, key: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ctx.fail(container, key, f"'{key}' must be a date YYYY-MM-DD, not {value!r}") from None
+
+
+def parse_rule(spec: Any, path: Path, index: int, rules: Any, pack: str, pack_as_of: date | None) -> Rule:
+    if not isinstance(spec, dict):
+        raise _fail(path, rules, index, f"rules[{index}] must be a mapping")
+    name = spec.get("name")
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise _fail(path, spec, "name" if "name" in spec else None,
+                    f"rules[{index}]: 'name' must be kebab-case like 'no-insider', not {name!r}")
+    params = _parse_params(spec.get("params"), ParseContext(path, name, {}, RuleError), spec)
+    ctx = ParseContext(path, name, params, RuleError)
+    for k in spec:
+        if k not in RULE_KEYS:
+            raise ctx.fail(spec, k, f"unknown key '{k}'{did_you_mean(str(k), RULE_KEYS)}")
+    for k in ("severity", "message", "questions", "why", "ref"):
+        if k not in spec:
+            raise ctx.fail(spec, None, f"missing '{k}'")
+    code = spec.get("code")
+    if code is not None and (not isinstance(code, str) or not CODE_RE.match(code)):
+        raise ctx.fail(spec, "code", f"'code' must look like PA101, not {code!r}")
+    severity = spec["severity"]
+    if severity not in SEVERITIES:
+        raise ctx.fail(spec, "severity", f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}{did_you_mean(str(severity), SEVERITIES)}")
+    applies = _parse_applies(spec.get("applies_to"), ctx, spec)
+
+    where = check = None
+    if "where" not in spec and "check" not in spec:
+        raise ctx.fail(spec, None, "needs a condition: 'where' (when true the deal is flagged) or 'check: NAME'")
+    if "where" in spec:
+        where = parse_condition(spec["where"], ctx, spec, "where")
+    placeholders: set[str] = set(KIND_OF) | set(params)
+    if "check" in spec:
+        checks = get_checks()
+        check = spec["check"]
+        if check not in checks:
+            raise ctx.fail(spec, "check", f"unknown check '{check}'{did_you_mean(str(check), checks)}")
+        for p in checks[check].params:
+            if p not in params:
+                raise ctx.fail(spec, "check", f"check '{check}' reads param '{p}': declare it under params")
+        placeholders |= set(checks[check].placeholders)
+    age_field = first_date_field(where) if where is not None else None
+    if age_field:
+        placeholders |= SPECIAL_PLACEHOLDERS
+    unused = set(params) - ctx.param_refs - (set(get_checks()[check].params) if check else set())
+
+    message = _bilingual(spec["message"], ctx, spec, "message", placeholders)
+    qs = spec["questions"]
+    if not isinstance(qs, list) or not qs:
+        raise ctx.fail(spec, "questions", "'questions' must list at least one question {zh, en}")
+    questions = [_bilingual(q, ctx, qs, i, placeholders) for i, q in enumerate(qs)]
+    why = _bilingual(spec["why"], ctx, spec, "why", None)
+    description = _bilingual(spec["description"], ctx, spec, "description", None) if "description" in spec else None
+    ref = spec["ref"]
+    if not isinstance(ref, str) or not ref.strip():
+        raise ctx.fail(spec, "ref", "'ref' must name where the method says this, e.g. 'EDCBA Q10'")
+    used_in_text = set()
+    for t in [*message.values(), *(t for q in questions for t in q.values())]:
+        used_in_text |= t.names
+    unused -= used_in_text
+    if unused:
+        p = sorted(unused)[0]
+        raise ctx.fail(spec["params"], p, f"param '{p}' is declared but never used")
+    requires = _parse_requires(spec["requires"], ctx, spec) if "requires" in spec else None
+    examples, ex_as_of = _parse_examples(spec.get("examples"), ctx, spec)
+    return Rule(
+        name=name, severity=severity, message=message, questions=questions, why=why, ref=ref.strip(),
+        code=code, applies=applies, params=params, where=where, check=check, requires=requires,
+        description=description, examples=examples, examples_as_of=ex_as_of or pack_as_of or EXAMPLE_AS_OF,
+        pack=pack, source=path, line=line_of(rules, index), age_field=age_field,
+    )
+
+
+def parse_pack(path: Path) -> Pack:
+    """Read and validate one pack file."""
+    data = load_yaml(path, RuleError)
+    if not isinstance(data, dict):
+        raise RuleError(f"{path}: a rule pack is a mapping with 'pack' and 'rules'")
+    for k in data:
+        if k not in PACK_KEYS:
+            raise _fail(path, data, k, f"unknown key '{k}'{did_you_mean(str(k), PACK_KEYS)} (a pack has pack, description, as_of, rules)")
+    name = data.get("pack")
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise _fail(path, data, "pack" if "pack" in data else None, f"'pack' must be a kebab-case name, not {name!r}")
+    rules = data.get("rules")
+    if not isinstance(rules, list):
+        raise _fail(path, data, "rules" if "rules" in data else None, "'rules' must be a list of rules")
+    pctx = ParseContext(path, "-", {}, RuleError)
+    pack_as_of = _as_date(data["as_of"], pctx, data, "as_of") if "as_of" in data else None
+    parsed = [parse_rule(r, path, i, rules, name, pack_as_of) for i, r in enumerate(rules)]
+    seen: dict[str, Rule] = {}
+    for r in parsed:
+        if r.name in seen:
+            raise RuleError(f"{path}:{r.line}: rule '{r.name}': duplicate rule name (first defined at line {seen[r.name].line})")
+        seen[r.name] = r
+    desc = data.get("description") or ""
+    return Pack(name, path, parsed, desc if isinstance(desc, str) else "")
