@@ -71,7 +71,6 @@ def _is_blank_num(v: object) -> bool:
 _MIN_DATE = pd.Timestamp("1900-01-01")
 _MAX_DATE = pd.Timestamp("2200-12-31 23:59:59")
 _SERIAL_MIN, _SERIAL_MAX = 1, 2958465
-_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 _CJK_DATE = re.compile(r"^(\d{2,4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?(.*)$")
 _NUMERIC = re.compile(r"^\d+(?:\.\d+)?$")
@@ -89,7 +88,8 @@ def _serials(values: pd.Series) -> pd.Series:
     if serial.any():
         days = num[serial]
         ok = days <= 110000  # beyond ~2200 would overflow; they stay NaT and count as bad
-        out.loc[days[ok].index] = _EXCEL_EPOCH + pd.to_timedelta(days[ok] * 86400e9, unit="ns").dt.round("s")
+        secs = np.round(days[ok].to_numpy() * 86400).astype("int64").astype("timedelta64[s]")
+        out.loc[days[ok].index] = (np.datetime64("1899-12-30", "s") + secs).astype("datetime64[ns]")
     if ymd.any():
         out.loc[ymd[ymd].index] = pd.to_datetime(
             num[ymd].astype("int64").astype(str), format="%Y%m%d", errors="coerce"
