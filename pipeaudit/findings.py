@@ -67,33 +67,42 @@ def column_lists(findings: pd.DataFrame, columns: tuple[str, ...] = OUTPUT_COLUM
     return out
 
 
-def ordered(findings: pd.DataFrame) -> pd.DataFrame:
-    """Owner, then rep-level findings first, then row, then severity: the order every output shows.
+def order_positions(findings: pd.DataFrame):
+    """Positions that put findings in display order, or None when they already are (the usual case).
 
-    Named owners sort before the blank owner; the sort is stable, so equal keys keep engine order.
+    Display order: named owners (alphabetical) then the blank owner; within an owner, rep-level
+    findings first, then by row, then most severe first. One np.lexsort over factorized keys (stable).
     """
     import numpy as np
     import pandas as pd
 
-    if len(findings) == 0:
-        return findings
+    n = len(findings)
+    if n < 2:
+        return None
     owner = _owner_key(findings["owner"]) if "owner" in findings else pd.Series("", index=findings.index)
-    blank = owner == ""
-    idx = findings["deal_index"] if "deal_index" in findings else pd.Series(pd.NA, index=findings.index)
-    rep_level = pd.to_numeric(idx, errors="coerce").isna()
-    row = pd.to_numeric(findings["row"], errors="coerce").fillna(-1) if "row" in findings else 0
-    rank = findings["severity"].map({s: i for i, s in enumerate(SEVERITIES)}).fillna(len(SEVERITIES))
-    keys = pd.DataFrame(
-        {
-            "blank": blank.to_numpy(),
-            "owner": owner.fillna("").to_numpy(),
-            "deal": (~rep_level).to_numpy(),
-            "row": np.asarray(row, dtype="float64") if not np.isscalar(row) else 0.0,
-            "rank": rank.to_numpy(dtype="float64"),
-        }
-    )
-    order = keys.sort_values(list(keys.columns), kind="stable").index.to_numpy()
-    return findings.iloc[order]
+    codes, _ = pd.factorize(owner, sort=True)
+    blank = (owner == "").to_numpy(dtype=bool)
+    if "deal_index" in findings:
+        deal_level = pd.to_numeric(findings["deal_index"], errors="coerce").notna().to_numpy(dtype=bool)
+    else:
+        deal_level = np.ones(n, dtype=bool)
+    if "row" in findings:
+        row = pd.to_numeric(findings["row"], errors="coerce").to_numpy(dtype="float64", na_value=-1.0)
+    else:
+        row = np.zeros(n)
+    sev_codes, sev_names = pd.factorize(findings["severity"])
+    lookup = np.array([SEVERITIES.index(s) if s in SEVERITIES else len(SEVERITIES) for s in sev_names] + [len(SEVERITIES)])
+    rank = lookup[sev_codes]  # code -1 (missing) picks the last entry
+    order = np.lexsort((rank, row, deal_level, codes, blank))
+    if bool((order[1:] > order[:-1]).all()):
+        return None
+    return order
+
+
+def ordered(findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings in display order (see order_positions); the frame itself when already ordered."""
+    order = order_positions(findings)
+    return findings if order is None else findings.take(order)
 
 
 def _owner_key(series: pd.Series) -> pd.Series:
@@ -130,15 +139,16 @@ def summarize(result: AuditResult) -> dict:
         if "amount" in frame
         else pd.Series(0.0, index=frame.index)
     )
-    per_owner = pd.DataFrame(
-        {"owner": owner.to_numpy(), "open": is_open.to_numpy(), "amount": amount.to_numpy(dtype="float64")}
-    ).groupby("owner", sort=True).agg(deals=("open", "size"), open_deals=("open", "sum"), open_amount=("amount", "sum"))
+    per_owner = pd.DataFrame({"open": is_open, "amount": amount.astype("float64")}).groupby(
+        owner.rename("owner"), sort=True
+    ).agg(deals=("open", "size"), open_deals=("open", "sum"), open_amount=("amount", "sum"))
 
     def by_owner_severity(table: pd.DataFrame) -> pd.DataFrame:
         if len(table) == 0:
             return pd.DataFrame(columns=list(SEVERITIES))
-        keyed = pd.DataFrame({"owner": _owner_key(table["owner"]).to_numpy(), "severity": table["severity"].to_numpy()})
-        return pd.crosstab(keyed["owner"], keyed["severity"]).reindex(columns=list(SEVERITIES), fill_value=0)
+        owners = _owner_key(table["owner"]).rename("owner")
+        counts = pd.Series(1, index=table.index).groupby([owners, table["severity"].rename("severity")]).size()
+        return counts.unstack(fill_value=0).reindex(columns=list(SEVERITIES), fill_value=0)
 
     sev = by_owner_severity(findings)
     muted_by_owner = _owner_key(muted["owner"]).value_counts() if len(muted) and "owner" in muted else {}

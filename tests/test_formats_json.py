@@ -1,0 +1,128 @@
+"""JSON output contract: the documented shape, exact values, and the fast encoder matching orjson."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeaudit.formats import json as json_format
+from pipeaudit.formats import render
+from pipeaudit.model import FINDING_COLUMNS
+from test_formats_fixtures import big_findings, make_result
+
+KEYS = ["rule", "severity", "row", "deal_id", "deal", "owner", "stage", "message", "question"]
+
+
+def _render(result) -> dict:
+    buf = io.StringIO()
+    render(result, "json", buf)
+    return json.loads(buf.getvalue())
+
+
+def test_top_level_shape_and_types():
+    doc = _render(make_result())
+    assert doc["source"] == "exports/crm,Q4:zh.xlsx"
+    assert doc["sheet"] == "商机"
+    assert doc["as_of"] == "2026-11-23"
+    assert doc["lang"] == "en" and doc["ladder"] == "edcba"
+    assert isinstance(doc["findings"], list) and len(doc["findings"]) == 6
+    for f in doc["findings"]:
+        assert list(f) == KEYS
+        assert f["row"] is None or type(f["row"]) is int
+        assert f["severity"] in ("error", "warning", "info")
+    assert doc["muted"] == 1
+    assert doc["skipped_rules"] == [{"rule": "a-deal-overdue", "missing": ["class_since"]}]
+    assert "skipped a-deal-overdue: the export has no class_since column" in doc["notes"]
+    assert "changes" not in doc
+
+
+def test_summary_numbers():
+    s = _render(make_result())["summary"]
+    assert s["deals"] == 6 and s["open_deals"] == 4
+    assert s["findings"] == {"error": 3, "warning": 2, "info": 1}
+    zhang = s["by_owner"]["张三"]
+    # amounts came from a 万元 column: 15万 + 8.00005万, both open
+    assert zhang == {"deals": 2, "open_deals": 2, "open_amount": 230000.5, "error": 2, "warning": 1, "info": 0, "muted": 1}
+    assert s["by_owner"]["李四"]["open_amount"] == 0  # the open deal has no amount, the won one is not open
+    assert s["by_owner"]["李四"]["warning"] == 1  # the rep-level funnel-short counts for the rep
+    assert s["by_owner"]["王五"] == {"deals": 1, "open_deals": 0, "open_amount": 0, "error": 0, "warning": 0, "info": 0, "muted": 0}
+    assert s["by_owner"][""]["error"] == 1  # the deal without owner
+    for entry in s["by_owner"].values():
+        assert all(type(entry[k]) is int for k in ("deals", "open_deals", "error", "warning", "info"))
+        assert isinstance(entry["open_amount"], (int, float))
+
+
+def test_rep_level_finding_has_null_row_and_comes_first_for_its_rep():
+    doc = _render(make_result())
+    li = [f for f in doc["findings"] if f["owner"] == "李四"]
+    assert li[0]["rule"] == "funnel-short" and li[0]["row"] is None and li[0]["deal_id"] is None
+    assert doc["findings"][-1]["owner"] is None  # the blank owner comes last
+
+
+def test_no_amount_column_gives_zero_open_amount():
+    result = make_result()
+    result.deals.frame = result.deals.frame.drop(columns=["amount"])
+    s = _render(result)["summary"]
+    assert s["by_owner"]["张三"]["open_amount"] == 0
+
+
+def test_empty_findings_and_extras_with_numpy_values():
+    result = make_result(findings=pd.DataFrame(columns=list(FINDING_COLUMNS)))
+    result.extras["changes"] = {"new": np.int64(3), "amount": np.float64("nan"), "when": pd.Timestamp("2026-11-16")}
+    doc = _render(result)
+    assert doc["findings"] == []
+    assert doc["summary"]["findings"] == {"error": 0, "warning": 0, "info": 0}
+    assert doc["changes"] == {"new": 3, "amount": None, "when": "2026-11-16T00:00:00"}
+
+
+def test_written_through_a_binary_buffer(tmp_path):
+    from pipeaudit.outputs import atomic_writer
+
+    target = tmp_path / "out.json"
+    with atomic_writer(target) as fh:
+        render(make_result(), "json", fh)
+    buf = io.StringIO()
+    render(make_result(), "json", buf)
+    assert target.read_text(encoding="utf-8") == buf.getvalue()
+
+
+text = st.one_of(st.none(), st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(text, text, text, st.one_of(st.none(), st.integers(1, 10**6))), min_size=1, max_size=8))
+def test_arrow_encoder_equals_orjson_reference(rows):
+    frame = pd.DataFrame(
+        {
+            "rule": "r",
+            "severity": "error",
+            "row": pd.array([r[3] for r in rows], dtype="Int64"),
+            "deal_id": [r[0] for r in rows],
+            "deal": [r[1] for r in rows],
+            "owner": "A",
+            "stage": None,
+            "message": [r[2] for r in rows],
+            "question": "?",
+            "deal_index": pd.array(range(len(rows)), dtype="Int64"),
+        }
+    )
+    fast = b",".join(bytes(c) for c in json_format._arrow_chunks(frame))
+    slow = b",".join(json_format._orjson_chunks(frame))
+    assert json.loads(b"[" + fast + b"]") == json.loads(b"[" + slow + b"]")
+    decoded = json.loads(b"[" + fast + b"]")
+    from pipeaudit.findings import ordered
+
+    expected = ordered(frame)["deal"].astype(object).where(ordered(frame)["deal"].notna(), None).tolist()
+    assert [d["deal"] for d in decoded] == expected
+
+
+def test_many_findings_stream_in_chunks():
+    result = make_result(findings=big_findings(json_format.CHUNK * 2 + 7))
+    doc = _render(result)
+    assert len(doc["findings"]) == json_format.CHUNK * 2 + 7
+    assert sum(doc["summary"]["findings"].values()) == len(doc["findings"])
