@@ -165,6 +165,8 @@ def _is_number(v: Any) -> bool:
 def _text_list(value: Any, ctx: ParseContext, container: Any, key: Any) -> Any:
     value = _param_or(value, ctx, container, key)
     if isinstance(value, ParamRef):
+        if not isinstance(ctx.params[value.name], list):
+            raise ctx.fail(container, key, f"param '{value.name}' must be a list to be used as '{key}'")
         return value
     if not isinstance(value, list) or not value or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
         raise ctx.fail(container, key, f"'{key}' must be a non-empty list of values")
