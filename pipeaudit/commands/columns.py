@@ -1,0 +1,115 @@
+"""`pipeaudit columns FILE`: show how the export was understood, before any rule runs.
+
+Plain text (tabulate "simple"), so it reads the same on a terminal, in a pipe or in a CI log.
+"""
+
+from __future__ import annotations
+
+from pipeaudit.options import AuditOptions
+
+
+def run(opts: AuditOptions) -> int:
+    import typer
+
+    from pipeaudit import pipeline
+
+    cfg = pipeline.load_settings(opts)
+    deals = pipeline.load_deals(opts, cfg)
+    typer.echo(render(deals, cfg))
+    return 0
+
+
+def render(deals, cfg=None) -> str:
+    """The report as one string (kept separate from run() so it can be tested without a file)."""
+    from tabulate import tabulate
+
+    from pipeaudit.deals.stages import all_ladders
+    from pipeaudit.model import FIELDS
+
+    out: list[str] = []
+    sheet = _safe(deals.sheet) if deals.sheet is not None else "-"
+    out.append(f"文件 File: {_safe(deals.source)}")
+    out.append(f"工作表 Sheet: {sheet}    表头行 Header row: {deals.header_row}")
+    out.append("")
+
+    rows = []
+    for name in FIELDS:
+        if name in deals.mapping:
+            unit = deals.units.get(name)
+            spec = FIELDS[name]
+            rows.append([_safe(deals.mapping[name]), name, f"{spec.zh} / {spec.en}", _unit(unit)])
+    if rows:
+        out.append(tabulate(rows, headers=["表头 Header", "字段 Field", "含义 Meaning", "单位 Unit"], tablefmt="simple"))
+    else:
+        out.append("没有表头被识别为字段 / No header was recognised as a field")
+    out.append("")
+
+    unmapped = ", ".join(_safe(h) for h in deals.unmapped) if deals.unmapped else "-"
+    out.append(f"未映射的表头 Unmapped headers: {unmapped}")
+    missing = [n for n in FIELDS if n not in deals.mapping]
+    out.append(f"缺少的字段 Fields not supplied: {', '.join(missing) if missing else '-'}")
+    if deals.unmapped and missing:
+        out.append("  映射方法 To map one: --map field=表头 (or `columns:` in pipeaudit.yaml)")
+    out.append("")
+
+    ladders = all_ladders(cfg)
+    if deals.ladder and deals.ladder in ladders:
+        ladder = ladders[deals.ladder]
+        out.append(f"阶段体系 Stage ladder: {ladder.name} ({ladder.label})")
+        out.append(f"  进行中阶段 Open stages: {' → '.join(ladder.open)}")
+    elif "stage" in deals.mapping:
+        out.append("阶段体系 Stage ladder: 未识别 not detected (only won/lost or unknown stage values)")
+    else:
+        out.append("阶段体系 Stage ladder: - (无阶段列 no stage column)")
+    frame = deals.frame
+    if "stage" in deals.mapping and len(frame):
+        unknown = frame.loc[~frame["stage_known"], "stage"]
+        if len(unknown):
+            shown = ", ".join(_safe(v) for v in unknown.unique()[:10])
+            out.append(f"  未知阶段 Unknown stage values ({len(unknown)}): {shown}")
+        status = frame["status"].value_counts()
+        out.append(
+            "  进行中/赢单/输单 Open/won/lost: "
+            f"{int(status.get('open', 0))}/{int(status.get('won', 0))}/{int(status.get('lost', 0))}"
+        )
+    out.append("")
+
+    problems = deals.problems
+    counts = [
+        ["商机行 Deal rows", len(frame)],
+        ["跳过的合计行 Total rows skipped", len(deals.skipped_total_rows)],
+        ["删除的空行 Blank rows dropped", deals.dropped_blank_rows],
+        ["无法读取的值 Unreadable values", len(problems)],
+    ]
+    out.append(tabulate(counts, tablefmt="plain"))
+    if len(problems):
+        by_field = problems.groupby("column", sort=False).size()
+        out.append("  " + ", ".join(f"{_safe(col)}: {n}" for col, n in by_field.items()))
+        first = problems.head(5)
+        for row, col, raw in zip(first["row"], first["column"], first["raw"]):
+            out.append(f"    行 row {row}, {_safe(col)}: {_safe(raw)}")
+    for note in deals.notes:
+        out.append(f"注 Note: {_safe(note)}")
+    return "\n".join(out)
+
+
+_CONTROL = None
+
+
+def _safe(text: object) -> str:
+    """Data shown on a terminal: control characters (escape sequences) become visible escapes."""
+    import re
+
+    global _CONTROL
+    if _CONTROL is None:
+        _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", str(text))
+
+
+def _unit(mult: float | None) -> str:
+    if mult is None:
+        return ""
+    if mult == 1:
+        return "×1"
+    names = {1e3: "千 thousand", 1e4: "万 ten thousand", 1e6: "百万 million", 1e8: "亿 hundred million"}
+    return f"×{mult:,.0f} ({names[mult]})" if mult in names else f"×{mult:g}"
