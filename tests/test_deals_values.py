@@ -79,7 +79,7 @@ def test_dates_keep_time_and_dtype():
     assert values.iloc[1] == pd.Timestamp("2026-08-04 12:00")
 
 
-@pytest.mark.parametrize("text", ["TBD", "待定", "2026-13-01", "2026-02-30", "next week", "0", "9999999", "12:30", True])
+@pytest.mark.parametrize("text", ["TBD", "待定", "2026-13-01", "2026-02-30", "next week", "0", "2026", "9999999", "12:30", True])
 def test_unreadable_dates_are_bad(text):
     values, bad = parse_dates(obj([text]))
     assert pd.isna(values.iloc[0]) and bad.iloc[0]

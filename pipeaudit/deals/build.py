@@ -15,7 +15,7 @@ import pandas as pd
 from pipeaudit.config import Config
 from pipeaudit.deals.columns import map_columns, normalise_header
 from pipeaudit.deals.stages import classify_stages, detect_ladder
-from pipeaudit.deals.values import PARSERS, clean_text, parse_amounts, parse_dates
+from pipeaudit.deals.values import PARSERS, _text_of, clean_text, parse_amounts, parse_dates
 from pipeaudit.model import DERIVED, FIELDS, Deals, RawTable
 
 PROBLEM_COLUMNS = ("index", "row", "field", "column", "raw")
@@ -108,7 +108,7 @@ def build_deals(raw: RawTable, cfg: Config | None = None, maps: dict[str, str] |
 def _problem_rows(name: str, header: str, col: pd.Series, bad: pd.Series, rows: np.ndarray) -> pd.DataFrame:
     mask = bad.to_numpy(dtype=bool)
     where = np.flatnonzero(mask)
-    raw_text = col.iloc[where].map(lambda v: str(v)).to_numpy(dtype=object)
+    raw_text = col.iloc[where].map(_raw_text).to_numpy(dtype=object)
     return pd.DataFrame(
         {
             "index": where.astype("int64"),
@@ -118,6 +118,11 @@ def _problem_rows(name: str, header: str, col: pd.Series, bad: pd.Series, rows: 
             "raw": raw_text,
         }
     )
+
+
+def _raw_text(value: object) -> str:
+    text = _text_of(value)
+    return str(value) if text is None else text
 
 
 def deals_from_records(

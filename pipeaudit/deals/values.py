@@ -137,7 +137,9 @@ def _parse_date_strings(t: pd.Series, date_order: str) -> pd.Series:
         sub = t[named].str.replace(r"[-,/.]", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
         out.loc[sub.index] = _try_formats(sub, _NAMED)
 
+    # Digits as text are a serial only from 10000 (1927) on: "2026" in a CSV is a year, not 1905.
     numeric = t.str.match(_NUMERIC) & ~y_first & ~y_last
+    numeric &= pd.to_numeric(t.where(numeric, "0"), errors="coerce").fillna(0).ge(10000)
     if numeric.any():
         out.loc[t[numeric].index] = _serials(t[numeric])
     return out

@@ -1,0 +1,106 @@
+"""`pipeaudit columns FILE` end to end, through the real reader."""
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeaudit.cli import app
+
+runner = CliRunner()
+
+ZH_CSV = (
+    "2026年销售机会导出\n"
+    "商机名称,客户名称,负责人,销售阶段,预计成交金额（万元）,预计成交日期,需求确认,备注\n"
+    "ERP,甲,张三,B阶段-商务谈判,15,2026/8/4,是,x\n"
+    "CRM,乙,李四,C阶段,待定,soon,maybe,\x1b[31mred\n"
+    "OA,丙,张三,奇怪阶段,3,2026-09-01,否,\n"
+    "合计,,,,18,,,\n"
+)
+
+
+@pytest.fixture
+def zh_csv(tmp_path):
+    path = tmp_path / "商机.csv"
+    path.write_text(ZH_CSV, encoding="utf-8")
+    return path
+
+
+def test_columns_report(zh_csv):
+    result = runner.invoke(app, ["columns", str(zh_csv)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "表头行 Header row: 2" in out
+    assert "预计成交金额（万元）" in out and "×10,000" in out
+    assert "Unmapped headers: 备注" in out
+    assert "Fields not supplied: deal_id" in out and "decision_maker" in out
+    assert "Stage ladder: edcba" in out and "E确认商机 → D进程确定" in out
+    assert "Unknown stage values (1): 奇怪阶段" in out
+    assert "Total rows skipped  1" in out
+    assert "Unreadable values   3" in out and "待定" in out and "soon" in out and "maybe" in out
+    assert "\x1b" not in out  # nothing from the data can drive the terminal
+
+
+def test_columns_with_map_and_config(tmp_path, zh_csv, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pipeaudit.yaml").write_text("columns:\n  next_step: 备注\n", encoding="utf-8")
+    result = runner.invoke(app, ["columns", str(zh_csv), "--map", "deal_id=客户名称"])
+    assert result.exit_code == 0, result.output
+    assert "next_step" in result.output.split("Unmapped")[0]
+    assert "Unmapped headers: -" in result.output
+    # --map wins over the config for the same field
+    result = runner.invoke(app, ["columns", str(zh_csv), "--map", "next_step=负责人"])
+    assert result.exit_code == 0
+    table = result.output.split("Unmapped")[0]
+    assert "负责人" in table and "next_step" in table
+    assert "Unmapped headers: 备注" in result.output
+
+
+def test_columns_bad_map_exits_2_with_one_line(zh_csv):
+    result = runner.invoke(app, ["columns", str(zh_csv), "--map", "owner=销售"])
+    assert result.exit_code == 2
+    assert "销售" in result.output and "did you mean '销售阶段'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_columns_english_export(tmp_path):
+    path = tmp_path / "sf.csv"
+    path.write_text(
+        "Opportunity Name,Account Name,Opportunity Owner,Stage,Amount,Close Date,Created By\n"
+        'Alpha,Acme,Ann,Prospecting,"$1,200",8/4/2026,Bob\n'
+        "Beta,Beta Co,Bo,Closed Won,5k,9/1/2026,Bob\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["columns", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Stage ladder: salesforce" in result.output
+    assert "Unmapped headers: Created By" in result.output
+    assert "Open/won/lost: 1/1/0" in result.output
+    assert "Unreadable values   0" in result.output
+
+
+def test_columns_missing_file_exits_2(tmp_path):
+    result = runner.invoke(app, ["columns", str(tmp_path / "nope.csv")])
+    assert result.exit_code == 2
+
+
+def test_render_without_the_reader():
+    from pathlib import Path
+
+    import numpy as np
+    import pandas as pd
+
+    from pipeaudit.commands.columns import render
+    from pipeaudit.deals.build import build_deals
+    from pipeaudit.model import RawTable
+
+    cells = pd.DataFrame({0: pd.Series(["A", "B"], dtype=object), 1: pd.Series(["信息", "签约"], dtype=object),
+                          2: pd.Series(["1.5", "x"], dtype=object), 3: pd.Series(["\x1b]0;evil\x07", None], dtype=object)})
+    raw = RawTable(Path("w.xlsx"), "商机", 3, ["项目名称", "阶段", "金额(百万)", "\x1b[2J"], cells, np.array([4, 5]),
+                   skipped_total_rows=[6], dropped_blank_rows=2)
+    text = render(build_deals(raw))
+    assert "工作表 Sheet: 商机" in text and "表头行 Header row: 3" in text
+    assert "×1,000,000 (百万 million)" in text
+    assert "Stage ladder: t6" in text and "信息 → 初访 → 演示 → 商务" in text
+    assert "Open/won/lost: 1/1/0" in text
+    assert "Total rows skipped  1" in text and "Blank rows dropped    2" in text
+    assert "Unreadable values   1" in text and "row 5, 金额(百万): x" in text
+    assert "\x1b" not in text and "\\x1b[2J" in text
