@@ -92,7 +92,6 @@ ENRICHERS: list[Hook] = [
 PRODUCERS: list[Hook] = [
     Hook("history", "pipeaudit.history", "pipeline_findings", lambda c: c.opts.history or c.cfg.history),
     Hook("quotas", "pipeaudit.plan", "pipeline_findings", lambda c: c.opts.quotas or c.cfg.quotas),
-    Hook("history", "pipeaudit.history", "pipeline_findings", lambda c: c.opts.history or c.cfg.history),
 ]
 
 
