@@ -159,22 +159,26 @@ def _table(path: Path, name: str, sheet: Any, h: int) -> RawTable:
     body = rows[h + 1 :]
     width = len(header_cells)
     # Drop trailing columns that have neither a header nor data (formatting often widens the range).
+    n = len(body)
+    # Transpose once in C (zip), then one object array per column: no per-cell Python work.
     columns = list(zip(*body)) if body else [() for _ in range(width)]
-    arrays = []
+    arrays, empties = [], []
     for j in range(width):
-        values = np.array(columns[j], dtype=object) if body else np.array([], dtype=object)
-        if len(values):
-            values[values == ""] = None
+        values = np.fromiter(columns[j], dtype=object, count=n)
+        empty = np.asarray(values == "", dtype=bool) if n else np.zeros(0, dtype=bool)
+        values[empty] = None  # calamine gives "" for an empty cell
         arrays.append(values)
-    while width and arrays and header_cells[width - 1] in ("", None) and all(v is None for v in arrays[width - 1]):
+        empties.append(empty)
+    del columns
+    while width and header_cells[width - 1] in ("", None) and bool(empties[width - 1].all()):
         width -= 1
         arrays.pop()
+        empties.pop()
     headers = header_names(header_cells[:width], first_column=start_col + 1)
-    cells = pd.DataFrame({j: arrays[j] for j in range(width)}, copy=False)
-    if width == 0:
-        cells = pd.DataFrame(index=range(len(body)))
+    # Object columns, as found: letting pandas infer string dtypes here would cost more than the read.
+    cells = pd.DataFrame({j: pd.Series(arrays[j], dtype=object, copy=False) for j in range(width)}, index=pd.RangeIndex(n), copy=False)
     row_numbers = np.arange(start_row + h + 2, start_row + h + 2 + len(body), dtype=np.int64)
-    cells, row_numbers, totals, blanks = shape_data(cells, row_numbers)
+    cells, row_numbers, totals, blanks = shape_data(cells, row_numbers, empties)
     return RawTable(
         source=path,
         sheet=name,

@@ -145,43 +145,62 @@ def empty_mask(col: pd.Series) -> np.ndarray:
     import numpy as np
     import pandas as pd
 
-    values = col.to_numpy()
-    mask = np.asarray(pd.isna(values) | (values == ""), dtype=bool)
+    if col.dtype == object:
+        # Workbook cells: the reader already turned "" into None; whitespace-only cells are left to the
+        # value parsers (checking every object cell here would cost more than reading the sheet).
+        return np.asarray(pd.isna(col.to_numpy()), dtype=bool)
+    mask = (col.fillna("") == "").to_numpy(dtype=bool)
     if not mask.all():
-        # Whitespace-only strings count as empty too.
-        try:
-            mask |= col.str.isspace().fillna(False).to_numpy(dtype=bool)
-        except AttributeError:  # a column with no strings at all
-            pass
+        mask = mask | col.str.isspace().fillna(False).to_numpy(dtype=bool)
     return mask
 
 
-def _str_match(col: pd.Series, pattern: str | re.Pattern[str]) -> np.ndarray:
-    """Regex match on a column's string cells (False for numbers, dates and blanks), vectorized."""
+_TOTAL_FIRST = frozenset("总合小共汇gGsStT")
+
+
+def _total_label_mask(col: pd.Series) -> np.ndarray:
+    """Cells that read as a total label; vectorized on Arrow strings, prefiltered on object columns."""
     import numpy as np
 
+    n = len(col)
+    if col.dtype == object:
+        # Object columns (workbooks) have no C-level string kernels; a first-character set test keeps
+        # the regex off all but a handful of cells.
+        values = col.to_numpy()
+        hits = [
+            k for k, v in enumerate(values)
+            if v.__class__ is str and v[:1] in _TOTAL_FIRST and TOTAL_LABEL.match(v)
+        ]
+        mask = np.zeros(n, dtype=bool)
+        mask[hits] = True
+        return mask
     try:
-        hits = col.str.match(pattern)
-    except AttributeError:  # a column with no strings at all
-        return np.zeros(len(col), dtype=bool)
-    return hits.fillna(False).to_numpy(dtype=bool)
+        return col.str.match(TOTAL_LABEL).fillna(False).to_numpy(dtype=bool)
+    except AttributeError:  # a column without strings
+        return np.zeros(n, dtype=bool)
 
 
-def shape_data(cells: pd.DataFrame, row_numbers: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, list[int], int]:
-    """Drop blank and total rows: (cells, row_numbers, total row numbers, blank rows dropped)."""
+def shape_data(
+    cells: pd.DataFrame, row_numbers: np.ndarray, empties: list[np.ndarray] | None = None
+) -> tuple[pd.DataFrame, np.ndarray, list[int], int]:
+    """Drop blank and total rows: (cells, row_numbers, total row numbers, blank rows dropped).
+
+    `empties` (one bool mask per column) may be passed when the caller already knows them.
+    """
     import numpy as np
 
     n = len(cells)
     if n == 0:
         return cells, row_numbers, [], 0
-    empties = [empty_mask(cells[c]) for c in cells.columns]
+    if empties is None:
+        empties = [empty_mask(cells[c]) for c in cells.columns]
     blank = np.logical_and.reduce(empties) if empties else np.ones(n, dtype=bool)
     filled_count = np.add.reduce([~e for e in empties]) if empties else np.zeros(n, dtype=int)
 
     # Total rows: a label in one of the first few filled columns, little else but numbers.
     label = np.zeros(n, dtype=bool)
     for c in list(cells.columns)[:4]:
-        label |= _str_match(cells[c], TOTAL_LABEL)
+        label |= _total_label_mask(cells[c])
     totals: list[int] = []
     drop_total = np.zeros(n, dtype=bool)
     if label.any():
