@@ -1,0 +1,79 @@
+"""--baseline, --history and --quotas through pipeline.run_audit on CSV exports written in the test."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pipeaudit.config import Config
+from pipeaudit.options import AuditOptions
+
+run_audit = pytest.importorskip("pipeaudit.pipeline").run_audit
+HEAD = "商机编号,商机名称,客户,负责人,销售阶段,预计金额,预计成交日期,商机分级\n"
+
+
+def export(path: Path, rows: list[str]) -> Path:
+    path.write_text(HEAD + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+LAST = [
+    "S1,仓储系统,华东物流,张伟,商务谈判,100000,2026-12-01,A",
+    "S2,财务云,宁波银行,张伟,商务谈判,200000,2026-12-20,B",
+    ",数据中台,海天集团,李娜,方案论证,300000,2027-01-10,B",
+    "S4,HR云,东方集团,李娜,方案论证,50000,2027-02-01,C",
+]
+NOW = [
+    "S1,仓储系统,华东物流,张伟,商务谈判,100000,2026-12-15,A",  # slipped
+    "S2,财务云,宁波银行,张伟,方案论证,150000,2026-12-20,B",  # regressed, cut 25%
+    ",数据中台 ,海天集团,李娜,赢单,300000,2027-01-10,B",  # matched by name+account, won
+    "S5,新商机,新客户,李娜,确认商机,80000,2027-03-01,D",  # new; S4 gone
+]
+
+
+def opts(path, **kw):
+    return AuditOptions(path=path, select=kw.pop("select", []), as_of=kw.pop("as_of", date(2026, 11, 23)), **kw)
+
+
+def test_baseline_rules_and_waterfall(tmp_path):
+    last, now = export(tmp_path / "last.csv", LAST), export(tmp_path / "now.csv", NOW)
+    result = run_audit(
+        opts(now, baseline=last, select=["close-date-slipped", "stage-regressed", "amount-dropped"]), Config()
+    )
+    got = sorted(zip(result.findings["rule"], result.findings["deal_id"]))
+    assert got == [("amount-dropped", "S2"), ("close-date-slipped", "S1"), ("stage-regressed", "S2")]
+    ch = result.extras["changes"]
+    assert ch["baseline"]["source"] == str(last) and ch["baseline"]["matched"] == 3
+    t = ch["team"]
+    assert (t["start"], t["new"], t["decreased"], t["won"], t["removed"], t["end"]) == (650000, 80000, 50000, 300000, 50000, 330000)
+    assert t["counts"]["won_deals"] == 1 and t["counts"]["gone_deals"] == 1 and t["counts"]["slipped"] == 1
+    assert ch["by_owner"]["李娜"]["won"] == 300000
+
+
+def test_history_week_two_compares_with_the_stored_week(tmp_path):
+    db = tmp_path / "h.sqlite"
+    last, now = export(tmp_path / "last.csv", LAST), export(tmp_path / "now.csv", NOW)
+    first = run_audit(opts(last, history=db, as_of=date(2026, 11, 16)), Config())
+    assert (first.findings["rule"] == "history-too-short").sum() == 1
+    assert "changes" not in first.extras
+    second = run_audit(opts(now, history=db), Config())
+    assert "history-too-short" not in set(second.findings["rule"])
+    assert second.extras["changes"]["baseline"]["as_of"] == "2026-11-16"
+    assert {"close-date-slipped", "stage-regressed"} <= set(second.findings["rule"])
+    assert second.extras["history"]["weeks"] == 2 and "class_since" in second.extras["history"]["filled"]
+
+
+def test_quotas_raise_funnel_short_per_rep(tmp_path):
+    now = export(tmp_path / "now.csv", NOW)
+    cfg = Config(quotas={"张伟": 1_000_000.0, "李娜": 1.0})
+    result = run_audit(opts(now, select=["funnel-short"]), cfg)
+    rows = result.findings[result.findings["rule"] == "funnel-short"]
+    # any target needs one contract: 李娜 has no open deal in closing, so even a target of 1 is short
+    assert rows["owner"].tolist() == ["张伟", "李娜"]
+    assert result.extras["plan"]["李娜"]["contracts"] == {"need": 1, "have": 0}
+    assert rows["row"].isna().all() and rows["deal_index"].isna().all()
+    plan = result.extras["plan"]["张伟"]
+    # avg open amount 125000 -> 8 contracts -> 16, 32, 96, 480; two open deals reached each of the lower steps
+    assert plan["contracts"] == {"need": 8, "have": 0} and plan["leads"] == {"need": 480, "have": 2}
+    assert "480" in rows["message"].iloc[0]
+    assert run_audit(opts(now, select=["funnel-short"]), Config()).findings.empty  # no quotas: silent
