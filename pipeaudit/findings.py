@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pipeaudit.errors import ConfigError
-from pipeaudit.model import FIELDS, SEVERITIES, AuditResult
+from pipeaudit.model import DERIVED, FIELDS, SEVERITIES, AuditResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -194,14 +194,19 @@ def notes(result: AuditResult) -> list[str]:
     lines: list[str] = []
     for s in result.skipped:
         missing = ", ".join(s.missing)
-        labels = "、".join(FIELDS[m].zh if m in FIELDS else m for m in s.missing)
         if zh:
-            lines.append(f"已跳过 {s.rule}：导出文件没有 {labels}（{missing}）列")
+            labels = "、".join(f"{_zh_label(m)}（{m}）" if _zh_label(m) != m else m for m in s.missing)
+            lines.append(f"已跳过 {s.rule}：导出文件没有 {labels} 列")
         else:
             lines.append(f"skipped {s.rule}: the export has no {missing} column")
     lines.extend(result.notes)
     lines.extend(result.deals.notes)
     return list(dict.fromkeys(lines))  # keep order, drop duplicates
+
+
+def _zh_label(name: str) -> str:
+    spec = FIELDS.get(name) or DERIVED.get(name)
+    return spec.zh if spec else name
 
 
 def restrict_to_rep(result: AuditResult, rep: str | None) -> AuditResult:

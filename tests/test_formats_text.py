@@ -41,7 +41,7 @@ def test_chinese_run_uses_chinese_fixed_words():
     text = _text("zh")
     assert "    第 5 行  错误  missing-decision-maker  No decision-maker named\n        问：Can this person sign?" in text
     assert "（无负责人） — 1 个商机（1 个进行中），1 个错误，0 个警告，0 条提示" in text
-    assert "已跳过 a-deal-overdue：导出文件没有 分级日期（class_since）列" in text
+    assert "已跳过 a-deal-overdue：导出文件没有 分级日期（class_since） 列" in text
     assert text.endswith("3 个错误，2 个警告，1 条提示，共 6 个商机（4 个进行中） — 1 条已屏蔽\n")
 
 

@@ -25,14 +25,14 @@ def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, ou
         check_fail_on(fail_on)
     from pipeaudit import pipeline
 
+    cfg = pipeline.load_settings(opts)
     if fail_on is None:
-        fail_on = pipeline.load_settings(opts).fail_on or "error"
-        check_fail_on(fail_on)
+        fail_on = check_fail_on(cfg.fail_on or "error")
 
     to_terminal = output is None and _isatty(sys.stdout)
     with Progress(enabled=fmt in HUMAN_FORMATS and progress_allowed()) as progress:
         progress.stage("auditing / 检查中")
-        result = pipeline.run_audit(opts)
+        result = pipeline.run_audit(opts, cfg)
         result = restrict_to_rep(result, opts.rep)
         if output is not None:
             progress.stage("writing / 写入中")
