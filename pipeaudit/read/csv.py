@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 HEAD_BYTES = 256 * 1024
 CHUNK = 8 * 1024 * 1024
+#: Strict decoding is checked on this much of the file; beyond it a stray byte becomes U+FFFD
+#: rather than costing a second full decode of a gigabyte export.
+VALIDATE_BYTES = 16 * 1024 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 
 
@@ -42,10 +45,12 @@ def _scan(path: Path, codec: str | None, bom: int) -> tuple[bool, int]:
     breaks = 0
     prev_cr = False
     ok = True
+    checked = 0
     with path.open("rb") as fh:
         fh.seek(bom)
         while chunk := fh.read(CHUNK):
-            if decoder is not None and ok:
+            checked += len(chunk)
+            if decoder is not None and ok and checked - len(chunk) < VALIDATE_BYTES:
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
@@ -53,7 +58,7 @@ def _scan(path: Path, codec: str | None, bom: int) -> tuple[bool, int]:
             crlf = chunk.count(b"\r\n") + (1 if prev_cr and chunk[:1] == b"\n" else 0)
             breaks += chunk.count(b"\n") + chunk.count(b"\r") - crlf
             prev_cr = chunk[-1:] == b"\r"
-        if decoder is not None and ok:
+        if decoder is not None and ok and checked <= VALIDATE_BYTES:
             try:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
@@ -169,7 +174,9 @@ def read_delimited(path: Path, size: int, score: HeaderScore | None) -> RawTable
                 header=None,
                 names=list(range(ncols)),
                 dtype=str,
-                na_filter=False,
+                # Only a truly empty field is missing: "NA", "null", "N/A" stay the text they are.
+                na_filter=True,
+                na_values=[""],
                 keep_default_na=False,
                 skip_blank_lines=False,
                 encoding=enc.codec,
@@ -180,7 +187,7 @@ def read_delimited(path: Path, size: int, score: HeaderScore | None) -> RawTable
                 index_col=False,
             )
         except pd.errors.EmptyDataError:
-            frame = pd.DataFrame({j: pd.Series([], dtype=str) for j in range(ncols)})
+            frame = pd.DataFrame({j: pd.Series([], dtype="str") for j in range(ncols)})
         except (pd.errors.ParserError, ValueError, UnicodeError) as exc:
             text = " ".join(str(exc).split())[:200]
             raise InputError(f"{path}: CSV 格式错误 / malformed CSV below the header line {header_last_line}: {text}") from None
@@ -197,7 +204,7 @@ def read_delimited(path: Path, size: int, score: HeaderScore | None) -> RawTable
                 counts = col.str.count(r"\r\n|\r|\n")
                 inner += counts.fillna(0).to_numpy(dtype=np.int64)
             row_numbers = row_numbers + np.concatenate(([0], np.cumsum(inner)[:-1]))
-    cells = frame.mask(frame == "") if n else frame
+    cells = frame
     headers = header_names(header_fields + [""] * (ncols - len(header_fields)))
     cells, row_numbers, totals, blanks = shape_data(cells, row_numbers)
     return RawTable(

@@ -34,6 +34,13 @@ TOTAL_LABEL = re.compile(
     re.IGNORECASE,
 )
 
+#: The same labels for Arrow's RE2 engine: no \s (pandas would fall back to Python per cell).
+_WS = "[ \t\u3000\u00a0]*"
+ARROW_TOTAL_LABEL = (
+    f"(?i)^{_WS}(总合计|合计|小计|总计|共计|汇总|grand *totals?|sub-? *totals?|totals?|sum){_WS}"
+    f"([:：].*|[(（][^)）]*[)）])?{_WS}$"
+)
+
 #: A cell that reads as a number, amount, percentage or date: such cells may fill a total row.
 _NUMBERISH = re.compile(
     r"^\s*(usd|cny|rmb|eur|us\$|hk\$)?[\s$¥￥€£+\-−(（]*[\d.,，\s/:\-]*\d[\d.,，\s/:\-]*"
@@ -149,7 +156,7 @@ def empty_mask(col: pd.Series) -> np.ndarray:
         # Workbook cells: the reader already turned "" into None; whitespace-only cells are left to the
         # value parsers (checking every object cell here would cost more than reading the sheet).
         return np.asarray(pd.isna(col.to_numpy()), dtype=bool)
-    mask = (col.fillna("") == "").to_numpy(dtype=bool)
+    mask = col.isna().to_numpy(dtype=bool)
     if not mask.all():
         mask = mask | col.str.isspace().fillna(False).to_numpy(dtype=bool)
     return mask
@@ -175,7 +182,9 @@ def _total_label_mask(col: pd.Series) -> np.ndarray:
         mask[hits] = True
         return mask
     try:
-        return col.str.match(TOTAL_LABEL).fillna(False).to_numpy(dtype=bool)
+        # A plain pattern string keeps the match inside Arrow's regex engine (a compiled re.Pattern
+        # would fall back to Python per cell).
+        return col.str.match(ARROW_TOTAL_LABEL).fillna(False).to_numpy(dtype=bool)
     except AttributeError:  # a column without strings
         return np.zeros(n, dtype=bool)
 
@@ -218,5 +227,11 @@ def shape_data(
     dropped_blank = int(blank.sum())
     if keep.all():
         return cells, row_numbers, totals, dropped_blank
-    kept = cells.iloc[np.flatnonzero(keep)].reset_index(drop=True)
+    drop = np.flatnonzero(~keep)
+    first_dropped = int(drop[0])
+    if len(drop) == n - first_dropped:
+        # Only trailing rows go (the usual total row at the bottom): a slice, not a copy of every column.
+        kept = cells.iloc[:first_dropped]
+    else:
+        kept = cells.iloc[np.flatnonzero(keep)].reset_index(drop=True)
     return kept, row_numbers[keep], totals, dropped_blank
