@@ -23,24 +23,40 @@ def escape_property(text: str) -> str:
     return text.translate(_PROPERTY)
 
 
-def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
-    from pipeaudit.findings import column_lists, ordered
+def _escape_column(series, table: dict[str, str]):
+    """Vectorized escape_data / escape_property over a whole column (Arrow string kernels)."""
+    out = series.astype("str").fillna("")
+    for char, code in table.items():  # "%" first, so the codes we add are not escaped again
+        out = out.str.replace(char, code, regex=False)
+    return out
 
-    cols = column_lists(ordered(result.findings), ("severity", "row", "rule", "message", "question"))
-    file_prop = escape_property(str(result.deals.source))
-    buffer: list[str] = []
-    for severity, row, rule, message, question in zip(
-        cols["severity"], cols["row"], cols["rule"], cols["message"], cols["question"]
-    ):
-        props = f"file={file_prop}"
-        if row is not None:
-            props += f",line={row}"
-        props += f",title={escape_property(rule or '')}"
-        body = message or ""
-        if question:
-            body = f"{body} — {question}" if body else question
-        buffer.append(f"::{COMMANDS.get(severity, 'notice')} {props}::{escape_data(body)}\n")
-        if len(buffer) >= 5000:
-            stream.write("".join(buffer))
-            buffer.clear()
-    stream.write("".join(buffer))
+
+_DATA_CODES = {"%": "%25", "\r": "%0D", "\n": "%0A"}
+_PROPERTY_CODES = {**_DATA_CODES, ":": "%3A", ",": "%2C"}
+
+
+def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
+    import pandas as pd
+
+    from pipeaudit.findings import ordered
+
+    findings = ordered(result.findings)
+    if len(findings) == 0:
+        return
+    index = findings.index
+
+    def column(name: str):
+        return findings[name] if name in findings.columns else pd.Series(None, index=index, dtype="str")
+
+    command = column("severity").map(COMMANDS).fillna("notice").astype("str")
+    rows = pd.to_numeric(column("row"), errors="coerce").astype("Int64")
+    line = (",line=" + rows.astype("str")).where(rows.notna(), "").astype("str")
+    message = column("message").astype("str").fillna("")
+    question = column("question").astype("str").fillna("")
+    sep = pd.Series(" — ", index=index, dtype="str").where((message != "") & (question != ""), "")
+    body = _escape_column(message + sep + question, _DATA_CODES)
+    title = _escape_column(column("rule"), _PROPERTY_CODES)
+    lines = "::" + command + f" file={escape_property(str(result.deals.source))}" + line + ",title=" + title + "::" + body
+    values = lines.tolist()
+    for start in range(0, len(values), 20_000):
+        stream.write("\n".join(values[start : start + 20_000]) + "\n")

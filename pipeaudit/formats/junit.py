@@ -5,18 +5,23 @@ Design choice (size matters at 100k deals): a rule's suite holds one failing <te
 ("no deal flagged"), and a rule skipped for a missing column holds one <skipped> testcase. We do not
 emit a passing testcase per unflagged deal: rules × deals would be millions of elements. Every
 finding is a <failure type="<severity>"> whatever --fail-on says; the exit code carries the gate.
-Text from the data is escaped by ElementTree, and characters illegal in XML 1.0 are removed.
+Data is untrusted: characters illegal in XML 1.0 are removed and markup characters escaped (in
+attributes also tab/CR/LF, so they survive attribute-value normalisation).
 """
 
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from typing import TextIO
 
 from pipeaudit.model import AuditResult
 
 _ILLEGAL_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ATTR = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
+)
+_FLUSH_EVERY = 5000
 
 _WORDS = {
     "en": {"no_owner": "(no owner)", "row": "row", "rep": "rep-level", "pass": "no deal flagged", "q": "? ",
@@ -31,69 +36,135 @@ def clean(value: object) -> str:
     return _ILLEGAL_XML.sub("", "" if value is None else str(value))
 
 
+def attr(value: object) -> str:
+    return clean(value).translate(_ATTR)
+
+
+def text(value: object) -> str:
+    return clean(value).translate(_TEXT)
+
+
 def _rule_name(rule: object) -> str:
     return str(getattr(rule, "name", rule))
 
 
+_ILLEGAL_RE2 = "[^\\x09\\x0a\\x0d\\x{20}-\\x{D7FF}\\x{E000}-\\x{FFFD}\\x{10000}-\\x{10FFFF}]"
+
+
+def _escape_column(series, *, attribute: bool):
+    """clean() + attr()/text() over a whole column with string kernels, not per finding."""
+    out = series.astype("str").fillna("")
+    if _may_hold_illegal(out):
+        out = out.str.replace(_ILLEGAL_RE2, "", regex=True)
+    table = _ATTR_PAIRS if attribute else _TEXT_PAIRS
+    for char, entity in table:  # "&" first
+        out = out.str.replace(char, entity, regex=False)
+    return out
+
+
+def _may_hold_illegal(series) -> bool:
+    """A byte-level pre-check (C0 controls other than tab/LF/CR, or U+FFFE/U+FFFF) so the costly
+    regex pass runs only on columns that need it; false alarms just cost that pass."""
+    import numpy as np
+    import pyarrow as pa
+
+    arr = pa.array(series.array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    data = arr.buffers()[2]
+    if data is None:
+        return False
+    raw = np.frombuffer(data, dtype=np.uint8)
+    control = (raw < 0x20) & (raw != 0x09) & (raw != 0x0A) & (raw != 0x0D)
+    if control.any():
+        return True
+    blob = data.to_pybytes()
+    return b"\xef\xbf\xbe" in blob or b"\xef\xbf\xbf" in blob
+
+
+_TEXT_PAIRS = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTR_PAIRS = (*_TEXT_PAIRS, ('"', "&quot;"), ("\t", "&#9;"), ("\n", "&#10;"), ("\r", "&#13;"))
+
+
+def _testcases(findings, words: dict[str, str]):
+    """One `<testcase>…<failure/>…</testcase>` line per finding, built column-wise."""
+    import pandas as pd
+
+    index = findings.index
+
+    def column(name: str):
+        if name in findings.columns:
+            return findings[name].astype("str")
+        return pd.Series(None, index=index, dtype="str")
+
+    owner = column("owner").fillna("")
+    owner = owner.where(owner.str.strip() != "", words["no_owner"])
+    deal, deal_id = column("deal").fillna(""), column("deal_id").fillna("")
+    rows = pd.to_numeric(column("row"), errors="coerce").astype("Int64")
+    base = (deal + " [" + deal_id + "]").where((deal != "") & (deal_id != ""), deal.where(deal != "", deal_id))
+    base = base.where(base != "", "?")
+    label = (base + f" {words['row']} " + rows.astype("str")).where(rows.notna(), owner + f": {words['rep']}")
+    message = column("message").fillna("")
+    question = column("question").fillna("").str.replace("\r\n", "\n", regex=False).str.replace("\r", "\n", regex=False)
+    question = question.str.strip()
+    asked = (words["q"] + question.str.replace("\n", "\n" + words["q"], regex=False)).where(question != "", "")
+    body = message + pd.Series("\n", index=index, dtype="str").where(asked != "", "") + asked
+    return (
+        '<testcase name="' + _escape_column(label, attribute=True)
+        + '" classname="' + _escape_column(owner, attribute=True)
+        + '"><failure message="' + _escape_column(message, attribute=True)
+        + '" type="' + _escape_column(column("severity"), attribute=True)
+        + '">' + _escape_column(body, attribute=False) + "</failure></testcase>\n"
+    )
+
+
 def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
-    from pipeaudit.findings import column_lists, ordered
+    import numpy as np
+    import pandas as pd
+
+    from pipeaudit.findings import ordered
 
     words = _WORDS.get(result.lang, _WORDS["en"])
     findings = ordered(result.findings)
-    cols = column_lists(findings)
-    positions: dict[str, list[int]] = {}
-    for i, rule in enumerate(cols["rule"]):
-        positions.setdefault(rule or "", []).append(i)
+    cases = _testcases(findings, words).tolist() if len(findings) else []
+    rule_codes, rule_names = pd.factorize(findings["rule"].astype("str").fillna("")) if len(findings) else ([], [])
+    by_rule = np.argsort(np.asarray(rule_codes), kind="stable")
+    counts = np.bincount(np.asarray(rule_codes, dtype=np.int64), minlength=len(rule_names)) if len(findings) else []
+    starts = np.concatenate([[0], np.cumsum(counts)]) if len(findings) else [0]
+    positions = {str(name): (int(starts[k]), int(starts[k + 1])) for k, name in enumerate(rule_names)}
+
     ran = [_rule_name(r) for r in result.rules]
     skipped = {s.rule: s for s in result.skipped}
     names = list(dict.fromkeys([*ran, *sorted(positions), *skipped]))
 
-    total_tests = sum(max(1, len(positions.get(n, ()))) for n in names)
-    total_failures = len(findings)
-    total_skipped = sum(1 for n in names if n in skipped and n not in positions)
+    def hits(name: str) -> int:
+        lo, hi = positions.get(name, (0, 0))
+        return hi - lo
+
+    total_tests = sum(max(1, hits(n)) for n in names)
+    total_skipped = sum(1 for n in names if n in skipped and not hits(n))
     stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     stream.write(
-        f'<testsuites name="pipeaudit" tests="{total_tests}" failures="{total_failures}" '
+        f'<testsuites name="pipeaudit" tests="{total_tests}" failures="{len(findings)}" '
         f'errors="0" skipped="{total_skipped}">\n'
     )
     for name in names:
-        hits = positions.get(name, [])
-        suite = ET.Element("testsuite", name=clean(name))
-        if hits:
-            for i in hits:
-                _failure_case(suite, cols, i, words)
-            suite_skipped = 0
-        elif name in skipped:
-            case = ET.SubElement(suite, "testcase", name=clean(name), classname="pipeaudit")
-            missing = ", ".join(skipped[name].missing)
-            ET.SubElement(case, "skipped", message=clean(words["skipped"].format(missing)))
-            suite_skipped = 1
+        n_hits = hits(name)
+        n_skipped = 1 if (not n_hits and name in skipped) else 0
+        stream.write(
+            f'<testsuite name="{attr(name)}" tests="{max(1, n_hits)}" failures="{n_hits}" '
+            f'errors="0" skipped="{n_skipped}">\n'
+        )
+        if n_hits:
+            lo, hi = positions[name]
+            for start in range(lo, hi, _FLUSH_EVERY):
+                stream.write("".join(cases[i] for i in by_rule[start : min(hi, start + _FLUSH_EVERY)]))
+        elif n_skipped:
+            message = words["skipped"].format(", ".join(skipped[name].missing))
+            stream.write(
+                f'<testcase name="{attr(name)}" classname="pipeaudit"><skipped message="{attr(message)}"/></testcase>\n'
+            )
         else:
-            ET.SubElement(suite, "testcase", name=words["pass"], classname="pipeaudit")
-            suite_skipped = 0
-        suite.set("tests", str(max(1, len(hits))))
-        suite.set("failures", str(len(hits)))
-        suite.set("errors", "0")
-        suite.set("skipped", str(suite_skipped))
-        stream.write(ET.tostring(suite, encoding="unicode"))
-        stream.write("\n")
+            stream.write(f'<testcase name="{attr(words["pass"])}" classname="pipeaudit"/>\n')
+        stream.write("</testsuite>\n")
     stream.write("</testsuites>\n")
-
-
-def _failure_case(suite: ET.Element, cols: dict[str, list], i: int, words: dict[str, str]) -> None:
-    owner = cols["owner"][i] or words["no_owner"]
-    row = cols["row"][i]
-    if row is None:
-        label = f"{owner}: {words['rep']}"
-    else:
-        deal, deal_id = cols["deal"][i], cols["deal_id"][i]
-        label = deal or deal_id or "?"
-        if deal and deal_id:
-            label = f"{deal} [{deal_id}]"
-        label = f"{label} {words['row']} {row}"
-    case = ET.SubElement(suite, "testcase", name=clean(label), classname=clean(owner))
-    message = cols["message"][i] or ""
-    questions = [q for q in str(cols["question"][i] or "").splitlines() if q.strip()]
-    body = "\n".join([message, *(words["q"] + q for q in questions)])
-    failure = ET.SubElement(case, "failure", message=clean(message), type=clean(cols["severity"][i]))
-    failure.text = clean(body)

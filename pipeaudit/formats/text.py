@@ -13,6 +13,7 @@ from typing import TextIO
 from pipeaudit.model import AuditResult
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_NO_LF = r"[\x00-\x09\x0b-\x1f\x7f-\x9f]"
 _FLUSH_EVERY = 5000
 
 WORDS = {
@@ -80,8 +81,9 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
         return f"{_ANSI[style]}{text}{_RESET}" if color else text
 
     summary = summarize(result)
-    findings = ordered(result.findings)
+    findings = _cleaned(ordered(result.findings))
     cols = column_lists(findings, (*_COLUMNS, "deal_index"))
+    sev_label = {s: paint(w["severity"][s], s) for s in ("error", "warning", "info")}
     out: list[str] = []
     current_owner: object = object()
     current_deal: object = object()
@@ -99,10 +101,12 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
             out.append("  " + _deal_heading(deal, deal_id, row, stage, w))
         indent = "    " if deal_index is not None else "  "
         where = w["row"].format(row) if row is not None else w["rep_row"]
-        sev = paint(w["severity"].get(severity, _clean(severity)), severity if severity in _ANSI else "head")
-        out.append(f"{indent}{where}  {sev}  {_clean(rule)}  {' '.join(_clean_lines(message))}")
-        for line in _clean_lines(question):
-            out.append(f"{indent}    {paint(w['q'] + line, 'dim')}")
+        sev = sev_label.get(severity) or paint(severity or "", "head")
+        out.append(f"{indent}{where}  {sev}  {rule}  {message}")
+        if question:
+            for line in question.split("\n"):
+                if line.strip():
+                    out.append(f"{indent}    {paint(w['q'] + line.strip(), 'dim')}")
         if len(out) >= _FLUSH_EVERY:
             stream.write("\n".join(out) + "\n")
             out.clear()
@@ -121,10 +125,21 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
 _COLUMNS = ("rule", "severity", "row", "deal_id", "deal", "owner", "stage", "message", "question")
 
 
-def _clean_lines(text: object) -> list[str]:
-    if not text:
-        return []
-    return [_clean(part).strip() for part in str(text).splitlines() if part.strip()]
+def _cleaned(findings):
+    """Control characters out of every text column, messages on one line, questions split on LF:
+    done once per column with string kernels instead of a regex call per finding."""
+    out = {}
+    for name in _COLUMNS:
+        if name not in findings.columns or name == "row":
+            continue
+        col = findings[name].astype("str")
+        if name == "question":
+            col = col.str.replace(r"\r\n?", "\n", regex=True)
+            col = col.str.replace(_CONTROL_NO_LF, "", regex=True)
+        else:
+            col = col.str.replace(r"\s*[\r\n]+\s*", " ", regex=True).str.replace(_CONTROL.pattern, "", regex=True)
+        out[name] = col
+    return findings.assign(**out) if out else findings
 
 
 def _rep_heading(owner: str, summary: dict, w: dict, lang: str, paint) -> str:
