@@ -129,3 +129,33 @@ def test_unclosed_quote_is_an_input_error(tmp_path: Path) -> None:
         assert "q.csv" in str(exc)
     else:  # pandas may swallow the rest into one cell: then nothing is lost silently
         assert "never closed" in t.cells.iloc[0, 1]
+
+
+def test_arrow_and_pandas_paths_agree(tmp_path: Path) -> None:
+    from pipeaudit.read import csv as rcsv
+
+    text = (
+        "Deal ID,Deal,Owner,Next Step\r\n"
+        'D1,"Big, Inc.",Ann,"call CFO\r\nthen quote"\r\n'
+        "D2,NA,,null\r\n"
+        'D3,"say ""hi""",Cy,\r\n'
+    )
+    path = write(tmp_path / "p.csv", text)
+    offset = len("Deal ID,Deal,Owner,Next Step\r\n")
+    arrow = rcsv._read_arrow(path, offset, 4, ",")
+    assert arrow is not None
+    enc = rcsv.Encoding("utf-8", 0, "utf-8")
+    pandas_frame = rcsv._read_pandas(path, offset, 4, ",", enc, 1)
+    assert arrow.astype(object).where(arrow.notna(), None).values.tolist() == (
+        pandas_frame.astype(object).where(pandas_frame.notna(), None).values.tolist()
+    )
+    t = read_table(path, header_score=toy_score)
+    assert t.row_numbers.tolist() == [2, 4, 5]
+    assert t.cells.iloc[1].tolist()[1] == "NA" and t.cells.iloc[0, 3] == "call CFO\r\nthen quote"
+
+
+def test_arrow_falls_back_on_short_rows_and_blank_lines(tmp_path: Path) -> None:
+    from pipeaudit.read import csv as rcsv
+
+    path = write(tmp_path / "s.csv", "a,b,c\n1,2\n\n4,5,6\n")
+    assert rcsv._read_arrow(path, len("a,b,c\n"), 3, ",") is None

@@ -19,6 +19,8 @@ from pipeaudit.read import limits
 from pipeaudit.read.header import HeaderScore, find_header, header_names, no_header_error, shape_data
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from pipeaudit.model import RawTable
 
 HEAD_BYTES = 256 * 1024
@@ -165,32 +167,9 @@ def read_delimited(path: Path, size: int, score: HeaderScore | None) -> RawTable
     # Byte offset just past the header record (and its line break).
     prefix_lines = io.StringIO(head_text, newline="").readlines()[:header_last_line]
     offset = enc.bom + len("".join(prefix_lines).encode(enc.codec))
-    with path.open("rb") as fh:
-        fh.seek(offset)
-        try:
-            frame = pd.read_csv(
-                fh,
-                sep=delim,
-                header=None,
-                names=list(range(ncols)),
-                dtype=str,
-                # Only a truly empty field is missing: "NA", "null", "N/A" stay the text they are.
-                na_filter=True,
-                na_values=[""],
-                keep_default_na=False,
-                skip_blank_lines=False,
-                encoding=enc.codec,
-                encoding_errors="replace",
-                engine="c",
-                quotechar='"',
-                doublequote=True,
-                index_col=False,
-            )
-        except pd.errors.EmptyDataError:
-            frame = pd.DataFrame({j: pd.Series([], dtype="str") for j in range(ncols)})
-        except (pd.errors.ParserError, ValueError, UnicodeError) as exc:
-            text = " ".join(str(exc).split())[:200]
-            raise InputError(f"{path}: CSV 格式错误 / malformed CSV below the header line {header_last_line}: {text}") from None
+    frame = _read_arrow(path, offset, ncols, delim) if enc.codec == "utf-8" else None
+    if frame is None:
+        frame = _read_pandas(path, offset, ncols, delim, enc, header_last_line)
     n = len(frame)
     first_line = header_last_line + 1
     row_numbers = np.arange(first_line, first_line + n, dtype=np.int64)
@@ -233,3 +212,83 @@ def _body_lines(path: Path, enc: Encoding, offset: int, breaks: int | None, head
         last = fh.read(1)
     body_breaks = breaks - header_last_line
     return body_breaks + (1 if end > offset and last not in (b"\n", b"\r") else 0)
+
+
+def _read_pandas(path: Path, offset: int, ncols: int, delim: str, enc: Encoding, header_last_line: int) -> pd.DataFrame:
+    """pandas' C parser: pads short rows, keeps blank lines as rows, so line numbers stay exact."""
+    import pandas as pd
+
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        try:
+            frame = pd.read_csv(
+                fh,
+                sep=delim,
+                header=None,
+                names=list(range(ncols)),
+                dtype=str,
+                # Only a truly empty field is missing: "NA", "null", "N/A" stay the text they are.
+                na_filter=True,
+                na_values=[""],
+                keep_default_na=False,
+                skip_blank_lines=False,
+                encoding=enc.codec,
+                encoding_errors="replace",
+                engine="c",
+                quotechar='"',
+                doublequote=True,
+                index_col=False,
+            )
+        except pd.errors.EmptyDataError:
+            frame = pd.DataFrame({j: pd.Series([], dtype="str") for j in range(ncols)})
+        except (pd.errors.ParserError, ValueError, UnicodeError) as exc:
+            text = " ".join(str(exc).split())[:200]
+            raise InputError(f"{path}: CSV 格式错误 / malformed CSV below the header line {header_last_line}: {text}") from None
+    return frame
+
+
+def _read_arrow(path: Path, offset: int, ncols: int, delim: str) -> pd.DataFrame | None:
+    """Arrow's multithreaded reader for the common clean UTF-8 case; None means "use pandas instead".
+
+    Arrow drops blank lines and rejects short rows, which would shift line numbers or lose cells,
+    so any such row sends the file back to the pandas path rather than being skipped.
+    """
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [str(j) for j in range(ncols)]
+    irregular: list[int] = []
+
+    def on_invalid(row: object) -> str:
+        irregular.append(1)
+        return "skip"
+
+    try:
+        with path.open("rb") as fh:
+            fh.seek(offset)
+            table = pacsv.read_csv(
+                fh,
+                read_options=pacsv.ReadOptions(column_names=names),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=delim,
+                    quote_char='"',
+                    double_quote=True,
+                    newlines_in_values=True,
+                    ignore_empty_lines=False,
+                    invalid_row_handler=on_invalid,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={name: pa.string() for name in names},
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
+                    null_values=[""],
+                ),
+            )
+    except (pa.ArrowException, ValueError, OSError):
+        return None
+    if irregular:
+        return None
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get)
+    frame.columns = list(range(ncols))
+    return frame
