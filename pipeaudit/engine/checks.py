@@ -112,17 +112,14 @@ def facts_missing(deals: "Deals", applies: "np.ndarray", params: dict, env: "Env
 
     from pipeaudit.engine.conditions import _blank
 
-    facts = [f for f in params.get("facts") or () if f in deals.frame.columns]
+    facts = [f for f in params.get("facts") or () if f in deals.frame.columns][:16]
     sep = "、" if lang == "zh" else ", "
-    n = len(deals.frame)
-    missing = np.full(n, "", dtype=object)
-    any_blank = np.zeros(n, dtype=bool)
-    for name in facts:
-        b = _blank(env, name)
-        spec = FIELDS[name]
-        label = spec.zh if lang == "zh" else spec.en.lower()
-        missing = np.where(b, np.where(any_blank, missing + sep + label, label), missing)
-        any_blank |= b
-    hit = applies & any_blank
-    pos = np.flatnonzero(hit)
-    return Hits(pos, {"missing": missing[pos]})
+    labels = [FIELDS[f].zh if lang == "zh" else FIELDS[f].en.lower() for f in facts]
+    # Each deal's blank facts as a bit pattern; the text is built once per pattern, not per deal.
+    bits = np.zeros(len(deals.frame), dtype=np.int64)
+    for i, name in enumerate(facts):
+        bits |= _blank(env, name).astype(np.int64) << i
+    pos = np.flatnonzero(applies & (bits != 0))
+    patterns, inverse = np.unique(bits[pos], return_inverse=True)
+    texts = np.array([sep.join(lbl for i, lbl in enumerate(labels) if p >> i & 1) for p in patterns.tolist()], dtype=object)
+    return Hits(pos, {"missing": texts[inverse] if len(pos) else np.zeros(0, dtype=object)})

@@ -291,9 +291,42 @@ def _blank(env: Env, name: str):
             s = env.frame[name]
             m = s.isna().to_numpy(dtype=bool)
             if KIND_OF.get(name) in TEXT_KINDS and (s.dtype == object or str(s.dtype) == "str"):
-                m = m | (_text(env, name) == "").to_numpy(dtype=bool, na_value=True)
+                codes, uniques = _factorized(env, name)
+                blank_u = uniques.str.strip().eq("").to_numpy(dtype=bool, na_value=True)
+                if blank_u.any():
+                    m = m | (blank_u[codes] & (codes >= 0))
             env.cache[key] = m
     return env.cache[key]
+
+
+def _factorized(env: Env, name: str):
+    """(codes, uniques as str Series): text operators work on the distinct values, then index back."""
+    key = ("factorize", name)
+    if key not in env.cache:
+        import pandas as pd
+
+        codes, uniques = pd.factorize(env.frame[name], use_na_sentinel=True)
+        env.cache[key] = (codes, pd.Series(uniques, dtype=object).astype("str"))
+    return env.cache[key]
+
+
+def _text_isin(env: Env, name: str, values) -> "np.ndarray":
+    """Trimmed, case-folded value is one of `values` (computed once per distinct value)."""
+    import numpy as np
+
+    codes, uniques = _factorized(env, name)
+    hit_u = uniques.str.strip().str.casefold().isin(list(values)).to_numpy(dtype=bool, na_value=False)
+    hit_u = np.append(hit_u, False)  # code -1 (NA) indexes the appended False
+    return hit_u[codes]
+
+
+def _text_map(env: Env, name: str, fn) -> "np.ndarray":
+    """Apply a vectorized str function to the distinct values; bool mask per deal."""
+    import numpy as np
+
+    codes, uniques = _factorized(env, name)
+    hit_u = np.append(fn(uniques.str.strip().str.casefold()).to_numpy(dtype=bool, na_value=False), False)
+    return hit_u[codes]
 
 
 def _text(env: Env, name: str):
@@ -403,7 +436,7 @@ def op_equals(node: Node, env: Env):
         return _numbers(env, name) == float(value)
     if kind == "bool" and isinstance(value, bool):
         return _bools(env, name, "is_true" if value else "is_false")
-    return (_text(env, name) == str(value).strip().casefold()).to_numpy(dtype=bool, na_value=False)
+    return _text_isin(env, name, [str(value).strip().casefold()])
 
 
 @operator("in", _p_in, "the field is one of the values (text: case-insensitive)")
@@ -412,14 +445,7 @@ def op_in(node: Node, env: Env):
     if not env.has(name):
         return _false(env)
     values = [str(v).strip().casefold() for v in env.value(node.args["values"])]
-    return _text(env, name).isin(values).to_numpy(dtype=bool, na_value=False)
-
-
-def _norm_whole(env: Env, name: str):
-    key = ("whole", name)
-    if key not in env.cache:
-        env.cache[key] = _text(env, name).str.replace(r"^[\s\W_]+|[\s\W_]+$", "", regex=True)
-    return env.cache[key]
+    return _text_isin(env, name, values)
 
 
 @operator("contains_any", _p_contains, "the text contains one of `words`, or is wholly one of `whole`")
@@ -432,14 +458,21 @@ def op_contains_any(node: Node, env: Env):
         words = [str(w).casefold() for w in env.value(node.args["words"]) if str(w).strip()]
         if words:
             pattern = "|".join(re.escape(w) for w in words)
-            m = m | _text(env, name).str.contains(pattern, regex=True).to_numpy(dtype=bool, na_value=False)
+            m = m | _text_map(env, name, lambda u: u.str.contains(pattern, regex=True))
     if "whole" in node.args:
-        whole = {re.sub(r"^[\s\W_]+|[\s\W_]+$", "", str(w).strip().casefold()) for w in env.value(node.args["whole"])}
-        texts = _text(env, name)
-        normed = _norm_whole(env, name)
-        m = m | normed.isin(whole).to_numpy(dtype=bool, na_value=False)
-        m = m | texts.isin(whole).to_numpy(dtype=bool, na_value=False)  # e.g. "-" or "/" alone
+        whole = {_strip_punct(str(w).strip().casefold()) for w in env.value(node.args["whole"])}
+        whole |= {str(w).strip().casefold() for w in env.value(node.args["whole"])}  # e.g. "-" or "/" alone
+        m = m | _text_map(
+            env, name, lambda u: u.isin(whole) | u.str.replace(_PUNCT_EDGES, "", regex=True).isin(whole)
+        )
     return m
+
+
+_PUNCT_EDGES = r"^[\s\W_]+|[\s\W_]+$"
+
+
+def _strip_punct(text: str) -> str:
+    return re.sub(_PUNCT_EDGES, "", text)
 
 
 def _numeric_op(op: str):
@@ -521,7 +554,7 @@ def op_class(node: Node, env: Env):
     if not env.has("deal_class"):
         return _false(env)
     values = [str(v).strip().casefold() for v in env.value(node.args["values"])]
-    return _text(env, "deal_class").isin(values).to_numpy(dtype=bool, na_value=False)
+    return _text_isin(env, "deal_class", values)
 
 
 @operator("all", _p_group, "every condition in the list holds")

@@ -60,35 +60,76 @@ def applies_mask(rule: "Rule", env: Env) -> "np.ndarray":
     return m
 
 
-def _format_column(env: Env, name: str, pos: "np.ndarray", lang: str) -> "np.ndarray":
-    """The field's values at `pos` as display text (dates ISO, amounts with separators)."""
+def column_values(env: Env, name: str) -> tuple["np.ndarray", "np.ndarray"]:
+    """The whole column as an object array (NA → None) and its NA mask, computed once per run."""
+    key = ("values", name)
+    if key not in env.cache:
+        col = env.frame[name]
+        na = col.isna().to_numpy(dtype=bool)
+        values = col.to_numpy(dtype=object, na_value=None)
+        env.cache[key] = (values, na)
+    return env.cache[key]
+
+
+_DASH = "—"
+
+
+def formatted_column(env: Env, name: str, lang: str):
+    """The whole column as display text (pyarrow strings; dates ISO, amounts with separators), once per run."""
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
+    key = ("formatted", name, lang)
+    if key in env.cache:
+        return env.cache[key]
+    n = len(env.frame)
     if name not in env.frame.columns:
-        return np.full(len(pos), "—", dtype=object)
-    s = env.frame[name].iloc[pos]
+        out = pa.array(np.full(n, _DASH, dtype=object), type=pa.string())
+        env.cache[key] = out
+        return out
     kind = KIND_OF.get(name, "text")
+    s = env.frame[name]
     if name == "phase":
-        labels = {i + 1: PHASE_LABELS[p][0 if lang == "zh" else 1] for i, p in enumerate(PHASES)}
-        out = s.map(labels)
+        labels = np.array([_DASH, *(PHASE_LABELS[p][0 if lang == "zh" else 1] for p in PHASES)], dtype=object)
+        codes = s.astype("Float64").fillna(0).to_numpy(dtype=np.int64).clip(0, len(PHASES))
+        out = pa.array(labels[codes], type=pa.string())
     elif kind == "date":
-        out = pd.to_datetime(s, errors="coerce").dt.strftime("%Y-%m-%d")
-    elif kind == "amount":
-        num = pd.to_numeric(s, errors="coerce")
-        out = num.map(lambda v: f"{v:,.0f}" if v == int(v) else f"{v:,.2f}", na_action="ignore")
-    elif kind == "probability":
-        num = pd.to_numeric(s, errors="coerce") * 100
-        out = num.round(0).map(lambda v: f"{v:.0f}%", na_action="ignore")
+        ts = pa.array(pd.to_datetime(s, errors="coerce").to_numpy(dtype="datetime64[ns]"), from_pandas=True)
+        out = ts.cast(pa.date32()).cast(pa.string())  # ISO YYYY-MM-DD, in C
+    elif kind in ("amount", "probability", "count"):
+        num = pd.to_numeric(s, errors="coerce").astype(float)
+        if kind == "probability":
+            num = (num * 100).round(0)
+            fmt = lambda v: f"{v:.0f}%"  # noqa: E731
+        elif kind == "count":
+            fmt = lambda v: f"{v:.0f}"  # noqa: E731
+        else:
+            fmt = lambda v: f"{v:,.0f}" if v == int(v) else f"{v:,.2f}"  # noqa: E731
+        # Our own format string on a float, once per distinct value: never on data text.
+        codes, uniques = pd.factorize(num, use_na_sentinel=True)
+        table = np.array([*(fmt(float(v)) for v in uniques), None], dtype=object)
+        out = pa.array(table[codes], type=pa.string())
     elif kind == "bool":
-        words = {True: "是", False: "否"} if lang == "zh" else {True: "yes", False: "no"}
-        out = s.astype("boolean").astype(object).map(words)
-    elif kind == "count":
-        num = pd.to_numeric(s, errors="coerce")
-        out = num.map(lambda v: f"{v:.0f}", na_action="ignore")
+        words = ("是", "否") if lang == "zh" else ("yes", "no")
+        b = s.astype("boolean")
+        arr = np.where(b.to_numpy(dtype=bool, na_value=False), words[0], words[1]).astype(object)
+        arr[b.isna().to_numpy()] = None
+        out = pa.array(arr, type=pa.string())
     else:
-        out = s.astype("str")
-    return out.astype(object).where(out.notna(), "—").to_numpy(dtype=object)
+        out = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
+    out = pc.fill_null(out, _DASH)
+    env.cache[key] = out
+    return out
+
+
+def column_values(env: Env, name: str) -> "np.ndarray":
+    """The whole column as an object array (NA → None), computed once per run."""
+    key = ("values", name)
+    if key not in env.cache:
+        env.cache[key] = env.frame[name].to_numpy(dtype=object, na_value=None)
+    return env.cache[key]
 
 
 def _param_text(value: Any) -> str:
@@ -99,30 +140,36 @@ def _param_text(value: Any) -> str:
     return str(value)
 
 
-def fill(template: "Template", rule: "Rule", env: Env, pos: "np.ndarray", extras: dict, lang: str) -> "np.ndarray":
-    """Concatenate literal parts and per-hit values; data never reaches a format string."""
+def fill(template: "Template", rule: "Rule", env: Env, pos: "np.ndarray", extras: dict, lang: str):
+    """Join literal parts and per-hit values element-wise (pyarrow); data never reaches a format string."""
     import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    out = np.full(len(pos), "", dtype=object)
+    take = pa.array(pos, type=pa.int64())
+    parts: list[Any] = []
     for is_ph, part in template.parts:
         if not is_ph:
-            out = out + part
-            continue
-        if part in extras:
-            out = out + np.asarray(extras[part], dtype=object)
+            parts.append(part)
+        elif part in extras:
+            parts.append(pc.fill_null(pa.array(np.asarray(extras[part], dtype=object), type=pa.string(), from_pandas=True), _DASH))
         elif part in env.params:
-            out = out + _param_text(env.params[part])
+            parts.append(_param_text(env.params[part]))
         elif part in ("age_days", "age_weeks", "until_days", "until_weeks"):
             days = days_from(env, rule.age_field)[pos]
             if part.startswith("until"):
                 days = -days
             if part.endswith("weeks"):
                 days = days / 7
-            vals = np.where(np.isnan(days), "—", np.floor(np.nan_to_num(days)).astype(np.int64).astype(str))
-            out = out + vals.astype(object)
+            whole = pa.array(np.floor(days), from_pandas=True).cast(pa.int64())
+            parts.append(pc.fill_null(pc.cast(whole, pa.string()), _DASH))
         else:
-            out = out + _format_column(env, part, pos, lang)
-    return out
+            parts.append(formatted_column(env, part, lang).take(take))
+    if not any(isinstance(p, pa.Array) for p in parts):  # only literals: one text for all hits
+        return pa.array(np.full(len(pos), "".join(parts), dtype=object), type=pa.string())
+    if len(parts) == 1:
+        return parts[0]
+    return pc.binary_join_element_wise(*parts, "")
 
 
 def evaluate(deals: Deals, rules: Iterable["Rule"], as_of: date, lang: str) -> tuple["pd.DataFrame", list[SkippedRule]]:
@@ -163,22 +210,44 @@ def evaluate(deals: Deals, rules: Iterable["Rule"], as_of: date, lang: str) -> t
     if not chunks["pos"]:
         return empty_findings(), skipped
     pos = np.concatenate(chunks["pos"])
+    rule = np.concatenate(chunks["rule"])
+    severity = np.concatenate(chunks["severity"])
+    import pyarrow as pa
+
+    message = pa.concat_arrays(chunks["message"])
+    question = pa.concat_arrays(chunks["question"])
+    # Sort on the arrays first (owner, row, severity, rule), then build the frame once, in order.
+    if "owner" in frame.columns:
+        key = ("owner_rank",)
+        if key not in env.cache:
+            codes, _ = pd.factorize(frame["owner"], sort=True, use_na_sentinel=True)
+            env.cache[key] = np.where(codes < 0, np.iinfo(np.int64).max, codes)
+        owner_rank = env.cache[key][pos]
+    else:
+        owner_rank = np.zeros(len(pos), dtype=np.int64)
+    rows = frame["row"].to_numpy(dtype=np.int64)[pos] if "row" in frame.columns else pos
+    sev_rank = np.select([severity == s for s in SEVERITIES], list(range(len(SEVERITIES))), default=9)
+    rule_rank, _ = pd.factorize(rule, sort=True)
+    order = np.lexsort((rule_rank, sev_rank, rows, owner_rank))
+    pos = pos[order]
     data: dict[str, Any] = {
-        "rule": np.concatenate(chunks["rule"]),
-        "severity": np.concatenate(chunks["severity"]),
-        "row": pd.array(frame["row"].to_numpy()[pos] if "row" in frame.columns else [pd.NA] * len(pos), dtype="Int64"),
+        "rule": rule[order],
+        "severity": severity[order],
+        "row": pd.array(rows[order], dtype="Int64"),
     }
     for c in _DEAL_COLUMNS:
         if c in frame.columns:
-            vals = frame[c].iloc[pos]
-            data[c] = vals.astype(object).where(vals.notna(), None).to_numpy(dtype=object)
+            data[c] = column_values(env, c)[pos]
         else:
             data[c] = np.full(len(pos), None, dtype=object)
-    data["message"] = np.concatenate(chunks["message"])
-    data["question"] = np.concatenate(chunks["question"])
+    take = pa.array(order, type=pa.int64())
+    data["message"] = pd.arrays.ArrowStringArray(pa.chunked_array([message.take(take)]))
+    data["question"] = pd.arrays.ArrowStringArray(pa.chunked_array([question.take(take)]))
     data["deal_index"] = pd.array(np.asarray(frame.index)[pos], dtype="Int64")
-    findings = pd.DataFrame(data, columns=list(FINDING_COLUMNS))
-    return sort_findings(findings), skipped
+    findings = pd.DataFrame(
+        {c: (data[c] if c in ("row", "deal_index", "message", "question") else pd.Series(data[c], dtype=object, copy=False)) for c in FINDING_COLUMNS}
+    )
+    return findings, skipped
 
 
 def sort_findings(findings: "pd.DataFrame") -> "pd.DataFrame":
@@ -187,13 +256,13 @@ def sort_findings(findings: "pd.DataFrame") -> "pd.DataFrame":
 
     if len(findings) == 0:
         return findings.reset_index(drop=True)
+    import numpy as np
+
     order = {s: i for i, s in enumerate(SEVERITIES)}
-    key = pd.DataFrame({
-        "owner_na": findings["owner"].isna().to_numpy(),
-        "owner": findings["owner"].astype("str").fillna(""),
-        "row": findings["row"].astype("Float64").fillna(float("inf")).to_numpy(dtype=float),
-        "sev": findings["severity"].map(order).fillna(9).to_numpy(),
-        "rule": findings["rule"].astype("str"),
-    })
-    idx = key.sort_values(["owner_na", "owner", "row", "sev", "rule"], kind="stable").index
-    return findings.loc[idx].reset_index(drop=True)
+    owner_codes, _ = pd.factorize(findings["owner"], sort=True, use_na_sentinel=True)
+    owner_codes = np.where(owner_codes < 0, np.iinfo(np.int64).max, owner_codes)  # no owner: last
+    rows = findings["row"].astype("Float64").to_numpy(dtype=float, na_value=np.inf)
+    sev = findings["severity"].map(order).fillna(9).to_numpy(dtype=float)
+    rule_codes, _ = pd.factorize(findings["rule"], sort=True)
+    idx = np.lexsort((rule_codes, sev, rows, owner_codes))
+    return findings.iloc[idx].reset_index(drop=True)
