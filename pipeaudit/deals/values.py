@@ -59,7 +59,11 @@ def _kinds(u: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
 
 def _strings(u: pd.Series, mask: np.ndarray) -> pd.Series:
     """The string distinct values, NFKC-normalised and stripped ("" = blank)."""
-    return u[mask].astype(object).str.normalize("NFKC").str.strip().astype(object)
+    t = u[mask].astype(object)
+    wide = ~t.map(str.isascii).astype(bool)  # only non-ASCII text can change under NFKC
+    if wide.any():
+        t = t.where(~wide, t[wide].str.normalize("NFKC"))
+    return t.str.strip().astype(object)
 
 
 def _is_blank_num(v: object) -> bool:
@@ -74,6 +78,7 @@ _SERIAL_MIN, _SERIAL_MAX = 1, 2958465
 
 _CJK_DATE = re.compile(r"^(\d{2,4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?(.*)$")
 _NUMERIC = re.compile(r"^\d+(?:\.\d+)?$")
+_ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?$"
 
 _Y_FIRST = ("ISO8601", "%Y-%m-%d %H:%M:%S.%f")
 _NAMED = ("%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y", "%d %b %y", "%b %d %y")
@@ -175,9 +180,15 @@ def parse_dates(s: pd.Series, date_order: str = "mdy") -> tuple[pd.Series, pd.Se
             blank[is_num] = n.map(_is_blank_num).to_numpy(dtype=bool)
             res.loc[n.index] = _serials(n)
         if is_str.any():
-            t = _strings(u, is_str)
+            t = _strings(u, is_str).astype(str)
             blank[is_str] = (t == "").to_numpy()
-            res.loc[t.index] = _parse_date_strings(t.astype(str), date_order)
+            # Fast path: exports are mostly uniform ISO dates; only the rest needs the slow forms.
+            iso = t.str.match(_ISO)
+            if iso.any():
+                res.loc[t.index[iso]] = pd.to_datetime(t[iso], format="ISO8601", errors="coerce").astype("datetime64[ns]")
+            rest = t[~iso.to_numpy() | res.loc[t.index].isna().to_numpy()]
+            if len(rest):
+                res.loc[rest.index] = _parse_date_strings(rest, date_order)
         out_of_range = res.notna() & ((res < _MIN_DATE) | (res > _MAX_DATE))
         res[out_of_range] = pd.NaT
     bad_u = (res.isna().to_numpy() & ~blank)
@@ -239,9 +250,14 @@ def parse_amounts(s: pd.Series, multiplier: float = 1.0) -> tuple[pd.Series, pd.
             blank[is_num] = n.isna().to_numpy()
             res.loc[n.index] = n * multiplier
         if is_str.any():
-            t = _strings(u, is_str)
+            t = _strings(u, is_str).astype(str)
             blank[is_str] = (t == "").to_numpy()
-            res.loc[t.index] = _amount_strings(t.astype(str), multiplier)
+            plain = t.str.match(r"^-?\d+(?:\.\d+)?$")  # fast path: plain numbers need no regex work
+            if plain.any():
+                res.loc[t.index[plain]] = pd.to_numeric(t[plain], errors="coerce").astype("float64") * multiplier
+            rest = t[~plain.to_numpy()]
+            if len(rest):
+                res.loc[rest.index] = _amount_strings(rest, multiplier)
         res[~np.isfinite(res.to_numpy())] = np.nan
     bad_u = res.isna().to_numpy() & ~blank
     values = pd.Series(_spread(codes, res.to_numpy(), np.nan), index=s.index, dtype="float64")
@@ -346,6 +362,10 @@ def _text_of(v: object) -> object:
 
 def clean_text(s: pd.Series) -> pd.Series:
     """Text as object dtype: stripped str, blank → None; numbers/dates rendered plainly."""
+    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:  # the CSV reader's str columns
+        t = s.str.strip()
+        t = t.where(t != "")
+        return pd.Series(t.to_numpy(dtype=object, na_value=None), index=s.index, dtype=object)
     codes, u = _factorize(s)
     if pd.api.types.infer_dtype(u, skipna=False) == "string":
         t = u.str.strip()
