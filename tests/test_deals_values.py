@@ -260,3 +260,20 @@ def test_parsers_keep_the_index():
     for fn in (parse_dates, parse_amounts, parse_bools, parse_probability, parse_deal_class):
         values, bad = fn(s)
         assert list(values.index) == [10, 20] and list(bad.index) == [10, 20]
+
+
+MIXED_TEXT = ["2026-08-04", "2026-02-30", "2026年8月4日", "8/4/2026", "15万", "1,200", "75%", "0.75", "是", "√", "A类",
+              "", " ", "TBD", "１５万", "2026-08-04 10:30", "46238", "(1,000)", "-5", "Class B"]
+
+
+@pytest.mark.parametrize("fn", [parse_dates, parse_amounts, parse_bools, parse_probability, parse_deal_class, clean_text])
+def test_arrow_str_columns_parse_like_object_columns(fn):
+    """The CSV reader hands over pandas' str dtype; results must not depend on the dtype."""
+    obj_in = pd.Series(MIXED_TEXT + [None], dtype=object)
+    str_in = pd.Series(MIXED_TEXT + [None], dtype="str")
+    a, b = fn(obj_in), fn(str_in)
+    if isinstance(a, tuple):
+        pd.testing.assert_series_equal(a[0], b[0])
+        pd.testing.assert_series_equal(a[1], b[1])
+    else:
+        pd.testing.assert_series_equal(a, b)
