@@ -352,15 +352,18 @@ def _numbers(env: Env, name: str):
 
 
 def days_from(env: Env, name: str):
-    """as_of − date in days (float, NaN for NaT)."""
+    """as_of − date in whole calendar days (float, NaN for NaT); a time of day is ignored."""
     import numpy as np
 
     key = ("days", name)
     if key not in env.cache:
         import pandas as pd
 
-        s = pd.to_datetime(env.frame[name], errors="coerce")
-        env.cache[key] = ((env.as_of - s) / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
+        days = pd.to_datetime(env.frame[name], errors="coerce").to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        as_of = np.datetime64(env.as_of.date(), "D")
+        out = (as_of - days).astype("timedelta64[D]").astype(np.float64)
+        out[np.isnat(days)] = np.nan
+        env.cache[key] = out
     return env.cache[key]
 
 
