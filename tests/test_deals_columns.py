@@ -159,3 +159,13 @@ def test_header_scorer_counts_distinct_fields():
     assert score(["商机名称", "项目名称"]) == 1  # two aliases of one field count once
     assert score(["2026年度销售机会导出", None, None]) == 0
     assert score([]) == 0
+
+
+def test_one_header_for_two_overrides_is_a_clear_error():
+    with pytest.raises(ConfigError, match="both owner and deal"):
+        map_columns(["销售代表"], {"owner": "销售代表", "deal": "销售代表"})
+
+
+def test_blank_headers_are_not_listed_as_unmapped():
+    cm = map_columns(["商机名称", "", None, "备注"], {})
+    assert cm.unmapped == ["备注"]

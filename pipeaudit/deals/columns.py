@@ -220,6 +220,11 @@ def map_columns(headers: list[str], overrides: dict[str, str]) -> ColumnMap:
         if idx is None:
             idx = next((i for i, (n, _) in enumerate(norms) if i not in taken and n == target), None)
         if idx is None:
+            other = next((f for f, i in cm.fields.items() if norms[i][0] == target), None)
+            if other is not None:
+                raise ConfigError(
+                    f"column '{wanted}' is mapped to both {other} and {name} / 同一列不能映射到两个字段"
+                )
             from pipeaudit.yamlsafe import did_you_mean
 
             shown = [str(h) for h in headers if str(h).strip()]
@@ -255,7 +260,8 @@ def map_columns(headers: list[str], overrides: dict[str, str]) -> ColumnMap:
             _take(cm, name, i, headers, norms)
             taken.add(i)
 
-    cm.unmapped = [str(h) for i, h in enumerate(headers) if i not in cm.fields.values()]
+    used = set(cm.fields.values())
+    cm.unmapped = [str(h) for i, h in enumerate(headers) if i not in used and norms[i][0]]  # blank headers name nothing
     return cm
 
 
