@@ -141,7 +141,7 @@ def test_column_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write_xlsx(tmp_path / "wide.xlsx", {"S": [HEADER, ["1", "a", "b", "c", 1]]})
     with pytest.raises(InputError) as exc:
         read_table(path, header_score=toy_score)
-    one_line(exc, "wide.xlsx", "5 columns, over the limit of 3")
+    one_line(exc, "wide.xlsx", "x 5 columns, over the limits of 3 columns")  # from <dimension>, before calamine
     (tmp_path / "wide.csv").write_text("a,b,c,d\n1,2,3,4\n")
     with pytest.raises(InputError) as exc:
         read_table(tmp_path / "wide.csv")
@@ -188,3 +188,44 @@ def test_defusedxml_switched_off_is_refused(monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.delenv("OPENPYXL_DEFUSEDXML")
         importlib.reload(openpyxl.xml)
     assert openpyxl.xml.DEFUSEDXML is True
+
+
+def test_sheet_declaring_a_vast_extent_is_refused_before_calamine(tmp_path: Path) -> None:
+    # A1 plus XFD1048576 would make the dense reader allocate ~500 GB and abort the process.
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"], ws["B1"], ws["A2"] = "商机编号", "负责人", "x"
+    ws["XFD1048576"] = "far"
+    wb.save(tmp_path / "sparse.xlsx")
+    with pytest.raises(InputError) as exc:
+        read_table(tmp_path / "sparse.xlsx")
+    one_line(exc, "sparse.xlsx", "1,048,576 rows x 16,384 columns", "PIPEAUDIT_MAX_CELLS")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"Deal ID,Deal,Owner\nD1,A\x00B,Ann\nD2,C,Bo\n",  # NUL byte
+        b"Deal ID,Deal,Owner\r\nD1,A,Ann\nD2,C,Bo\rD3,E,Cy\r\n",  # mixed line endings
+        b'Deal ID,Deal,Owner\nD1,"unclosed,Ann\nD2,C,Bo\n',  # unclosed quote
+        b"Deal ID,Deal,Owner\nD1,A,Ann,extra,cells\n",  # more fields than the header
+    ],
+)
+def test_hostile_csv_is_a_table_or_an_input_error(tmp_path: Path, data: bytes) -> None:
+    (tmp_path / "h.csv").write_bytes(data)
+    try:
+        t = read_table(tmp_path / "h.csv", header_score=toy_score)
+    except InputError as exc:
+        assert "h.csv" in str(exc) and "\n" not in str(exc)
+    else:
+        assert t.headers[:3] == ["Deal ID", "Deal", "Owner"]
+        assert len(t.row_numbers) == len(t.cells)
+
+
+def test_mixed_line_endings_keep_line_numbers(tmp_path: Path) -> None:
+    (tmp_path / "m.csv").write_bytes(b"Deal ID,Deal,Owner\r\nD1,A,Ann\nD2,C,Bo\rD3,E,Cy\r\n")
+    t = read_table(tmp_path / "m.csv", header_score=toy_score)
+    assert t.cells[0].tolist() == ["D1", "D2", "D3"]
+    assert t.row_numbers.tolist() == [2, 3, 4]

@@ -12,6 +12,9 @@ RATIO_MIN_BYTES                ... is refused once it exceeds 100 MB  -
 MAX_ZIP_MEMBERS                parts in one workbook: 10,000          -
 MAX_COLUMNS                    columns in the table: 2,000 (real CRM  PIPEAUDIT_MAX_COLUMNS
                                exports stay in the low hundreds)
+MAX_CELLS                      rows x columns a worksheet declares    PIPEAUDIT_MAX_CELLS
+                               (its <dimension>): 50 million; the
+                               reader holds the sheet densely
 MAX_CSV_BYTES                  size of a CSV/TSV/TXT file: 2 GiB      PIPEAUDIT_MAX_CSV_BYTES
 MAX_WORKBOOK_BYTES             size of a workbook file on disk: 1 GiB PIPEAUDIT_MAX_WORKBOOK_BYTES
 HEADER_SCAN_ROWS               non-empty rows searched for a header   -
@@ -32,6 +35,7 @@ MAX_COMPRESSION_RATIO = 200
 RATIO_MIN_BYTES = 100 * MB
 MAX_ZIP_MEMBERS = 10_000
 MAX_COLUMNS = 2_000
+MAX_CELLS = 50_000_000
 MAX_CSV_BYTES = 2 * GiB
 MAX_WORKBOOK_BYTES = 1 * GiB
 HEADER_SCAN_ROWS = 30
@@ -42,6 +46,7 @@ def limit(name: str) -> int:
     env = {
         "MAX_UNCOMPRESSED_BYTES": "PIPEAUDIT_MAX_UNCOMPRESSED",
         "MAX_COLUMNS": "PIPEAUDIT_MAX_COLUMNS",
+        "MAX_CELLS": "PIPEAUDIT_MAX_CELLS",
         "MAX_CSV_BYTES": "PIPEAUDIT_MAX_CSV_BYTES",
         "MAX_WORKBOOK_BYTES": "PIPEAUDIT_MAX_WORKBOOK_BYTES",
     }.get(name)

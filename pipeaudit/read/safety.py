@@ -6,6 +6,7 @@ or an exhausted machine.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -88,6 +89,7 @@ def check_zip(path: Path) -> None:
             f"{path}: 工作簿包含 {len(infos)} 个部件，超过上限 {limits.MAX_ZIP_MEMBERS} / "
             f"the workbook has {len(infos)} parts, more than the limit of {limits.MAX_ZIP_MEMBERS} (possible zip bomb)"
         )
+    _check_dimensions(path, infos)
     total = 0
     for info in infos:
         total += info.file_size
@@ -104,3 +106,47 @@ def check_zip(path: Path) -> None:
             f"would inflate to {total:,} bytes, over the limit of {max_total:,} "
             "(zip bomb refused; raise PIPEAUDIT_MAX_UNCOMPRESSED if the file is genuine)"
         )
+
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?\"")
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def _check_dimensions(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse a worksheet whose declared extent would make the reader allocate a vast dense grid.
+
+    Only the first few KB of each sheet part are inflated: the <dimension> element comes first.
+    A cell placed at XFD1048576 next to A1 would otherwise cost terabytes.
+    """
+    max_cols = limits.limit("MAX_COLUMNS")
+    max_cells = limits.limit("MAX_CELLS")
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    with zf:
+        for info in infos:
+            name = info.filename
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            try:
+                with zf.open(info) as fh:
+                    head = fh.read(8192)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+                raise not_workbook_error(path, f"damaged part {name}: {exc}") from None
+            m = _DIMENSION.search(head)
+            if not m or not m.group(3):
+                continue
+            rows = int(m.group(4)) - int(m.group(2)) + 1
+            cols = _col_number(m.group(3)) - _col_number(m.group(1)) + 1
+            if cols > max_cols or rows * cols > max_cells:
+                raise InputError(
+                    f"{path}: 工作表范围过大 / a sheet ({name}) spans {rows:,} rows x {cols:,} columns, over the limits "
+                    f"of {max_cols:,} columns and {max_cells:,} cells (PIPEAUDIT_MAX_COLUMNS, PIPEAUDIT_MAX_CELLS)"
+                )
