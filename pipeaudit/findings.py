@@ -198,7 +198,7 @@ def notes(result: AuditResult) -> list[str]:
             labels = "、".join(f"{_zh_label(m)}（{m}）" if _zh_label(m) != m else m for m in s.missing)
             lines.append(f"已跳过 {s.rule}：导出文件没有 {labels} 列")
         else:
-            lines.append(f"skipped {s.rule}: the export has no {missing} column")
+            lines.append(f"skipped {s.rule}: the export has no {missing} column{'s' if len(s.missing) > 1 else ''}")
     lines.extend(result.notes)
     lines.extend(result.deals.notes)
     return list(dict.fromkeys(lines))  # keep order, drop duplicates

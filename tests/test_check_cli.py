@@ -183,3 +183,17 @@ def test_sample_workbook_runs_in_every_format():
         assert res.stdout.strip()
     doc = json.loads(invoke(sample, *AS_OF, "--format", "json").stdout)
     assert doc["sheet"] and doc["summary"]["deals"] > 0 and doc["summary"]["open_amount"] > 0
+
+
+def test_english_export_speaks_english():
+    import re
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parent.parent / "samples" / "salesforce_export.csv"
+    if not sample.exists():
+        pytest.skip("samples not generated")
+    res = invoke(sample, *AS_OF)
+    assert res.exit_code == 1
+    last = res.stdout.rstrip().splitlines()[-1]
+    assert re.fullmatch(r"\d+ errors?, \d+ warnings?, \d+ info in \d+ deals \(\d+ open\)( — \d+ muted)?", last), last
+    assert "\n        ? " in res.stdout and "问：" not in res.stdout
