@@ -34,7 +34,7 @@ def test_columns_report(zh_csv):
     assert "Fields not supplied: deal_id" in out and "decision_maker" in out
     assert "Stage ladder: edcba" in out and "E确认商机 → D进程确定" in out
     assert "Unknown stage values (1): 奇怪阶段" in out
-    assert "Total rows skipped  1" in out
+    assert "Total rows skipped  1 (行 rows 6)" in out
     assert "Unreadable values   3" in out and "待定" in out and "soon" in out and "maybe" in out
     assert "\x1b" not in out  # nothing from the data can drive the terminal
 
@@ -101,6 +101,6 @@ def test_render_without_the_reader():
     assert "×1,000,000 (百万 million)" in text
     assert "Stage ladder: t6" in text and "信息 → 初访 → 演示 → 商务" in text
     assert "Open/won/lost: 1/1/0" in text
-    assert "Total rows skipped  1" in text and "Blank rows dropped    2" in text
+    assert "Total rows skipped  1 (行 rows 6)" in text and "Blank rows dropped    2" in text
     assert "Unreadable values   1" in text and "row 5, 金额(百万): x" in text
     assert "\x1b" not in text and "\\x1b[2J" in text

@@ -77,7 +77,7 @@ def render(deals, cfg=None) -> str:
     problems = deals.problems
     counts = [
         ["商机行 Deal rows", len(frame)],
-        ["跳过的合计行 Total rows skipped", len(deals.skipped_total_rows)],
+        ["跳过的合计行 Total rows skipped", _count_rows(deals.skipped_total_rows)],
         ["删除的空行 Blank rows dropped", deals.dropped_blank_rows],
         ["无法读取的值 Unreadable values", len(problems)],
     ]
@@ -104,6 +104,13 @@ def _safe(text: object) -> str:
     if _CONTROL is None:
         _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", str(text))
+
+
+def _count_rows(rows: list[int]) -> str:
+    if not rows:
+        return "0"
+    shown = ", ".join(str(r) for r in rows[:10]) + (", ..." if len(rows) > 10 else "")
+    return f"{len(rows)} (行 rows {shown})"
 
 
 def _unit(mult: float | None) -> str:

@@ -83,7 +83,10 @@ def build_deals(raw: RawTable, cfg: Config | None = None, maps: dict[str, str] |
         columns[key] = meta[key]
 
     frame = pd.DataFrame(columns, index=index)
-    probs = pd.concat(problems, ignore_index=True) if problems else _empty_problems()
+    if problems:  # in reading order: by deal, then by column
+        probs = pd.concat(problems, ignore_index=True).sort_values("index", kind="stable", ignore_index=True)
+    else:
+        probs = _empty_problems()
     notes = list(raw.notes)
     for header in cm.duplicates:
         notes.append(f"column '{header}' repeats a field already mapped; ignored / 该列与已映射字段重复，未使用")
