@@ -1,0 +1,105 @@
+"""`pipeaudit rules list | show | validate` through the real CLI: output and exit codes."""
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from pipeaudit.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+PACK = """\
+pack: mine
+rules:
+  - name: no-owner
+    severity: info
+    applies_to: {status: any}
+    where: {blank: owner}
+    message: {zh: 没有负责人, en: No owner}
+    questions: [{zh: "这是谁的单子？", en: "Whose deal is this?"}]
+    why: {zh: 没人负责的单子没人推。, en: A deal nobody owns is a deal nobody pushes.}
+    ref: 过堂
+    examples:
+      flagged: [{deal: x, owner: ""}]
+      clean: [{deal: x, owner: 张三}]
+"""
+
+
+def invoke(*args):
+    return runner.invoke(app, list(args), env={"NO_COLOR": "1"})
+
+
+def test_list_shows_every_builtin_rule(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no stray config
+    r = invoke("rules", "list", "--lang", "en")
+    assert r.exit_code == 0, r.output
+    for name in ("missing-decision-maker", "no-insider", "price-before-confirmation", "a-deal-overdue",
+                 "invalid-value", "unknown-stage", "stale-by-stage", "vague-next-step"):
+        assert name in r.output
+    line = next(l for l in r.output.splitlines() if l.startswith("no-insider "))
+    assert "PA102" in line and "error" in line and "discovery" in line
+
+
+def test_list_in_chinese_with_extra_pack(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    pack = tmp_path / "mine.yaml"
+    pack.write_text(PACK, encoding="utf-8")
+    r = invoke("rules", "list", "--rules", str(pack), "--no-default-rules", "--lang", "zh")
+    assert r.exit_code == 0, r.output
+    assert "no-owner" in r.output and "全部商机" in r.output and "no-insider" not in r.output
+
+
+def test_show_explains_a_rule(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = invoke("rules", "show", "a-deal-overdue", "--lang", "en")
+    assert r.exit_code == 0, r.output
+    out = r.output
+    assert "Why it matters" in out and "4 weeks" in out
+    assert "Can it still sign within two weeks?" in out
+    assert "weeks: 4" in out
+    assert "class_since: 2026-10-01" in out and "A-class since 2026-10-01: 7 weeks" in out
+    r = invoke("rules", "show", "PA101", "--lang", "zh")
+    assert r.exit_code == 0 and "missing-decision-maker" in r.output and "过堂要问" in r.output
+
+
+def test_show_unknown_rule_is_exit_2_with_hint(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = invoke("rules", "show", "no-insidr")
+    assert r.exit_code == 2
+    assert "did you mean 'no-insider'" in r.output
+
+
+def test_validate_shipped_packs():
+    r = invoke("rules", "validate", str(ROOT / "rules"))
+    assert r.exit_code == 0, r.output
+    assert "rules OK" in r.output
+
+
+def test_validate_good_and_bad(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text(PACK, encoding="utf-8")
+    r = invoke("rules", "validate", str(good))
+    assert r.exit_code == 0 and "1 rules OK" in r.output
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(PACK.replace("blank: owner", "blank: ownr"), encoding="utf-8")
+    r = invoke("rules", "validate", str(bad))
+    assert r.exit_code == 2
+    assert f"{bad}:6: rule 'no-owner': unknown field 'ownr' — did you mean 'owner'?" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_validate_runs_the_examples(tmp_path):
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(PACK.replace('clean: [{deal: x, owner: 张三}]', 'clean: [{deal: x, owner: ""}]'), encoding="utf-8")
+    r = invoke("rules", "validate", str(wrong))
+    assert r.exit_code == 2
+    assert "rule 'no-owner': clean example 0: the example is flagged" in r.output
+
+
+def test_validate_yaml_syntax_error(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(PACK.replace("severity: info", "severity: [info"), encoding="utf-8")
+    r = invoke("rules", "validate", str(broken))
+    assert r.exit_code == 2 and f"{broken}:" in r.output and "YAML syntax error" in r.output
