@@ -116,3 +116,12 @@ def test_stage_key():
     assert stage_key("Ｂ阶段－商务谈判") == stage_key("b-商务谈判") == "b商务谈判"
     assert stage_key("Proposal/Price Quote") == "proposalpricequote"
     assert stage_key("01 信息") == "信息"
+
+
+def test_trailing_notes_in_brackets():
+    assert one("Appointment Scheduled (Sales Pipeline)", "hubspot") == ("open", 0, 1, True)
+    assert one("Closed Won (Sales Pipeline)", "hubspot")[0] == "won"
+    assert one("Prospecting (10%)", "salesforce") == ("open", 0, 1, True)
+    assert one("B阶段（商务谈判）", "edcba") == ("open", 3, 4, True)
+    values = obj(["Appointment Scheduled (Sales Pipeline)", "Contract Sent (Sales Pipeline)"])
+    assert detect_ladder(values, Config()).name == "hubspot"

@@ -68,6 +68,21 @@ def stage_key(value: object) -> str:
     return _DROP.sub("", s)
 
 
+_TRAILING_NOTE = re.compile(r"\s*[(（\[【][^()（）\[\]【】]*[)）\]】]\s*$")
+
+
+def stage_keys(value: object) -> tuple[str, ...]:
+    """Matching forms to try in order: the whole value, then without a trailing note in brackets
+    ("Appointment Scheduled (Sales Pipeline)" as HubSpot exports it, "Prospecting (10%)")."""
+    key = stage_key(value)
+    bare = _TRAILING_NOTE.sub("", str(value))
+    if bare and bare != str(value):
+        short = stage_key(bare)
+        if short and short != key:
+            return key, short
+    return (key,)
+
+
 def _edcba() -> Ladder:
     names = {"E": "确认商机", "D": "进程确定", "C": "方案论证", "B": "商务谈判", "A": "销售成交"}
     en = {"E": "Entrance", "D": "Demand", "C": "Consulting", "B": "Business", "A": "Action"}
@@ -132,11 +147,14 @@ def detect_ladder(values: pd.Series, cfg: Config | None) -> Ladder | None:
     counts = values.dropna().value_counts()
     if counts.empty:
         return None
-    keys = pd.Series(counts.index.map(stage_key), index=counts.index)
+    counts = counts.head(1000)  # the most frequent spellings decide; bounds the cost on junk columns
+    forms = [stage_keys(v) for v in counts.index]
     best, best_score = None, (0, 0)
     for ladder in ladders.values():  # open-stage hits decide; the ladder's own closed words break ties
         opens, closed = ladder.own_keys()
-        score = (int(counts[keys.isin(opens).to_numpy()].sum()), int(counts[keys.isin(closed).to_numpy()].sum()))
+        in_open = np.array([any(k in opens for k in f) for f in forms], dtype=bool)
+        in_closed = np.array([any(k in closed for k in f) for f in forms], dtype=bool) & ~in_open
+        score = (int(counts[in_open].sum()), int(counts[in_closed].sum()))
         if score[0] > 0 and score > best_score:
             best, best_score = ladder, score
     return best
@@ -155,7 +173,7 @@ def classify_stages(values: pd.Series, ladder: Ladder | None) -> pd.DataFrame:
     for i, v in enumerate(uniques):
         if v is None or (isinstance(v, float) and v != v) or not str(v).strip():
             continue
-        hit = table.get(stage_key(v))
+        hit = next((table[k] for k in stage_keys(v) if k in table), None)
         if hit is None:
             known[i] = False
         else:
