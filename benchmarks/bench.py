@@ -130,8 +130,9 @@ def run_once(argv: list[str], timeout: float = TIMEOUT) -> tuple[float, float, i
 
 def measure(cases: dict[str, Case], names: list[str], repeats: int) -> None:
     """Interleave the cases so that drift (thermal, page cache) hits every case alike."""
-    for name in names:  # warm the page cache and the import caches once, unmeasured
-        run_once(cases[name].argv)
+    for name in names:  # warm the page cache and the import caches once, unmeasured (reads suffice)
+        if cases[name].baseline is None:
+            run_once(cases[name].argv)
     for i in range(repeats):
         for name in names:
             case = cases[name]
@@ -199,8 +200,9 @@ def machine() -> str:
         pd_version = version("pandas")
     except PackageNotFoundError:
         pd_version = "?"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (f"{platform.machine()}, {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"pandas {pd_version}")
+            f"pandas {pd_version}; load average at the end {load}")
 
 
 def append_results(rows: list[str], sizes: Sizes, repeats: int, quick: bool, names: list[str],
@@ -242,7 +244,7 @@ def profile(case: Case, top: int) -> int:
                 script = Path(tmp) / "snippet.py"
                 script.write_text(target[1])
                 target = [str(script)]
-            cmd = [sys.executable, "-m", "pyinstrument", "--show-all", "-r", "text"] + target
+            cmd = [sys.executable, "-m", "pyinstrument", "-r", "text"] + target
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT)
             print("\n".join(proc.stdout.splitlines()[: top * 2]))
         else:
