@@ -137,3 +137,35 @@ def test_bad_config_overrides(overrides, fragment):
     with pytest.raises(ConfigError) as err:
         load_rules([], cfg=Config(rules=overrides))
     assert fragment in str(err.value)
+
+
+# ---- mutated rule files: a RuleError with a reason, never a crash ---------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TOKENS = ["", "[]", "{}", "null", "1", "-1", "true", "x", "{weeks}", "\"{x}\"", "[1, 2]", "{a: 1}", ":", "- ", "'", "{{", "}"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_mutated_rule_files_fail_cleanly(tmp_path, data):
+    lines = GOOD.splitlines()
+    i = data.draw(st.integers(0, len(lines) - 1))
+    line = lines[i]
+    if ":" in line and data.draw(st.booleans()):
+        key, _, _ = line.partition(":")
+        lines[i] = f"{key}: {data.draw(st.sampled_from(_TOKENS))}"
+    else:
+        cut = data.draw(st.integers(0, len(line)))
+        lines[i] = line[:cut] + data.draw(st.sampled_from(_TOKENS)) + line[cut:]
+    path = tmp_path / "m.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        rs = load_rules([path], default_rules=False)
+    except RuleError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    from pipeaudit.engine.examples import check_examples
+
+    check_examples(rs)  # a pack that loads must also evaluate without crashing

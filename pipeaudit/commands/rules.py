@@ -24,10 +24,7 @@ def _lang(lang: str | None, cfg) -> str:
 
 
 def _summary(rule, lang: str) -> str:
-    """One line: the description if given, else the message template."""
-    if rule.description:
-        return rule.description[lang]
-    return rule.message[lang].text
+    return rule.summary(lang)
 
 
 def run_list(rules: list[Path], default_rules: bool, config: Path | None, lang: str | None) -> int:
@@ -37,7 +34,7 @@ def run_list(rules: list[Path], default_rules: bool, config: Path | None, lang: 
     lang = _lang(lang, cfg)
     zh = lang == "zh"
     rows = []
-    for r in ruleset:
+    for r in sorted(ruleset, key=lambda r: (r.code is None, r.code or "", r.name)):
         sev = r.severity + ("" if r.enabled else (" (关闭)" if zh else " (off)"))
         rows.append([r.name, r.code or "", sev, r.applies.describe(lang), _one_line(_summary(r, lang), 70)])
     headers = ["规则", "代码", "级别", "适用", "检查内容"] if zh else ["rule", "code", "severity", "applies to", "checks"]
@@ -68,8 +65,8 @@ def run_show(name: str, rules: list[Path], default_rules: bool, config: Path | N
     out.append("")
     out.append(L("检查内容", "What it checks") + ":")
     if rule.description:
-        out.append(f"  {rule.description[lang]}")
-    out.append(f"  {rule.message[lang].text}")
+        out.append(f"  {rule.summary(lang)}")
+    out.append(f"  {L('提示语', 'Message')}: {rule.message[lang].text}")
     out.append("")
     out.append(L("为什么重要", "Why it matters") + ":")
     out.append(f"  {rule.why[lang]}")

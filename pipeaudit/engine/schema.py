@@ -167,6 +167,14 @@ class Rule:
                 )
         return rule
 
+    def summary(self, lang: str) -> str:
+        """One line on what the rule checks, with its current params filled in (rule text, not data)."""
+        text = self.description[lang] if self.description else self.message[lang].text
+        for k, v in self.params.items():
+            shown = ", ".join(map(str, v)) if isinstance(v, list) else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+            text = text.replace("{" + k + "}", shown)
+        return text
+
     def text(self, what: str, lang: str) -> str:
         if what == "message":
             return self.message[lang].text
