@@ -44,4 +44,24 @@ def check_format(fmt: str) -> str:
 
 def render(result: AuditResult, fmt: str, stream: TextIO, *, color: bool = False) -> None:
     """Write `result` to `stream` in format `fmt`; colour only matters to text."""
-    FORMATS[check_format(fmt)](result, stream, color=color)
+    FORMATS[check_format(fmt)](_arrow_text(result), stream, color=color)
+
+
+_TEXT_COLUMNS = ("rule", "severity", "deal_id", "deal", "owner", "stage", "message", "question")
+
+
+def _arrow_text(result: AuditResult) -> AuditResult:
+    """Convert object-dtype text columns of the findings to Arrow strings once, up front.
+
+    Every writer reads them as `str` dtype; converting here saves each helper from converting the
+    same Python objects again (the engine hands over object columns).
+    """
+    import dataclasses
+
+    findings = result.findings
+    if findings is None or not len(findings):
+        return result
+    todo = [c for c in _TEXT_COLUMNS if c in findings.columns and findings[c].dtype == object]
+    if not todo:
+        return result
+    return dataclasses.replace(result, findings=findings.astype({c: "str" for c in todo}))
