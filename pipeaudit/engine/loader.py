@@ -52,6 +52,26 @@ class RuleSet:
         return RuleSet([r for r in self.rules if keep(r)], self.packs)
 
 
+_PACK_CACHE: dict[tuple, Pack] = {}
+
+
+def cached_pack(path: Path) -> Pack:
+    """parse_pack, remembered while the file's bytes are unchanged (rules are not mutated after parsing)."""
+    import hashlib
+
+    try:
+        if path.stat().st_size > 5 * 1024 * 1024:
+            return parse_pack(path)  # the loader refuses it with a clear reason
+        key = (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())
+    except OSError:
+        return parse_pack(path)
+    if key not in _PACK_CACHE:
+        if len(_PACK_CACHE) > 64:
+            _PACK_CACHE.clear()
+        _PACK_CACHE[key] = parse_pack(path)
+    return _PACK_CACHE[key]
+
+
 def pack_files(path: Path) -> list[Path]:
     path = Path(path)
     if path.is_dir():
@@ -82,7 +102,7 @@ def load_rules(paths: list[Path], *, default_rules: bool = True, cfg: "Config | 
         if key in done:
             continue
         done.add(key)
-        pack = parse_pack(f)
+        pack = cached_pack(f)
         for r in pack.rules:
             if r.name in seen:
                 first = seen[r.name]
