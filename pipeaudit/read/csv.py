@@ -100,7 +100,7 @@ def sniff_delimiter(text: str, suffix: str) -> str:
     """The delimiter that splits the head's lines into the most consistent number of fields."""
     lines = text.splitlines()[:60]
     preferred = "\t" if suffix == ".tsv" else ","
-    best, best_score = preferred, 0
+    best, best_score = preferred, (0, 0)
     for delim in sorted(DELIMITERS, key=lambda d: d != preferred):
         try:
             counts = [len(r) for r in _csv.reader(lines, delimiter=delim) if len(r) > 1]
@@ -108,8 +108,9 @@ def sniff_delimiter(text: str, suffix: str) -> str:
             continue
         if not counts:
             continue
+        # Most lines split into the same number of fields wins; a stray ";;;" in one cell does not.
         mode = max(set(counts), key=lambda c: (counts.count(c), c))
-        score = counts.count(mode) * (mode - 1)
+        score = (counts.count(mode), mode)
         if score > best_score:
             best, best_score = delim, score
     return best
