@@ -175,3 +175,11 @@ def test_empty_findings_keep_the_columns():
     r = audit(records=[{"deal_id": "Z", "stage": "赢单"}], select=["no-insider"])
     assert len(r.findings) == 0 and tuple(r.findings.columns) == FINDING_COLUMNS
     assert "reason" in r.muted.columns
+
+
+def test_export_without_stage_skips_stage_rules_but_runs_the_rest():
+    recs = [{"deal_id": "S1", "owner": "A", "decision_maker": "", "insider": "", "next_step": ""}]
+    r = audit(records=recs)
+    skipped = {s.rule: s.missing for s in r.skipped}
+    assert "stage" in skipped["missing-decision-maker"] and "stage" in skipped["no-insider"]
+    assert ("S1", "no-next-step") in pairs(r)  # blank stage counts as open
