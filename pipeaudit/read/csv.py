@@ -98,19 +98,23 @@ def detect_encoding(path: Path, head: bytes) -> tuple[Encoding, int | None]:
 
 def sniff_delimiter(text: str, suffix: str) -> str:
     """The delimiter that splits the head's lines into the most consistent number of fields."""
-    lines = text.splitlines()[:60]
+    import itertools
     preferred = "\t" if suffix == ".tsv" else ","
-    best, best_score = preferred, (0, 0)
+    best, best_score = preferred, (0.0, 0)
     for delim in sorted(DELIMITERS, key=lambda d: d != preferred):
         try:
-            counts = [len(r) for r in _csv.reader(lines, delimiter=delim) if len(r) > 1]
+            records = itertools.islice(_csv.reader(io.StringIO(text, newline=""), delimiter=delim), 60)
+            counts = [len(r) for r in records if any(f.strip() for f in r)]
         except _csv.Error:
             continue
         if not counts:
             continue
-        # Most lines split into the same number of fields wins; a stray ";;;" in one cell does not.
+        # The split most records agree on wins (a stray ";;;" or "|" inside one cell does not), then
+        # the one giving more fields.
         mode = max(set(counts), key=lambda c: (counts.count(c), c))
-        score = (counts.count(mode), mode)
+        if mode < 2:
+            continue
+        score = (counts.count(mode) / len(counts), mode)
         if score > best_score:
             best, best_score = delim, score
     return best
