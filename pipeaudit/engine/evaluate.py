@@ -181,8 +181,9 @@ def evaluate(deals: Deals, rules: Iterable["Rule"], as_of: date, lang: str) -> t
     env = Env(frame, pd.Timestamp(as_of))
     columns = set(frame.columns)
     skipped: list[SkippedRule] = []
-    chunks: dict[str, list] = {c: [] for c in ("rule", "severity", "pos", "message", "question")}
+    chunks: dict[str, list] = {c: [] for c in ("rule", "pos", "message", "question")}
     checks = get_checks()
+    ran: list["Rule"] = []  # findings carry an index into this list until the frame is built
     for rule in rules:
         if not rule.enabled:
             continue
@@ -202,16 +203,15 @@ def evaluate(deals: Deals, rules: Iterable["Rule"], as_of: date, lang: str) -> t
             pos = np.flatnonzero(m)
         if len(pos) == 0:
             continue
-        chunks["rule"].append(np.full(len(pos), rule.name, dtype=object))
-        chunks["severity"].append(np.full(len(pos), rule.severity, dtype=object))
+        chunks["rule"].append(np.full(len(pos), len(ran), dtype=np.int32))
+        ran.append(rule)
         chunks["pos"].append(pos)
         chunks["message"].append(fill(rule.message[lang], rule, env, pos, extras, lang))
         chunks["question"].append(fill(rule.questions[0][lang], rule, env, pos, extras, lang))
     if not chunks["pos"]:
         return empty_findings(), skipped
     pos = np.concatenate(chunks["pos"])
-    rule = np.concatenate(chunks["rule"])
-    severity = np.concatenate(chunks["severity"])
+    rule_id = np.concatenate(chunks["rule"])
     import pyarrow as pa
 
     message = pa.concat_arrays(chunks["message"])
@@ -226,13 +226,16 @@ def evaluate(deals: Deals, rules: Iterable["Rule"], as_of: date, lang: str) -> t
     else:
         owner_rank = np.zeros(len(pos), dtype=np.int64)
     rows = frame["row"].to_numpy(dtype=np.int64)[pos] if "row" in frame.columns else pos
-    sev_rank = np.select([severity == s for s in SEVERITIES], list(range(len(SEVERITIES))), default=9)
-    rule_rank, _ = pd.factorize(rule, sort=True)
-    order = np.lexsort((rule_rank, sev_rank, rows, owner_rank))
+    names = np.array([r.name for r in ran], dtype=object)
+    sevs = np.array([r.severity for r in ran], dtype=object)
+    sev_of = np.array([SEVERITIES.index(r.severity) if r.severity in SEVERITIES else 9 for r in ran])
+    name_rank = np.argsort(np.argsort(names.astype(str), kind="stable"), kind="stable")
+    order = np.lexsort((name_rank[rule_id], sev_of[rule_id], rows, owner_rank))
     pos = pos[order]
+    rule_id = rule_id[order]
     data: dict[str, Any] = {
-        "rule": rule[order],
-        "severity": severity[order],
+        "rule": names[rule_id],
+        "severity": sevs[rule_id],
         "row": pd.array(rows[order], dtype="Int64"),
     }
     for c in _DEAL_COLUMNS:
