@@ -136,7 +136,6 @@ def _records_with_lines(text: str, delim: str) -> list[tuple[int, int, list[str]
 
 def read_delimited(path: Path, size: int, score: HeaderScore | None) -> RawTable:
     import numpy as np
-    import pandas as pd
 
     from pipeaudit.model import RawTable
 
