@@ -30,7 +30,6 @@ def load_deals(opts: ReadOptions, cfg: Config) -> Deals:
 # The audit: settings → deals → (enrichers) → rules → findings → suppressions → AuditResult
 # --------------------------------------------------------------------------------------
 
-import re  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from datetime import date  # noqa: E402
 from typing import TYPE_CHECKING, Any, Callable  # noqa: E402
@@ -38,7 +37,6 @@ from typing import TYPE_CHECKING, Any, Callable  # noqa: E402
 from pipeaudit.errors import ConfigError  # noqa: E402
 from pipeaudit.model import AuditResult  # noqa: E402
 from pipeaudit.options import AuditOptions  # noqa: E402
-from pipeaudit.yamlsafe import did_you_mean  # noqa: E402
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -329,14 +329,6 @@ def _text_map(env: Env, name: str, fn) -> "np.ndarray":
     return hit_u[codes]
 
 
-def _text(env: Env, name: str):
-    """The column as trimmed, case-folded text (NA stays NA)."""
-    key = ("text", name)
-    if key not in env.cache:
-        env.cache[key] = env.frame[name].astype("str").str.strip().str.casefold()
-    return env.cache[key]
-
-
 def _numbers(env: Env, name: str):
     import numpy as np
 
@@ -509,8 +501,6 @@ operator("until_weeks", _p_age, "weeks from the as-of date to the date (blank da
 
 
 def _date_pair(node: Node, env: Env):
-    import numpy as np
-
     a, b = node.fields
     if not (env.has(a) and env.has(b)):
         return None, None

@@ -60,17 +60,6 @@ def applies_mask(rule: "Rule", env: Env) -> "np.ndarray":
     return m
 
 
-def column_values(env: Env, name: str) -> tuple["np.ndarray", "np.ndarray"]:
-    """The whole column as an object array (NA → None) and its NA mask, computed once per run."""
-    key = ("values", name)
-    if key not in env.cache:
-        col = env.frame[name]
-        na = col.isna().to_numpy(dtype=bool)
-        values = col.to_numpy(dtype=object, na_value=None)
-        env.cache[key] = (values, na)
-    return env.cache[key]
-
-
 _DASH = "—"
 
 
