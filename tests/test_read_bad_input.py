@@ -12,7 +12,7 @@ import pytest
 from pipeaudit.errors import InputError, PipeauditError
 from pipeaudit.read import limits, read_table
 from pipeaudit.read.safety import ensure_defusedxml
-from tests.read_helpers import toy_score, write_xlsx
+from tests.test_read_helpers import toy_score, write_xlsx
 
 HEADER = ["商机编号", "商机名称", "负责人", "销售阶段", "金额"]
 

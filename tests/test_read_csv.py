@@ -9,7 +9,7 @@ import pytest
 
 from pipeaudit.errors import InputError
 from pipeaudit.read import list_sheets, read_table
-from tests.read_helpers import toy_score
+from tests.test_read_helpers import toy_score
 
 ZH = "华东区商机明细\n导出时间：2026-11-20 09:00\n\n商机编号,商机名称,负责人,金额\n1,甲项目,张三,15万\n2,乙项目,李四,8万\n"
 

@@ -9,7 +9,7 @@ import pytest
 
 from pipeaudit.errors import InputError
 from pipeaudit.read import list_sheets, read_table
-from tests.read_helpers import toy_score, write_ods, write_xlsx
+from tests.test_read_helpers import toy_score, write_ods, write_xlsx
 
 HEADER = ["商机编号", "商机名称", "负责人", "销售阶段", "金额"]
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeaudit.read import read_table
-from tests.read_helpers import toy_score
+from tests.test_read_helpers import toy_score
 
 HEADER = ["Deal ID", "Deal", "Owner", "Stage"]
 cell = st.lists(st.sampled_from(list("ab Z9,;\"\n|商机合计-=") + ["\r\n"]), max_size=8).map("".join)
