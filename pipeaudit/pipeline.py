@@ -5,9 +5,14 @@ Commands call these functions; renderers receive their result and nothing else.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, Callable
+
 from pipeaudit.config import Config, load_config
-from pipeaudit.model import Deals
-from pipeaudit.options import ReadOptions
+from pipeaudit.errors import ConfigError
+from pipeaudit.model import AuditResult, Deals
+from pipeaudit.options import AuditOptions, ReadOptions
 
 
 def load_settings(opts: ReadOptions) -> Config:
@@ -30,13 +35,6 @@ def load_deals(opts: ReadOptions, cfg: Config) -> Deals:
 # The audit: settings → deals → (enrichers) → rules → findings → suppressions → AuditResult
 # --------------------------------------------------------------------------------------
 
-from dataclasses import dataclass, field  # noqa: E402
-from datetime import date  # noqa: E402
-from typing import TYPE_CHECKING, Any, Callable  # noqa: E402
-
-from pipeaudit.errors import ConfigError  # noqa: E402
-from pipeaudit.model import AuditResult  # noqa: E402
-from pipeaudit.options import AuditOptions  # noqa: E402
 
 if TYPE_CHECKING:
     import pandas as pd
