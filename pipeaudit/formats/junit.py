@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import TextIO
 
+import numpy as np
+
 from pipeaudit.model import AuditResult
 
 _ILLEGAL_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -52,34 +54,36 @@ _ILLEGAL_RE2 = "[^\\x09\\x0a\\x0d\\x{20}-\\x{D7FF}\\x{E000}-\\x{FFFD}\\x{10000}-
 
 
 def _escape_column(series, *, attribute: bool):
-    """clean() + attr()/text() over a whole column with string kernels, not per finding."""
+    """clean() + attr()/text() over a whole column with string kernels, not per finding; a scan of
+    the column's bytes decides which passes are needed at all (usually none)."""
     out = series.astype("str").fillna("")
-    if _may_hold_illegal(out):
+    raw = _utf8_bytes(out)
+    if raw is None:
+        return out
+    low = raw < 0x20
+    if (low.any() and (low & (raw != 0x09) & (raw != 0x0A) & (raw != 0x0D)).any()) or _has_nonchars(raw):
         out = out.str.replace(_ILLEGAL_RE2, "", regex=True)
-    table = _ATTR_PAIRS if attribute else _TEXT_PAIRS
-    for char, entity in table:  # "&" first
-        out = out.str.replace(char, entity, regex=False)
+    for char, entity in _ATTR_PAIRS if attribute else _TEXT_PAIRS:  # "&" first
+        if (raw == ord(char)).any():
+            out = out.str.replace(char, entity, regex=False)
     return out
 
 
-def _may_hold_illegal(series) -> bool:
-    """A byte-level pre-check (C0 controls other than tab/LF/CR, or U+FFFE/U+FFFF) so the costly
-    regex pass runs only on columns that need it; false alarms just cost that pass."""
-    import numpy as np
+def _utf8_bytes(series):
+    """The column's UTF-8 bytes as a numpy view of Arrow's buffer (may include bytes of a parent
+    array outside a slice: that only makes a pass run that was not needed)."""
     import pyarrow as pa
 
     arr = pa.array(series.array)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     data = arr.buffers()[2]
-    if data is None:
-        return False
-    raw = np.frombuffer(data, dtype=np.uint8)
-    control = (raw < 0x20) & (raw != 0x09) & (raw != 0x0A) & (raw != 0x0D)
-    if control.any():
-        return True
-    blob = data.to_pybytes()
-    return b"\xef\xbf\xbe" in blob or b"\xef\xbf\xbf" in blob
+    return None if data is None else np.frombuffer(data, dtype=np.uint8)
+
+
+def _has_nonchars(raw) -> bool:
+    lead = np.flatnonzero(raw[:-2] == 0xEF)  # U+FFFE / U+FFFF are EF BF BE / EF BF BF
+    return bool(((raw[lead + 1] == 0xBF) & (raw[lead + 2] >= 0xBE)).any())
 
 
 _TEXT_PAIRS = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
@@ -109,13 +113,25 @@ def _testcases(findings, words: dict[str, str]):
     question = question.str.strip()
     asked = (words["q"] + question.str.replace("\n", "\n" + words["q"], regex=False)).where(question != "", "")
     body = message + pd.Series("\n", index=index, dtype="str").where(asked != "", "") + asked
-    return (
-        '<testcase name="' + _escape_column(label, attribute=True)
-        + '" classname="' + _escape_column(owner, attribute=True)
-        + '"><failure message="' + _escape_column(message, attribute=True)
-        + '" type="' + _escape_column(column("severity"), attribute=True)
-        + '">' + _escape_column(body, attribute=False) + "</failure></testcase>\n"
-    )
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ls = pa.large_string()
+
+    def arrow(series):
+        arr = pa.array(series.array)
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        return pc.cast(arr, ls)
+
+    parts = [
+        '<testcase name="', arrow(_escape_column(label, attribute=True)),
+        '" classname="', arrow(_escape_column(owner, attribute=True)),
+        '"><failure message="', arrow(_escape_column(message, attribute=True)),
+        '" type="', arrow(_escape_column(column("severity"), attribute=True)),
+        '">', arrow(_escape_column(body, attribute=False)), "</failure></testcase>\n",
+    ]
+    parts = [pa.scalar(p, ls) if isinstance(p, str) else p for p in parts]
+    return pc.binary_join_element_wise(*parts, pa.scalar("", ls))  # one pass instead of ten `+`
 
 
 def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
@@ -126,7 +142,7 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
 
     words = _WORDS.get(result.lang, _WORDS["en"])
     findings = ordered(result.findings)
-    cases = _testcases(findings, words).tolist() if len(findings) else []
+    cases = _testcases(findings, words).to_pylist() if len(findings) else []
     rule_codes, rule_names = pd.factorize(findings["rule"].astype("str").fillna("")) if len(findings) else ([], [])
     by_rule = np.argsort(np.asarray(rule_codes), kind="stable")
     counts = np.bincount(np.asarray(rule_codes, dtype=np.int64), minlength=len(rule_names)) if len(findings) else []
