@@ -183,3 +183,12 @@ def test_export_without_stage_skips_stage_rules_but_runs_the_rest():
     skipped = {s.rule: s.missing for s in r.skipped}
     assert "stage" in skipped["missing-decision-maker"] and "stage" in skipped["no-insider"]
     assert ("S1", "no-next-step") in pairs(r)  # blank stage counts as open
+
+
+def test_skipped_rules_helper_matches_evaluate():
+    from pipeaudit.engine import evaluate, load_rules, skipped_rules
+
+    deals = deals_from_records([{"deal": "x", "stage": "C方案论证", "decision_maker": ""}])
+    rules = load_rules([])
+    _, skipped = evaluate(deals, rules, AS_OF, "en")
+    assert [(s.rule, s.missing) for s in skipped_rules(deals, rules)] == [(s.rule, s.missing) for s in skipped]

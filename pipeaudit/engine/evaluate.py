@@ -161,6 +161,18 @@ def fill(template: "Template", rule: "Rule", env: Env, pos: "np.ndarray", extras
     return pc.binary_join_element_wise(*parts, "")
 
 
+def skipped_rules(deals: Deals, rules: Iterable["Rule"]) -> list[SkippedRule]:
+    """The enabled rules this export cannot feed, and the columns each lacks (for `columns`)."""
+    columns = set(deals.frame.columns)
+    out = []
+    for rule in rules:
+        if rule.enabled:
+            missing = rule.missing(columns)
+            if missing:
+                out.append(SkippedRule(rule.name, missing))
+    return out
+
+
 def evaluate(deals: Deals, rules: Iterable["Rule"], as_of: date, lang: str) -> tuple["pd.DataFrame", list[SkippedRule]]:
     """Findings (model.FINDING_COLUMNS) of every enabled rule, and the rules this export cannot feed."""
     import numpy as np
