@@ -197,3 +197,29 @@ def test_english_export_speaks_english():
     last = res.stdout.rstrip().splitlines()[-1]
     assert re.fullmatch(r"\d+ errors?, \d+ warnings?, \d+ info in \d+ deals \(\d+ open\)( — \d+ muted)?", last), last
     assert "\n        ? " in res.stdout and "问：" not in res.stdout
+
+
+def test_output_to_a_folder_is_exit_2(export, tmp_path):
+    res = invoke(export, *AS_OF, "--output", tmp_path)
+    assert res.exit_code == 2 and "is a folder" in res.stderr
+
+
+def test_broken_pipe_is_not_an_error(tmp_path):
+    """`pipeaudit check big.csv | head -1`: the reader leaves early; no traceback, the gate still decides."""
+    import subprocess
+    import sys
+
+    rows = DEALS_ZH.splitlines()
+    big = tmp_path / "big.csv"
+    body = [rows[0]] + [f"SJ-{i}," + rows[1 + i % 5].split(",", 1)[1] for i in range(3000)]
+    big.write_text("\n".join(body) + "\n", encoding="utf-8")
+    code = "from pipeaudit.cli import main; main()"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "check", str(big), *AS_OF, "--format", "csv"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+    )
+    proc.stdout.readline()
+    proc.stdout.close()  # like `head -1`
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert "Traceback" not in err and "Error" not in err

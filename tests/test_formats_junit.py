@@ -67,3 +67,22 @@ def test_rep_level_case_is_named_after_the_rep_in_chinese_runs():
     case = suites["funnel-short"].find("testcase")
     assert case.get("name") == "李四: 负责人层面" and case.get("classname") == "李四"
     assert case.find("failure").text.endswith("问：Where will the next demos come from?")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+any_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)
+
+
+@settings(max_examples=50, deadline=None)
+@given(any_text, any_text, any_text)
+def test_any_text_gives_valid_xml_that_round_trips(deal, owner, message):
+    findings = make_findings().iloc[:1].copy()
+    findings["deal"] = [deal]
+    findings["owner"] = [owner]
+    findings["message"] = [message]
+    case = _tree(make_result(findings=findings)).find("testsuite/testcase")
+    if clean(owner).strip():
+        assert case.get("classname") == clean(owner)
+    assert case.find("failure").get("message") == clean(message)

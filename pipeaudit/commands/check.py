@@ -21,6 +21,10 @@ def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, ou
 
     # Validate our own options before the (possibly slow) read, so a typo fails at once.
     check_format(fmt)
+    if output is not None and Path(output).is_dir():
+        from pipeaudit.errors import ConfigError
+
+        raise ConfigError(f"--output {output}: is a folder; name a file / --output 需要文件名，不是文件夹")
     if fail_on is not None:
         check_fail_on(fail_on)
     from pipeaudit import pipeline
