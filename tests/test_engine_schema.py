@@ -169,3 +169,11 @@ def test_mutated_rule_files_fail_cleanly(tmp_path, data):
     from pipeaudit.engine.examples import check_examples
 
     check_examples(rs)  # a pack that loads must also evaluate without crashing
+
+
+def test_overrides_for_builtins_are_ignored_without_default_rules(tmp_path):
+    path = write(tmp_path, GOOD)
+    rs = load_rules([path], default_rules=False, cfg=Config(rules={"a-deal-overdue": {"weeks": 2}}))
+    assert rs.names == ["big-deal-no-dm"]
+    with pytest.raises(ConfigError, match="no such rule"):
+        load_rules([path], default_rules=False, cfg=Config(rules={"not-a-rule": {"x": 1}}))

@@ -72,6 +72,12 @@ def cached_pack(path: Path) -> Pack:
     return _PACK_CACHE[key]
 
 
+def _is_builtin(name: str) -> bool:
+    from pipeaudit.resources import data_dir
+
+    return any(r.name == name or r.code == name for f in pack_files(data_dir("rules")) for r in cached_pack(f).rules)
+
+
 def pack_files(path: Path) -> list[Path]:
     path = Path(path)
     if path.is_dir():
@@ -120,6 +126,8 @@ def load_rules(paths: list[Path], *, default_rules: bool = True, cfg: "Config | 
         by_name = {r.name: i for i, r in enumerate(rs.rules)}
         for name, overrides in cfg.rules.items():
             rule = rs.get(name)
+            if rule is None and not default_rules and _is_builtin(name):
+                continue  # tuning for a built-in rule this run does not load
             if rule is None:
                 raise ConfigError(f"{where}: rules.{name}: no such rule{did_you_mean(name, by_name)}")
             rs.rules[by_name[rule.name]] = rule.with_overrides(overrides, where)
