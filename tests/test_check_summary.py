@@ -12,7 +12,6 @@ import pytest
 from pipeaudit.commands import check
 from pipeaudit.errors import ConfigError
 from pipeaudit.findings import order_positions, ordered, restrict_to_rep, severity_at_least, summarize
-from pipeaudit.model import FINDING_COLUMNS
 from test_formats_fixtures import big_findings, make_findings, make_result
 
 

@@ -69,3 +69,14 @@ def test_no_findings_still_prints_the_summary():
     text = _text(result=make_result(findings=pd.DataFrame(columns=list(FINDING_COLUMNS))))
     assert text.startswith("No findings.\n")
     assert text.endswith("0 errors, 0 warnings, 0 info in 6 deals (4 open) — 1 muted\n")
+
+
+def test_rep_blocks_stay_separated_across_flushes(monkeypatch):
+    import pipeaudit.formats.text as text_format
+
+    monkeypatch.setattr(text_format, "_FLUSH_EVERY", 2)
+    findings = make_findings()
+    findings.loc[5, "message"] = None
+    text = _text(result=make_result(findings=findings))
+    assert "\n\n李四 — " in text and "\n\n(no owner) — " in text
+    assert "missing-decision-maker  \n" in text and "None" not in text

@@ -87,14 +87,16 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
     out: list[str] = []
     current_owner: object = object()
     current_deal: object = object()
+    first_rep = True
     for rule, severity, row, deal_id, deal, owner, stage, message, question, deal_index in zip(
         *(cols[c] for c in (*_COLUMNS, "deal_index"))
     ):
         owner_key = (owner or "").strip()
         if owner_key != current_owner:
             current_owner, current_deal = owner_key, object()
-            if out:
+            if not first_rep:
                 out.append("")
+            first_rep = False
             out.append(_rep_heading(owner_key, summary, w, lang, paint))
         if deal_index is not None and deal_index != current_deal:
             current_deal = deal_index
@@ -102,7 +104,7 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
         indent = "    " if deal_index is not None else "  "
         where = w["row"].format(row) if row is not None else w["rep_row"]
         sev = sev_label.get(severity) or paint(severity or "", "head")
-        out.append(f"{indent}{where}  {sev}  {rule}  {message}")
+        out.append(f"{indent}{where}  {sev}  {rule or ''}  {message or ''}")
         if question:
             for line in question.split("\n"):
                 if line.strip():
