@@ -69,9 +69,12 @@ def test_types_formats_frozen_header_filter_and_colours(tmp_path):
     assert row["金额"].value == 150000 and row["金额"].number_format == "#,##0"
     assert isinstance(row["预计成交"].value, dt.datetime) and row["预计成交"].number_format == "yyyy-mm-dd"
     assert row["预计成交"].value.date() == dt.date(2026, 12, 1)
-    sev = {ws.cell(r, header.index("级别") + 1).value: ws.cell(r, header.index("级别") + 1).fill.fgColor.rgb
-           for r in range(2, ws.max_row + 1) if ws.cell(r, header.index("级别") + 1).value}
-    assert sev["错误"].endswith("F8C9C4") and sev["警告"].endswith("FCE3B0")
+    assert row["级别"].value == "错误" and row["级别"].fill.fgColor.rgb.endswith("F8C9C4")
+    assert row["规则"].value.split("\n") == ["no-insider", "a-deal-overdue"]  # one row per deal, worst first
+    assert "超过4周了，卡在哪？" in row["针对问题要问"].value
+    li = wb["李四"]
+    li_sev = {c.value: c.fill.fgColor.rgb for c in li["M"] if c.value}
+    assert li_sev["提示"].endswith("CFE0F5")
     widths = [ws.column_dimensions[k].width for k in "ABCDEFGHIJKLMNOPQ"]
     assert all(8 <= w <= 60 for w in widths)
     assert wb["汇总"].freeze_panes == "A2" and wb["汇总"].auto_filter.ref

@@ -70,6 +70,7 @@ def write_report(result: AuditResult, out: Path, formats: list[str], templates: 
             for d in model["help_deals"]:
                 d["href"] = f"reps/{stems[d['owner']]}.{ext}" if d["owner"] in stems else ""
             common = {k: v for k, v in model.items() if k != "reps"}
+            common["checklist"] = _checklists(env, ext, model, texts)
             path = inside(out, f"summary.{ext}")
             atomic_write(path, render(env, f"summary.{ext}.j2", reps=model["reps"], team_funnel_svg=svg, **common))
             written.append(path)
@@ -84,3 +85,23 @@ def write_report(result: AuditResult, out: Path, formats: list[str], templates: 
 
         written.append(write_workbook(model, inside(out, "report.xlsx")))
     return written
+
+
+def _checklists(env, ext: str, model: dict, texts) -> dict:
+    """Each EDCBA stage's questions and the standing 过堂 questions, rendered once per format:
+    they repeat on every flagged deal, and a 100,000-deal export should not re-render them each time."""
+    from markupsafe import Markup
+
+    from pipeaudit.report.environment import render
+    from pipeaudit.report.texts import EDCBA
+
+    L = model["L"]
+    out = {
+        letter: Markup(render(env, f"_checklist.{ext}.j2", L=L, css="stage-q",
+                              title=f"{L['stage_questions']} ({texts.stage_names[letter]})",
+                              questions=texts.stage_questions[letter]))
+        for letter in EDCBA
+    }
+    out["standing"] = Markup(render(env, f"_checklist.{ext}.j2", L=L, css="standing-q",
+                                    title=L["standing_questions"], questions=texts.standing))
+    return out

@@ -105,8 +105,7 @@ def _records(df) -> list[dict[str, Any]]:
             df[col] = s.dt.date.astype(object).where(s.notna(), None)
         else:
             df[col] = s.astype(object).where(s.notna(), None)
-    recs = df.to_dict("records")
-    return [{k: _plain(v) if v is not None else None for k, v in r.items()} for r in recs]
+    return df.to_dict("records")  # object columns hold Python values already
 
 
 def _owner_series(frame):
@@ -128,35 +127,38 @@ def _class_letter(frame):
     return letter.astype(object).where(letter.notna(), None)
 
 
-def _funnel(open_df, labels: dict[str, str], stage_names: dict[int, str]) -> list[dict[str, Any]]:
-    """Open deals and amount by stage in ladder order; unknown or blank stage last."""
+def _funnels(open_df, labels: dict[str, str], stage_names: dict[int, str], by_owner: bool) -> dict[str, list]:
+    """Open deals and amount by stage in ladder order (unknown or blank stage last), per owner or
+    for the team under the key "", from one groupby over the whole table."""
     import pandas as pd
 
-    if open_df.empty and not stage_names:
-        return []
-    rank = pd.to_numeric(open_df["stage_rank"], errors="coerce") if "stage_rank" in open_df else None
-    if rank is None:
-        rank = pd.Series(float("nan"), index=open_df.index)
-    amount = (
-        pd.to_numeric(open_df["amount"], errors="coerce")
-        if "amount" in open_df.columns
-        else pd.Series(float("nan"), index=open_df.index)
-    )
-    key = rank.fillna(-1).astype("int64")
-    grouped = pd.DataFrame({"key": key, "amount": amount}).groupby("key", sort=True)
-    counts, sums = grouped.size(), grouped["amount"].sum(min_count=1)
-    known = sorted(set(stage_names) | {int(k) for k in counts.index if k >= 0})
-    rows = []
-    for k in known + ([-1] if -1 in counts.index else []):
-        name = labels["unknown_stage"] if k < 0 else stage_names.get(int(k), str(k + 1))
-        total = sums.get(k)
-        rows.append({
-            "stage": name,
-            "unknown": bool(k < 0),
-            "deals": int(counts.get(k, 0)),
-            "amount": None if total is None or (isinstance(total, float) and math.isnan(total)) else float(total),
-        })
-    return rows
+    rank = (pd.to_numeric(open_df["stage_rank"], errors="coerce") if "stage_rank" in open_df.columns
+            else pd.Series(float("nan"), index=open_df.index))
+    amount = (pd.to_numeric(open_df["amount"], errors="coerce") if "amount" in open_df.columns
+              else pd.Series(float("nan"), index=open_df.index))
+    owner = open_df["owner"] if by_owner else pd.Series("", index=open_df.index, dtype=object)
+    g = pd.DataFrame({"owner": owner, "key": rank.fillna(-1).astype("int64"), "amount": amount})
+    grouped = g.groupby(["owner", "key"], sort=True)
+    counts, sums = grouped.size().to_dict(), grouped["amount"].sum(min_count=1).to_dict()
+    owners = sorted(set(g["owner"])) if by_owner else [""]
+    seen: dict[str, set] = {}
+    for o, k in counts:
+        seen.setdefault(o, set()).add(k)
+    out: dict[str, list] = {}
+    for o in owners:
+        keys = seen.get(o, set())
+        known = sorted(set(stage_names) | {k for k in keys if k >= 0})
+        rows = []
+        for k in known + ([-1] if -1 in keys else []):
+            total = sums.get((o, k))
+            rows.append({
+                "stage": labels["unknown_stage"] if k < 0 else stage_names.get(int(k), str(k + 1)),
+                "unknown": bool(k < 0),
+                "deals": int(counts.get((o, k), 0)),
+                "amount": None if total is None or total != total else float(total),
+            })
+        out[o] = rows
+    return out
 
 
 def _stage_names(frame, ladder: str | None) -> dict[int, str]:
@@ -280,31 +282,37 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
 
     plan = result.extras.get("plan") if isinstance(result.extras, dict) else None
     reps = []
+    stats_by = per_owner.to_dict("index")
+    sev_by = sev_counts.to_dict("index") if not sev_counts.empty else {}
+    funnels = _funnels(open_deals, L, stage_names, by_owner=True)
+    labels_of = open_deals.index.to_numpy()
+    open_by = {o: labels_of[pos] for o, pos in open_deals.groupby("owner", sort=False).indices.items()}
+    rep_level_by: dict[str, list] = {}
+    for o, rec in zip(rep_f["owner"], _records(rep_f[["rule", "severity", "message", "question"]])):
+        rep_level_by.setdefault(o, []).append(rec)
+    empty_funnel = _funnels(open_deals.iloc[0:0], L, stage_names, by_owner=False)[""]
     for name in owners:
-        o_open = open_deals.loc[open_deals["owner"].eq(name)]
-        stats = per_owner.loc[name] if name in per_owner.index else None
-        counts = sev_counts.loc[name] if name in sev_counts.index else None
-        ab_idx = o_open.loc[o_open["deal_class"].isin(["A", "B"])]
-        ab = sorted((deal_recs[int(i)] for i in ab_idx.index),
+        stats = stats_by.get(name)
+        counts = sev_by.get(name, {})
+        mine = [deal_recs[int(i)] for i in open_by.get(name, ()) if int(i) in deal_recs]
+        ab = sorted((d for d in mine if d["deal_class"] in ("A", "B")),
                     key=lambda r: (r["deal_class"], r["close_date"] or date.max, r["row"] or 0))
-        flagged = sorted((deal_recs[int(i)] for i in o_open.index if int(i) in by_deal),
-                         key=lambda r: (r["worst"], r["row"] or 0))
-        rep_level = _records(rep_f.loc[rep_f["owner"].eq(name), ["rule", "severity", "message", "question"]])
+        flagged = sorted((d for d in mine if d["findings"]), key=lambda r: (r["worst"], r["row"] or 0))
         reps.append({
             "owner": name,
             "display": name or L["no_owner"],
-            "open_deals": int(stats["open_deals"]) if stats is not None else 0,
-            "open_amount": _num(stats["open_amount"]) if stats is not None else None,
-            "weighted": _num(stats["weighted"]) if stats is not None and has_probability else None,
-            "a": int(stats["a"]) if stats is not None else 0,
-            "b": int(stats["b"]) if stats is not None else 0,
-            "error": int(counts["error"]) if counts is not None else 0,
-            "warning": int(counts["warning"]) if counts is not None else 0,
-            "info": int(counts["info"]) if counts is not None else 0,
-            "funnel": _funnel(o_open, L, stage_names),
+            "open_deals": int(stats["open_deals"]) if stats else 0,
+            "open_amount": _num(stats["open_amount"]) if stats else None,
+            "weighted": _num(stats["weighted"]) if stats and has_probability else None,
+            "a": int(stats["a"]) if stats else 0,
+            "b": int(stats["b"]) if stats else 0,
+            "error": int(counts.get("error", 0)),
+            "warning": int(counts.get("warning", 0)),
+            "info": int(counts.get("info", 0)),
+            "funnel": funnels.get(name, empty_funnel),
             "ab": ab,
             "flagged": flagged,
-            "rep_findings": rep_level,
+            "rep_findings": rep_level_by.get(name, []),
             "plan": _plan_rows(plan.get(name) if isinstance(plan, dict) else None, lang),
         })
 
@@ -331,7 +339,7 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
         "ladder": result.deals.ladder,
         "has_probability": has_probability,
         "reps": reps,
-        "team_funnel": _funnel(open_deals, L, stage_names),
+        "team_funnel": _funnels(open_deals, L, stage_names, by_owner=False)[""],
         "totals": {
             "open_deals": int(is_open.sum()),
             "open_amount": _num(amount.sum(min_count=1)),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from copy import copy
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
@@ -16,9 +17,10 @@ from typing import Any
 from pipeaudit.errors import PipeauditError
 
 MAX_WIDTH = 60
-WIDTH_SAMPLE = 300  # rows looked at when sizing columns
+WIDTH_SAMPLE = 100  # rows looked at when sizing columns
 FILLS = {"error": "F8C9C4", "warning": "FCE3B0", "info": "CFE0F5"}
 _FORMULA_LEADS = ("=", "+", "-", "@")
+_NUMBER_FORMATS = {"amount": "#,##0", "int": "0", "float": "0.0"}
 
 
 def _ensure_safe_xml() -> None:
@@ -36,8 +38,8 @@ def _width(value: Any) -> int:
         return 10
     if isinstance(value, float):
         return len(f"{value:,.0f}")
-    s = str(value)
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s.split("\n")[0])
+    s = str(value).split("\n", 1)[0]
+    return (len(s) + len(s.encode("utf-8"))) // 2  # CJK (3 bytes in UTF-8) counts as two columns
 
 
 class _Sheet:
@@ -51,26 +53,44 @@ class _Sheet:
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-        st = self.styles
+        if value is None and severity is None:
+            return None
+        fmt = wrap = quote = None
         if kind == "date" and isinstance(value, (date, datetime)):
-            c = WriteOnlyCell(self.ws, value=value)
-            c.number_format = "yyyy-mm-dd"
+            fmt = "yyyy-mm-dd"
         elif kind in ("amount", "int", "float") and isinstance(value, (int, float)) and value == value:
-            c = WriteOnlyCell(self.ws, value=value)
-            c.number_format = {"amount": "#,##0", "int": "0", "float": "0.0"}[kind]
+            fmt = _NUMBER_FORMATS[kind]
         elif value is None or (isinstance(value, float) and value != value):
-            c = WriteOnlyCell(self.ws, value=None)
+            value = None
         else:
-            s = ILLEGAL_CHARACTERS_RE.sub("", str(value))[:32000]
-            c = WriteOnlyCell(self.ws, value=s)
+            value = ILLEGAL_CHARACTERS_RE.sub("", str(value))[:32000]
+            quote = value.startswith(_FORMULA_LEADS) or None
+            wrap = "\n" in value or None
+        c = WriteOnlyCell(self.ws, value=value)
+        if isinstance(value, str):
             c.data_type = "s"  # never "f", whatever the text starts with
-            if s.startswith(_FORMULA_LEADS):
-                c.quotePrefix = True
-            if "\n" in s:
-                c.alignment = st["wrap"]
-        if severity in FILLS:
-            c.fill = st[severity]
+        if fmt or wrap or quote or severity in FILLS:
+            c._style = copy(self._style(fmt, wrap, quote, severity if severity in FILLS else None))
         return c
+
+    def _style(self, fmt, wrap, quote, severity):
+        """Styles are looked up once per combination: setting them cell by cell hashes every time."""
+        from openpyxl.cell import WriteOnlyCell
+
+        key = (fmt, wrap, quote, severity)
+        cached = self.styles["_cache"].get(key)
+        if cached is None:
+            c = WriteOnlyCell(self.ws)
+            if fmt:
+                c.number_format = fmt
+            if wrap:
+                c.alignment = self.styles["wrap"]
+            if quote:
+                c.quotePrefix = True
+            if severity:
+                c.fill = self.styles[severity]
+            cached = self.styles["_cache"][key] = copy(c._style)
+        return cached
 
     def header(self, labels: list[str]):
         from openpyxl.cell import WriteOnlyCell
@@ -101,31 +121,35 @@ def _styles() -> dict:
     out["head"] = PatternFill("solid", fgColor="E8ECF0")
     out["bold"] = Font(bold=True)
     out["wrap"] = Alignment(wrap_text=True, vertical="top")
+    out["_cache"] = {}
     return out
 
 
-def _rep_rows(rep: dict, sev_label: dict) -> list[tuple[list[Any], list[str], str | None]]:
-    """One row per finding of each flagged deal, one per unflagged A/B deal, then rep-level findings."""
-    kinds = ["int", "text", "text", "text", "text", "text", "amount", "date", "float", "text", "text", "text",
-             "text", "text", "text", "text", "text"]
-    deals = {d["index"]: d for d in rep["ab"]}
-    deals.update({d["index"]: d for d in rep["flagged"]})
-    order = [d["index"] for d in rep["flagged"]] + [d["index"] for d in rep["ab"] if not d["findings"]]
+REP_KINDS = ("int", "text", "text", "text", "text", "text", "amount", "date", "float", "text", "text", "text",
+             "text", "text", "text", "text", "text")
+SEV_COL = 12
+
+
+def _rep_rows(rep: dict, sev_label: dict) -> list[tuple[list[Any], str | None]]:
+    """One row per flagged deal (its findings joined, worst severity shown), then unflagged A/B deals,
+    then rep-level findings: a row per deal keeps big exports fast to write and easy to filter."""
     rows = []
-    for idx in order:
-        d = deals[idx]
-        base = [d.get("row"), d.get("deal_id"), d.get("deal"), d.get("account"), d.get("stage"), d.get("deal_class"),
-                d.get("amount"), d.get("close_date"), d.get("weeks_in_class"), d.get("next_step"), d.get("insider"),
-                d.get("decision_maker")]
-        stage_q = "\n".join(d.get("stage_questions") or [])
-        if not d["findings"]:
-            rows.append((base + [None, None, None, None, None], kinds, None))
-        for x in d["findings"]:
-            rows.append((base + [sev_label.get(x["severity"], x["severity"]), x["rule"], x["message"],
-                                 "\n".join(x["questions"]), stage_q], kinds, x["severity"]))
+    for d in rep["flagged"] + [d for d in rep["ab"] if not d["findings"]]:
+        fs = d["findings"]
+        worst = fs[0]["severity"] if fs else None  # findings are sorted most severe first
+        rows.append(([
+            d.get("row"), d.get("deal_id"), d.get("deal"), d.get("account"), d.get("stage"), d.get("deal_class"),
+            d.get("amount"), d.get("close_date"), d.get("weeks_in_class"), d.get("next_step"), d.get("insider"),
+            d.get("decision_maker"),
+            sev_label.get(worst, worst) if worst else None,
+            "\n".join(x["rule"] for x in fs) or None,
+            "\n".join(x["message"] for x in fs) or None,
+            "\n".join(q for x in fs for q in x["questions"]) or None,
+            ("\n".join([d["edcba_name"] or ""] + d["stage_questions"]) if d.get("stage_questions") else None),
+        ], worst))
     for x in rep["rep_findings"]:
         rows.append(([None] * 12 + [sev_label.get(x["severity"], x["severity"]), x["rule"], x["message"],
-                                    x.get("question"), None], kinds, x["severity"]))
+                                    x.get("question"), None], x["severity"]))
     return rows
 
 
@@ -180,10 +204,11 @@ def write_workbook(model: dict, path: Path) -> Path:
     for rep in model["reps"]:
         rows = _rep_rows(rep, sev_label)
         r = _Sheet(wb, titles[rep["owner"]], styles)
-        r.layout(labels, [v for v, _, _ in rows], len(rows))
+        r.layout(labels, [v for v, _ in rows], len(rows))
         r.header(labels)
-        for values, kinds, sev in rows:
-            r.ws.append([r.cell(v, k, sev if i == 12 else None) for i, (v, k) in enumerate(zip(values, kinds))])
+        cell = r.cell
+        for values, sev in rows:
+            r.ws.append([cell(v, k, sev if i == SEV_COL else None) for i, (v, k) in enumerate(zip(values, REP_KINDS))])
         r.ws.append([])
         r.ws.append([r.cell(L["next_week_plan"])])
         r.ws.append([r.cell(L["deal"]), r.cell(L["action"]), r.cell(L["date"]), r.cell(L["help"])])
