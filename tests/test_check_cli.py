@@ -223,3 +223,24 @@ def test_broken_pipe_is_not_an_error(tmp_path):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 1
     assert "Traceback" not in err and "Error" not in err
+
+
+def test_output_follows_a_symlink_and_writes_into_a_fifo(export, tmp_path):
+    import threading
+
+    real = tmp_path / "real.json"
+    real.write_text("{}", encoding="utf-8")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    assert invoke(export, *AS_OF, "--format", "json", "--output", link).exit_code == 1
+    assert link.is_symlink() and json.loads(real.read_text(encoding="utf-8"))["summary"]["deals"] == 5
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, encoding="utf-8").read()))
+    reader.start()
+    assert invoke(export, *AS_OF, "--format", "json", "--output", fifo).exit_code == 1
+    reader.join(timeout=30)
+    assert json.loads(got[0])["summary"]["deals"] == 5
+    assert sorted(os.listdir(tmp_path)) == ["deals.csv", "link.json", "pipe", "real.json"]

@@ -6,6 +6,7 @@ config, rules or options raise a PipeauditError, which the CLI turns into one li
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -42,14 +43,33 @@ def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, ou
             progress.stage("writing / 写入中")
             # CSV files get a BOM so Excel detects UTF-8 (Chinese names); stdout never does.
             encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-            from pipeaudit.outputs import atomic_writer
-
-            with atomic_writer(Path(output), "w", encoding=encoding) as fh:
+            with open_output(Path(output), encoding) as fh:
                 render(result, fmt, fh, color=False)
         else:
             progress.stop()  # never draw a spinner over the lines we are printing
             _render_stdout(result, fmt, color=fmt in HUMAN_FORMATS and to_terminal and color_allowed())
     return 1 if severity_at_least(result.findings, fail_on) else 0
+
+
+@contextlib.contextmanager
+def open_output(path: Path, encoding: str):
+    """--output: atomic for regular files; a symlink is followed so the link survives; a device or
+    FIFO (`-o /dev/null` in cron) is written in place, since renaming over it would replace it."""
+    from pipeaudit.outputs import atomic_writer
+
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    if path.exists() and not path.is_file():
+        try:
+            with open(path, "w", encoding=encoding, newline="") as fh:
+                yield fh
+        except OSError as exc:
+            from pipeaudit.errors import PipeauditError
+
+            raise PipeauditError(f"{path}: cannot write ({exc.strerror})") from None
+        return
+    with atomic_writer(path, "w", encoding=encoding) as fh:
+        yield fh
 
 
 def _render_stdout(result, fmt: str, *, color: bool) -> None:
