@@ -345,3 +345,24 @@ def test_user_templates_override_by_name_and_are_sandboxed(tmp_path):
     (mine / "summary.html.j2").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}", "utf-8")
     with pytest.raises(PipeauditError):
         write_report(make_result(RECORDS, FINDINGS), out, ["html"], templates=mine)
+
+
+def test_week_over_week_waterfall_from_the_changes_module(tmp_path):
+    from pipeaudit.changes import compare
+
+    before = [dict(RECORDS[0], amount="10万"), dict(RECORDS[2]), {"deal_id": "D9", "deal": "Gone", "owner": "李四",
+                                                                  "stage": "C方案论证", "amount": 500}]
+    now = make_result(RECORDS, FINDINGS)
+    enriched, changes = compare(now.deals, deals_from_records(before), source="last.xlsx", as_of=date(2026, 11, 16))
+    now.extras["changes"] = changes
+    out = tmp_path / "o"
+    write_report(now, out, ["html", "md"])
+    summary = Page((out / "summary.html").read_text("utf-8")).all_text
+    assert "在途金额变化（瀑布）" in summary and "last.xlsx" in summary and "--baseline" not in summary
+    team = changes["team"]
+    assert f"{team['start']:,.0f}" in summary and f"{team['end']:,.0f}" in summary
+    rep = Page(rep_page(out, "html", "李四").read_text("utf-8")).all_text
+    assert "周环比变化" in rep and "消失" in rep
+    for page in [out / "summary.md", *(out / "reps").glob("*.md")]:
+        for table in _md_tables(page.read_text("utf-8")):
+            assert len({_md_cells(line) for line in table}) == 1, (page, table)

@@ -314,7 +314,13 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
             "flagged": flagged,
             "rep_findings": rep_level_by.get(name, []),
             "plan": _plan_rows(plan.get(name) if isinstance(plan, dict) else None, lang),
+            "changes": None,
         })
+    changes = _changes(result.extras.get("changes") if isinstance(result.extras, dict) else None, L)
+    if changes and changes.get("by_owner") is not None:
+        mine = {c["owner"]: c for c in changes["by_owner"]}
+        for rep in reps:
+            rep["changes"] = mine.get(rep["owner"])
 
     top = []
     if not f.empty:
@@ -350,7 +356,7 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
         },
         "top_rules": top,
         "help_deals": help_deals,
-        "changes": _changes_rows(result.extras.get("changes") if isinstance(result.extras, dict) else None),
+        "changes": changes,
     }
 
 
@@ -383,6 +389,34 @@ def _plan_rows(entry: Any, lang: str) -> list[dict[str, Any]]:
             "short": isinstance(need, (int, float)) and isinstance(have, (int, float)) and have < need,
         })
     return rows
+
+
+def _changes(changes: Any, L: dict[str, str]) -> dict[str, Any] | None:
+    """The history engineer's shape (changes.waterfall: team/by_owner terms and counts) laid out as
+    tables; anything else falls back to generic (item, value) rows."""
+    if changes is None:
+        return None
+    team = changes.get("team") if isinstance(changes, dict) else None
+    if not isinstance(team, dict) or "start" not in team or "end" not in team:
+        return {"generic": _changes_rows(changes)}
+    lab = lambda k: L.get(f"chg_{k}", k)  # noqa: E731
+    terms = [k for k in team if k != "counts" and isinstance(team[k], (int, float))]
+    by_owner = []
+    for owner, entry in (changes.get("by_owner") or {}).items():
+        if isinstance(entry, dict):
+            by_owner.append({"owner": owner, "display": owner or L["no_owner"],
+                             "terms": [entry.get(k) for k in terms],
+                             "counts": [(entry.get("counts") or {}).get(k) for k in (team.get("counts") or {})]})
+    baseline = changes.get("baseline") if isinstance(changes.get("baseline"), dict) else {}
+    return {
+        "generic": None,
+        "baseline": " ".join(str(baseline[k]) for k in ("source", "as_of") if baseline.get(k)),
+        "waterfall": [{"item": lab(k), "value": team[k], "total": k in ("start", "end")} for k in terms],
+        "counts": [{"item": lab(k), "value": v} for k, v in (team.get("counts") or {}).items()],
+        "term_labels": [lab(k) for k in terms],
+        "count_labels": [lab(k) for k in (team.get("counts") or {})],
+        "by_owner": by_owner,
+    }
 
 
 def _changes_rows(changes: Any) -> list[dict[str, Any]] | None:
