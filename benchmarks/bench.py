@@ -44,6 +44,7 @@ class Case:
     mem_goal: float | None = None  # ratio of peak memory to the baseline's
     walls: list[float] = field(default_factory=list)
     peaks: list[float] = field(default_factory=list)  # MiB
+    cpus: list[float] = field(default_factory=list)  # user + system seconds: steadier than wall on a busy box
     error: str | None = None
 
 
@@ -90,8 +91,8 @@ def _gnu_time() -> str | None:
 GNU_TIME = _gnu_time()
 
 
-def run_once(argv: list[str], timeout: float = TIMEOUT) -> tuple[float, float, int, str]:
-    """Run one child; return wall seconds, its own peak RSS in MiB, exit code, last stderr line.
+def run_once(argv: list[str], timeout: float = TIMEOUT) -> tuple[float, float, int, str, float]:
+    """Run one child; return wall seconds, its own peak RSS in MiB, exit code, last stderr line, CPU s.
 
     Linux keeps ru_maxrss across fork+exec, so a child forked from this (pandas-sized) process
     would start from our peak: the child is started by GNU time (a tiny C process) when present,
@@ -101,7 +102,7 @@ def run_once(argv: list[str], timeout: float = TIMEOUT) -> tuple[float, float, i
         argv = [a.replace("{out}", str(Path(tmp) / "out")) for a in argv]
         rss_path = Path(tmp) / "rss"
         if GNU_TIME:
-            argv = [GNU_TIME, "-q", "-f", "%M", "-o", str(rss_path)] + argv
+            argv = [GNU_TIME, "-q", "-f", "%M %U %S", "-o", str(rss_path)] + argv
         err_path = Path(tmp) / "stderr"
         with open(err_path, "wb") as err:
             start = time.perf_counter()
@@ -115,17 +116,20 @@ def run_once(argv: list[str], timeout: float = TIMEOUT) -> tuple[float, float, i
                     proc.kill()
                     pid, status, usage = os.wait4(proc.pid, 0)
                     proc.returncode = -9
-                    return timeout, usage.ru_maxrss / 1024, -9, f"timed out after {timeout:.0f} s"
+                    return timeout, usage.ru_maxrss / 1024, -9, f"timed out after {timeout:.0f} s", 0.0
                 time.sleep(0.002)
             wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
-        peak_kib = usage.ru_maxrss
+        peak_kib, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
         if GNU_TIME and rss_path.exists():
-            # time also writes "Command exited with non-zero status N" before the figure
-            figures = [ln for ln in rss_path.read_text().split() if ln.isdigit()]
-            peak_kib = int(figures[-1]) if figures else peak_kib
+            # time may write "Command exited with non-zero status N" before the figures
+            words = rss_path.read_text().split()
+            try:
+                peak_kib, cpu = int(words[-3]), float(words[-2]) + float(words[-1])
+            except (IndexError, ValueError):
+                pass
         lines = err_path.read_text(errors="replace").strip().splitlines()
-        return wall, peak_kib / 1024, proc.returncode, (lines[-1] if lines else "")
+        return wall, peak_kib / 1024, proc.returncode, (lines[-1] if lines else ""), cpu
 
 
 def measure(cases: dict[str, Case], names: list[str], repeats: int) -> None:
@@ -138,7 +142,7 @@ def measure(cases: dict[str, Case], names: list[str], repeats: int) -> None:
             case = cases[name]
             if case.error:
                 continue
-            wall, peak, code, last = run_once(case.argv)
+            wall, peak, code, last, cpu = run_once(case.argv)
             ok_codes = (0,) if name == "help" or name.startswith("read") else (0, 1)
             if code not in ok_codes:
                 case.error = f"exit {code}: {last}" if last else f"exit {code}"
@@ -146,7 +150,8 @@ def measure(cases: dict[str, Case], names: list[str], repeats: int) -> None:
                 continue
             case.walls.append(wall)
             case.peaks.append(peak)
-            print(f"  [{i + 1}/{repeats}] {name:<12} {wall:7.2f} s {peak:8.0f} MiB", file=sys.stderr)
+            case.cpus.append(cpu)
+            print(f"  [{i + 1}/{repeats}] {name:<12} {wall:7.2f} s {cpu:7.2f} cpu-s {peak:8.0f} MiB", file=sys.stderr)
 
 
 def _fmt(x: float | None, spec: str) -> str:
@@ -155,21 +160,23 @@ def _fmt(x: float | None, spec: str) -> str:
 
 def table(cases: dict[str, Case], names: list[str]) -> list[str]:
     rows = [
-        "| case | what | wall (median s) | peak RSS (MiB) | time ratio | goal | memory ratio | goal | verdict |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "| case | what | wall (median s) | CPU (median s) | peak RSS (MiB) | time ratio | CPU ratio | goal "
+        "| memory ratio | goal | verdict (on wall time) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name in names:
         c = cases[name]
         if c.error or not c.walls:
-            rows.append(f"| {name} | {c.what} | failed | | | | | | {(c.error or 'not run').replace('|', '/')} |")
+            rows.append(f"| {name} | {c.what} | failed | | | | | | | | {(c.error or 'not run').replace('|', '/')} |")
             continue
-        wall, peak = statistics.median(c.walls), statistics.median(c.peaks)
+        wall, peak, cpu = statistics.median(c.walls), statistics.median(c.peaks), statistics.median(c.cpus)
         base = cases.get(c.baseline) if c.baseline else None
-        t_ratio = m_ratio = None
+        t_ratio = m_ratio = c_ratio = None
         verdict = []
         if base and base.walls and not base.error:
             t_ratio = wall / statistics.median(base.walls)
             m_ratio = peak / statistics.median(base.peaks)
+            c_ratio = cpu / max(statistics.median(base.cpus), 1e-9)
             if c.time_goal is not None:
                 verdict.append("time ok" if t_ratio <= c.time_goal else f"time {t_ratio / c.time_goal:.1f}× over goal")
             if c.mem_goal is not None:
@@ -179,7 +186,8 @@ def table(cases: dict[str, Case], names: list[str]) -> list[str]:
         t_goal = (f"≤ {c.time_goal}×" if c.baseline else f"≤ {c.time_goal} s") if c.time_goal else ""
         m_goal = f"≤ {c.mem_goal}×" if c.mem_goal else ""
         rows.append(
-            f"| {name} | {c.what} | {wall:.2f} | {peak:.0f} | {_fmt(t_ratio, '.2f')} | {t_goal} | "
+            f"| {name} | {c.what} | {wall:.2f} | {cpu:.2f} | {peak:.0f} | {_fmt(t_ratio, '.2f')} | "
+            f"{_fmt(c_ratio, '.2f')} | {t_goal} | "
             f"{_fmt(m_ratio, '.2f')} | {m_goal} | {', '.join(verdict) or 'baseline'} |"
         )
     return rows
