@@ -119,3 +119,26 @@ def test_check_survives_nul_and_mixed_endings(tmp_path: Path) -> None:
     assert "Traceback" not in out.stderr, out.stderr[-2000:]
     assert out.code == 0, out.stderr
     assert out.json()["summary"]["deals"] == 2
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("mixed_enc.csv", (HEADER + "\n").encode("utf-8") + "OPP-1,A,客户,王伟,E确认商机,15\n".encode("gb18030")),
+        ("utf16_nobom.csv", (HEADER + "\nOPP-1,A,客户,王伟,E确认商机,15\n").encode("utf-16-le")),
+        ("lone_surrogates.csv", (HEADER + "\n").encode() + b"OPP-1,\xed\xa0\x80,x,\xff\xfe,E,1\n"),
+        ("only_breaks.csv", b"\r\n" * 200_000),
+        ("bom_only.csv", b"\xef\xbb\xbf"),
+        ("binary.csv", bytes(range(256)) * 64),
+    ],
+)
+def test_encoding_chaos_reads_or_refuses(tmp_path: Path, name: str, data: bytes) -> None:
+    out = read_file(write(tmp_path / name, data))
+    assert "Traceback" not in out.stderr, out.stderr[-2000:]
+    assert out.code in (0, 2), out.stderr
+    if out.code == 2:
+        assert_refused(out, name)
+    else:
+        got = out.json()
+        assert got["rows"] >= 1 and got["first_rows"][0] == 2
+        assert got["cells"][0][0] == "OPP-1"
