@@ -315,10 +315,26 @@ def test_unsafe_owner_names_stay_inside_and_get_separate_pages(tmp_path):
     assert any("未分配" in h for h in headings)
 
 
-def test_atomic_writes_leave_no_temp_files(zh_report):
-    out, _ = zh_report
+def test_atomic_writes_leave_no_temp_files(tmp_path):
+    out = tmp_path / "o"
+    for _ in range(2):  # a second run replaces every file in place
+        written = write_report(make_result(RECORDS, FINDINGS), out, ["html", "md", "xlsx"])
     leftovers = [p for p in out.rglob("*") if p.name.startswith(".") or p.suffix == ".tmp"]
     assert leftovers == []
+    assert sorted(written) == sorted(p.resolve() for p in out.rglob("*") if p.is_file())
+
+
+def test_failed_render_keeps_the_previous_file_and_leaves_no_temp(tmp_path):
+    out = tmp_path / "o"
+    write_report(make_result(RECORDS, FINDINGS), out, ["html"])
+    before = (out / "summary.html").read_text("utf-8")
+    mine = tmp_path / "tpl"
+    mine.mkdir()
+    (mine / "rep.html.j2").write_text("{{ no_such_variable.x }}", "utf-8")
+    with pytest.raises(PipeauditError, match="rep.html.j2"):
+        write_report(make_result(RECORDS, FINDINGS), out, ["html"], templates=mine)
+    assert (out / "summary.html").read_text("utf-8") == before  # same data: rewritten identically
+    assert not [p for p in out.rglob("*") if p.name.startswith(".")]
 
 
 def test_bad_format_and_bad_templates_are_user_errors(tmp_path):
