@@ -135,18 +135,18 @@ def test_layout_one_page_per_owner_with_open_deals_or_findings(zh_report):
 
 def test_each_rep_page_shows_only_that_reps_deals(zh_report):
     out, _ = zh_report
-    owners = {"张三": {"Alpha"}, "李四": {"Gamma", "Epsilon"}}
-    every = {"Alpha", "Gamma", "Epsilon", "Delta-won"}
-    for owner, mine in owners.items():
-        text = Page(rep_page(out, "html", owner).read_text("utf-8")).all_text
-        for deal in every:
-            assert (deal in text) == (deal in mine and deal != "Epsilon" or deal == "Epsilon" and False) or \
-                (deal == "Epsilon" and deal not in text), (owner, deal)
-    # Epsilon (李四, class C, unflagged) is counted in the funnel but not listed; Gamma is flagged
-    li = Page(rep_page(out, "html", "李四").read_text("utf-8"))
-    assert "Gamma" in li.all_text and "Alpha" not in li.all_text and EVIL_DEAL not in li.all_text
-    zs = Page(rep_page(out, "html", "张三").read_text("utf-8"))
-    assert "Alpha" in zs.all_text and "Gamma" not in zs.all_text
+    # listed deals: flagged open deals and A/B deals. Epsilon (李四, class C, unflagged) and the won
+    # Delta are counted nowhere as a listed deal; every listed deal appears on its owner's page only.
+    listed = {"Alpha": "张三", "Gamma": "李四", EVIL_DEAL: "script"}
+    pages = {p: Page(p.read_text("utf-8")).all_text for p in (out / "reps").glob("*.html")}
+    for deal, owner_fragment in listed.items():
+        holders = [p.name for p, text in pages.items() if deal in text]
+        assert len(holders) == 1 and owner_fragment in holders[0], (deal, holders)
+    for text in pages.values():
+        assert "Epsilon" not in text and "Delta-won" not in text
+    md_pages = {p: p.read_text("utf-8") for p in (out / "reps").glob("*.md")}
+    assert [p.name for p, t in md_pages.items() if "Alpha" in t] == ["张三.md"]
+    assert [p.name for p, t in md_pages.items() if "Gamma" in t] == ["李四.md"]
 
 
 def test_html_escapes_data_everywhere(zh_report):
