@@ -94,9 +94,6 @@ def test_check_json_carries_values_verbatim(tmp_path: Path) -> None:
     assert "<script>alert(1)</script>" in owners  # JSON is data: kept exactly, escaping is the viewer's job
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "outputs.atomic_writer renames a temp file over the target: --output /dev/null run as root replaces "
-    "/dev/null with a regular 0600 file; write in place when the target exists and is not a regular file"))
 def test_output_onto_a_character_device_does_not_replace_it(tmp_path: Path) -> None:
     """`--output /dev/null` (common in cron) must write into the device, not rename a file over it."""
     dev = tmp_path / "null"
@@ -110,9 +107,6 @@ def test_output_onto_a_character_device_does_not_replace_it(tmp_path: Path) -> N
     assert stat.S_ISCHR(os.lstat(dev).st_mode), "the device was replaced by a regular file"
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "outputs.atomic_writer replaces a symlinked --output with a regular file; resolve the link first "
-    "(os.path.realpath) and write beside the real target"))
 def test_output_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
     real = tmp_path / "real.json"
     real.write_text("{}")
