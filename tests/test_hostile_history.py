@@ -104,3 +104,33 @@ def test_run_killed_midway_leaves_history_and_reports_intact(tmp_path: Path, del
                 "--fail-on", "never")
     assert again.code == 0, again.stderr
     assert integrity(db) == "ok"
+
+
+def _foreign_sqlite(path: Path) -> None:
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+        con.execute("INSERT INTO invoices (total) VALUES (42.0)")
+
+
+@pytest.mark.parametrize("kind", ["random-bytes", "foreign-sqlite", "truncated-header", "empty"])
+def test_a_database_that_is_not_ours_is_refused_and_left_alone(tmp_path: Path, kind: str) -> None:
+    db = tmp_path / "history.sqlite"
+    if kind == "random-bytes":
+        db.write_bytes(os.urandom(8192))
+    elif kind == "foreign-sqlite":
+        _foreign_sqlite(db)
+    elif kind == "truncated-header":
+        db.write_bytes(b"SQLite format 3\x00" + os.urandom(50))
+    else:
+        db.write_bytes(b"")
+    before = db.read_bytes()
+    src = export(tmp_path / "w.csv", 50)
+    out = cli("check", str(src), "--history", str(db), "--as-of", "2026-11-23", "--format", "json", "--fail-on", "never")
+    assert "Traceback" not in out.stderr, out.stderr[-1500:]
+    if kind == "empty" and out.code == 0:  # an empty file may be taken as a new database
+        assert integrity(db) == "ok"
+        return
+    assert out.code == 2, (out.code, out.stderr)
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pipeaudit: ") and "history.sqlite" in lines[0], out.stderr
+    assert db.read_bytes() == before, "a database that is not ours was modified"
