@@ -74,7 +74,7 @@ def mutated_pack(draw) -> str:
         if kind == "delete":
             del parent[key]
         elif kind == "retype":
-            parent[key] = draw(st.sampled_from(ODD_VALUES))
+            parent[key] = copy.deepcopy(draw(st.sampled_from(ODD_VALUES)))
         elif kind == "rename" and isinstance(parent, dict):
             new = draw(st.sampled_from([str(key)[:-1], str(key) + "s", str(key).upper(), "when", "severity ", 1]))
             parent[new] = parent.pop(key)
