@@ -34,7 +34,7 @@ def sheet_xml(rows: str, doctype: str = "") -> str:
 
 
 def package(sheet: str, shared: str | None = None) -> dict[str, str]:
-    sst_type = f'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+    sst_type = '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
     sst_rel = f'<Relationship Id="rId2" Type="{NS}/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
     parts = {
         "[Content_Types].xml": (
