@@ -7,7 +7,7 @@ CLI    := $(VENV)/bin/pipeaudit
 OUT    ?= out
 AS_OF  ?= 2026-11-23
 
-.PHONY: install test-install demo test bench screenshots clean
+.PHONY: install test-install demo test fuzz bench screenshots clean
 
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ demo: install
 
 test: test-install
 	$(PY) -m pytest -q
+
+# The property tests with fresh random examples each run (make test repeats a fixed set).
+fuzz: test-install
+	HYPOTHESIS_PROFILE=explore $(PY) -m pytest -q tests/test_property_*.py tests/test_read_property.py tests/test_deals_values.py
 
 bench: test-install
 	$(PIP) install -e ".[bench]"

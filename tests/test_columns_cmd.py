@@ -1,6 +1,9 @@
 """`pipeaudit columns FILE` end to end, through the real reader."""
 
+import re
+
 import pytest
+from wcwidth import wcswidth
 from typer.testing import CliRunner
 
 from pipeaudit.cli import app
@@ -101,6 +104,12 @@ def test_render_without_the_reader():
     assert "×1,000,000 (百万 million)" in text
     assert "Stage ladder: t6" in text and "信息 → 初访 → 演示 → 商务" in text
     assert "Open/won/lost: 1/1/0" in text
-    assert "Total rows skipped  1 (行 rows 6)" in text and "Blank rows dropped    2" in text
-    assert "Unreadable values   1" in text and "row 5, 金额(百万): x" in text
+    counts = {m["label"]: m for m in re.finditer(r"^(?P<label>\S+ [A-Za-z ]+?)(?P<gap> {2,})(?P<value>\S.*)$", text, re.M)}
+    assert counts["跳过的合计行 Total rows skipped"]["value"] == "1 (行 rows 6)"
+    assert counts["删除的空行 Blank rows dropped"]["value"] == "2"
+    # the counts line up on a terminal, where each Chinese character takes two columns
+    starts = {wcswidth(m["label"] + m["gap"]) for label, m in counts.items() if label.split()[0] in
+              ("商机行", "跳过的合计行", "删除的空行", "无法读取的值")}
+    assert len(starts) == 1, starts
+    assert counts["无法读取的值 Unreadable values"]["value"] == "1" and "row 5, 金额(百万): x" in text
     assert "\x1b" not in text and "\\x1b[2J" in text

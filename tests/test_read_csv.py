@@ -55,6 +55,14 @@ def test_delimiters(tmp_path: Path, name: str, sep: str) -> None:
     assert t.cells[3].tolist() == ["1,5", "2,0"]
 
 
+def test_title_lines_outnumbering_the_rows_do_not_hide_the_delimiter(tmp_path: Path) -> None:
+    # three one-field title lines and a single deal: the ";" split still wins over "no split at all"
+    text = "商机列表\n商机列表\n商机列表\nDeal ID;Deal;Owner;Amount\nD1;ERP;Ann;15\n"
+    t = read_table(write(tmp_path / "t.csv", text), header_score=toy_score)
+    assert t.headers == ["Deal ID", "Deal", "Owner", "Amount"]
+    assert t.header_row == 4 and t.row_numbers.tolist() == [5]
+
+
 def test_multiline_quoted_cell_keeps_physical_lines(tmp_path: Path) -> None:
     text = (
         "Report generated 2026-11-20\n"

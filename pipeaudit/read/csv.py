@@ -107,14 +107,14 @@ def sniff_delimiter(text: str, suffix: str) -> str:
             counts = [len(r) for r in records if any(f.strip() for f in r)]
         except _csv.Error:
             continue
-        if not counts:
+        # Records of one field (title lines, export-time lines) say nothing about the delimiter.
+        split = [c for c in counts if c >= 2]
+        if not split:
             continue
         # The split most records agree on wins (a stray ";;;" or "|" inside one cell does not), then
         # the one giving more fields.
-        mode = max(set(counts), key=lambda c: (counts.count(c), c))
-        if mode < 2:
-            continue
-        score = (counts.count(mode) / len(counts), mode)
+        mode = max(set(split), key=lambda c: (split.count(c), c))
+        score = (split.count(mode) / len(counts), mode)
         if score > best_score:
             best, best_score = delim, score
     return best
