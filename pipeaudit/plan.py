@@ -43,6 +43,11 @@ PHASE_STEP: dict[str, str] = {
     "closing": "contracts",
 }
 DEFAULT_RATIOS: tuple[float, ...] = (2.0, 2.0, 3.0, 5.0)
+#: The seed's year: "over ~50 working weeks". Used when neither --weeks nor plan.weeks is given,
+#: so the JSON always carries per_week numbers.
+DEFAULT_WEEKS = 50.0
+#: Beyond this a "plan" is an input error (and ceil() of an infinite float would crash).
+MAX_FUNNEL = 10**12
 _EPS = 1e-9  # 9 × 2.0 must stay 18, not ceil(18.000000000000004) = 19
 
 
@@ -145,6 +150,13 @@ def parse_ratios(value: str | Iterable[Any] | None) -> tuple[float, ...]:
             steps.append(n / before)
             before = n
         numbers = steps
+    for n in numbers:
+        # a funnel narrows towards the contract: fewer negotiations than contracts is not a funnel
+        if n < 1:
+            raise ConfigError(
+                f"--ratios {value!r}: each step ratio must be at least 1 (a step needs at least as many"
+                f" deals as the step below it) / 每一步的比例不能小于 1"
+            )
     return tuple(numbers)
 
 
@@ -153,7 +165,13 @@ def funnel_from_contracts(contracts: int, ratios: tuple[float, ...]) -> dict[str
     funnel = {STEPS[0]: int(contracts)}
     current = float(contracts)
     for step, ratio in zip(STEPS[1:], ratios):
-        current = math.ceil(current * ratio - _EPS)
+        product = current * ratio - _EPS
+        if not math.isfinite(product) or product > MAX_FUNNEL:
+            raise ConfigError(
+                f"plan: {step} would exceed {MAX_FUNNEL:,}; check the target, sizes and ratios"
+                f" / 计划数量过大，请检查目标、金额与比例"
+            )
+        current = math.ceil(product)
         funnel[step] = int(current)
     return funnel
 
@@ -186,7 +204,7 @@ def make_plan(
         mix_total = sum(s * c for s, c in pairs)
         if mix_total + _EPS < target:
             average = mix_total / contracts
-            extra = math.ceil((target - mix_total) / average - _EPS)
+            extra = _contracts((target - mix_total) / average)
             contracts += extra
             warnings.append(
                 f"mix totals {_num(mix_total)}, {_num(target - mix_total)} below the target: added {extra}"
@@ -195,10 +213,20 @@ def make_plan(
             )
     else:
         avg_deal = _positive(avg_deal, "--avg-deal")
-        contracts = math.ceil(target / avg_deal - _EPS)
+        contracts = _contracts(target / avg_deal)
     funnel = funnel_from_contracts(contracts, ratios)
     per_week = {k: round(v / weeks, 4) for k, v in funnel.items()} if weeks else None
     return Plan(target, funnel, per_week, tuple(ratios), weeks, pairs, avg_deal, mix_total, extra, warnings)
+
+
+def _contracts(ratio: float) -> int:
+    """ceil(target / size), refusing numbers no plan can mean (1e308 / 1e-308 is infinite)."""
+    if not math.isfinite(ratio) or ratio > MAX_FUNNEL:
+        raise ConfigError(
+            f"plan: more than {MAX_FUNNEL:,} contracts; check the target and the contract sizes"
+            f" / 合同数量过大，请检查目标与单额"
+        )
+    return math.ceil(ratio - _EPS)
 
 
 def plan_from_config(
@@ -209,15 +237,18 @@ def plan_from_config(
     ratios: str | None,
     plan_cfg: dict[str, Any],
 ) -> Plan:
-    """Command-line values win over `plan:` in the config, key by key."""
+    """Command-line values win over `plan:` in the config, key by key; weeks default to the
+    seed's ~50 working weeks, so the per-week numbers are always there."""
     if mix is None and avg_deal is None:
         mix = plan_cfg.get("mix")
         avg_deal = plan_cfg.get("avg_deal") if mix is None else None
+    if weeks is None:
+        weeks = plan_cfg.get("weeks", DEFAULT_WEEKS)
     return make_plan(
         target if target is not None else plan_cfg.get("target"),
         mix=mix,
         avg_deal=avg_deal,
-        weeks=weeks if weeks is not None else plan_cfg.get("weeks"),
+        weeks=weeks,
         ratios=parse_ratios(ratios if ratios is not None else plan_cfg.get("ratios")),
     )
 
@@ -346,7 +377,7 @@ def _quota_rows(path: Path) -> list[list[Any]]:
 
 def rep_plan(target: float, avg_deal: float, ratios: tuple[float, ...]) -> dict[str, int]:
     """What one rep's target needs at each step."""
-    return funnel_from_contracts(math.ceil(target / avg_deal - _EPS), ratios)
+    return funnel_from_contracts(_contracts(target / avg_deal), ratios)
 
 
 def funnel_vs_quota(frame: Any, quotas: dict[str, float], plan_cfg: dict[str, Any]) -> dict[str, Any]:
