@@ -385,8 +385,10 @@ def funnel_vs_quota(frame: Any, quotas: dict[str, float], plan_cfg: dict[str, An
 
     `have` counts the rep's open deals that have reached a step (a deal in negotiation has also
     been demoed, visited and was a lead), so the counts are comparable with the plan's. The
-    average deal size is the rep's mean open amount, else plan.avg_deal, else the mix's average.
-    Reps whose size cannot be found are listed under "_skipped".
+    average deal size is the rep's mean open amount, else plan.avg_deal, else the mix's average,
+    else the team's mean open amount (a rep with a quota and an empty funnel is the shortest of
+    all, not one to leave out). Reps whose size still cannot be found are listed under
+    "_skipped"; reps with a quota but no deal in the export under "_no_deals".
     """
     import pandas as pd
 
@@ -413,9 +415,14 @@ def funnel_vs_quota(frame: Any, quotas: dict[str, float], plan_cfg: dict[str, An
     phase_filled = phase.fillna(1)
     for k, name in enumerate(PHASES):
         reached[PHASE_STEP[name]] = (phase_filled >= k + 1).groupby(owners).sum()
-    mean_amount = amount.groupby(owners).mean()
+    positive = amount.where(amount > 0)
+    mean_amount = positive.groupby(owners).mean()
+    if fallback is None and positive.notna().any():
+        fallback = float(positive.mean())
+    all_owners = set(frame["owner"].dropna().astype(str)) if "owner" in frame.columns else set()
     out: dict[str, Any] = {}
     skipped: list[str] = []
+    no_deals: list[str] = [rep for rep in quotas if rep not in all_owners]
     for rep, target in quotas.items():
         avg = mean_amount.get(rep)
         if avg is None or not (avg == avg) or avg <= 0:
@@ -431,7 +438,28 @@ def funnel_vs_quota(frame: Any, quotas: dict[str, float], plan_cfg: dict[str, An
         out[rep]["_avg_deal"] = round(float(avg), 2)
     if skipped:
         out["_skipped"] = skipped
+    if no_deals:
+        out["_no_deals"] = no_deals
     return out
+
+
+def quota_notes(extras: dict[str, Any], owners: Iterable[str]) -> list[str]:
+    """Say which quotas could not be planned and which name no owner of the export (a typo in a
+    quota file would otherwise pass as an empty funnel)."""
+    import difflib
+
+    notes = []
+    names = sorted({str(o) for o in owners})
+    for rep in extras.get("_no_deals", []):
+        close = difflib.get_close_matches(rep, names, n=3, cutoff=0.4)
+        hint = f"; close names / 相近的名字: {', '.join(close)}" if close else ""
+        notes.append(f"quota for {rep!r}: no deal of this owner in the export / 配额中的 {rep} 在导出文件里没有商机{hint}")
+    for rep in extras.get("_skipped", []):
+        notes.append(
+            f"quota for {rep!r} not planned: zero target or no amount to size it (set plan.avg_deal)"
+            f" / {rep} 的配额无法倒推：目标为 0 或没有金额可估算单额（可设置 plan.avg_deal）"
+        )
+    return notes
 
 
 def short_steps(rep_plan_entry: dict[str, Any]) -> list[tuple[str, int, int]]:
@@ -514,9 +542,12 @@ def plan_findings(plan_extras: dict[str, Any], rules: Iterable[Any], lang: str) 
     return rep_findings(rule, entries, lang) if entries else None
 
 
-def quota_extras(frame: Any, quotas_path: Path | None, cfg: Any) -> dict[str, Any] | None:
-    """extras["plan"] for this run: --quotas FILE wins over config `quotas:`; None without either."""
+def quota_extras(frame: Any, quotas_path: Path | None, cfg: Any, rep: str | None = None) -> dict[str, Any] | None:
+    """extras["plan"] for this run: --quotas FILE wins over config `quotas:`; None without either.
+    With --rep only that rep's quota is planned (the others' deals are not in this run)."""
     quotas = read_quotas(quotas_path) if quotas_path is not None else dict(cfg.quotas or {})
+    if rep is not None:
+        quotas = {k: v for k, v in quotas.items() if k.strip() == rep.strip()}
     if not quotas:
         return None
     return funnel_vs_quota(frame, quotas, cfg.plan or {})
@@ -536,8 +567,10 @@ def ctx_rules(ctx: Any) -> list[Any]:
 
 def pipeline_findings(deals: Any, ctx: Any) -> Any:
     """pipeline PRODUCERS hook for quotas: extras["plan"] and the funnel-short findings."""
-    extras = quota_extras(deals.frame, ctx.opts.quotas, ctx.cfg)
+    extras = quota_extras(deals.frame, ctx.opts.quotas, ctx.cfg, getattr(ctx.opts, "rep", None))
     if extras is None:
         return None
     ctx.extras["plan"] = extras
+    owners = deals.frame["owner"].dropna().astype(str) if "owner" in deals.frame.columns else []
+    ctx.notes.extend(quota_notes(extras, owners))
     return plan_findings(extras, ctx_rules(ctx), ctx.lang)

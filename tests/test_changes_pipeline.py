@@ -77,3 +77,23 @@ def test_quotas_raise_funnel_short_per_rep(tmp_path):
     assert plan["contracts"] == {"need": 8, "have": 0} and plan["leads"] == {"need": 480, "have": 2}
     assert "480" in rows["message"].iloc[0]
     assert run_audit(opts(now, select=["funnel-short"]), Config()).findings.empty  # no quotas: silent
+
+
+def test_quota_of_a_rep_with_no_deals_is_short_everywhere_and_named_in_a_note(tmp_path):
+    now = export(tmp_path / "now.csv", NOW)
+    # 王芳 has a quota and an empty funnel: the team's mean open amount sizes her plan
+    cfg = Config(quotas={"张伟": 1.0, "王芳": 500_000.0, "张玮": 1.0})
+    result = run_audit(opts(now, select=["funnel-short"]), cfg)
+    plan = result.extras["plan"]
+    assert plan["王芳"]["contracts"] == {"need": 5, "have": 0}  # mean of 100000, 150000, 80000 = 110000
+    assert "王芳" in set(result.findings["owner"])
+    notes = "\n".join(result.notes)
+    assert "王芳" in notes and "张玮" in notes and "张伟" in notes.split("张玮", 1)[1]  # typo hint names the owner
+
+
+def test_quotas_under_rep_plan_only_that_rep(tmp_path):
+    now = export(tmp_path / "now.csv", NOW)
+    cfg = Config(quotas={"张伟": 1_000_000.0, "李娜": 1_000_000.0})
+    result = run_audit(opts(now, select=["funnel-short"], rep="李娜"), cfg)
+    assert set(result.extras["plan"]) == {"李娜"}
+    assert result.findings["owner"].tolist() == ["李娜"]
