@@ -58,7 +58,7 @@ def test_show_explains_a_rule(tmp_path, monkeypatch):
     assert "Why it matters" in out and "4 weeks" in out
     assert "Can it still sign within two weeks?" in out
     assert "weeks: 4" in out
-    assert "class_since: 2026-10-01" in out and "A-class since 2026-10-01: 7 weeks" in out
+    assert "class_since: 2026-10-01" in out and "A-class since 2026-10-01: 53 days" in out
     r = invoke("rules", "show", "PA101", "--lang", "zh")
     assert r.exit_code == 0 and "missing-decision-maker" in r.output and "过堂要问" in r.output
 
