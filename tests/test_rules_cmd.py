@@ -103,3 +103,14 @@ def test_validate_yaml_syntax_error(tmp_path):
     broken.write_text(PACK.replace("severity: info", "severity: [info"), encoding="utf-8")
     r = invoke("rules", "validate", str(broken))
     assert r.exit_code == 2 and f"{broken}:" in r.output and "YAML syntax error" in r.output
+
+
+def test_rules_errors_are_bilingual(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = invoke("rules", "show", "no-insidr")
+    assert res.exit_code == 2 and "没有这条规则" in res.output and "did you mean 'no-insider'" in res.output
+    res = invoke("rules", "list", "--lang", "fr")
+    assert res.exit_code == 2 and "只能是 zh 或 en" in res.output
+    (tmp_path / "empty").mkdir()
+    res = invoke("rules", "validate", str(tmp_path / "empty"))
+    assert res.exit_code == 2 and "没有找到规则" in res.output
