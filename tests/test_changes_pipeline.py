@@ -97,3 +97,12 @@ def test_quotas_under_rep_plan_only_that_rep(tmp_path):
     result = run_audit(opts(now, select=["funnel-short"], rep="李娜"), cfg)
     assert set(result.extras["plan"]) == {"李娜"}
     assert result.findings["owner"].tolist() == ["李娜"]
+
+
+def test_history_baseline_names_the_database_and_the_week_once(tmp_path):
+    # the summary prints source and as_of side by side: "h.sqlite @ 2026-11-16 2026-11-16" said the week twice
+    db = tmp_path / "h.sqlite"
+    last, now = export(tmp_path / "last.csv", LAST), export(tmp_path / "now.csv", NOW)
+    run_audit(opts(last, history=db, as_of=date(2026, 11, 16)), Config())
+    base = run_audit(opts(now, history=db), Config()).extras["changes"]["baseline"]
+    assert base["source"] == str(db) and base["as_of"] == "2026-11-16"
