@@ -106,3 +106,15 @@ def test_history_baseline_names_the_database_and_the_week_once(tmp_path):
     run_audit(opts(last, history=db, as_of=date(2026, 11, 16)), Config())
     base = run_audit(opts(now, history=db), Config()).extras["changes"]["baseline"]
     assert base["source"] == str(db) and base["as_of"] == "2026-11-16"
+
+
+@pytest.mark.parametrize("content", [None, b"", b"a,b,c\n1,2,3\n"])
+def test_an_unreadable_baseline_is_named_as_the_baseline(tmp_path, content):
+    from pipeaudit.errors import PipeauditError
+
+    now = export(tmp_path / "now.csv", NOW)
+    last = tmp_path / "last.csv"
+    if content is not None:
+        last.write_bytes(content)
+    with pytest.raises(PipeauditError, match=r"^--baseline .*last\.csv.*上周的导出文件"):
+        run_audit(opts(now, baseline=last), Config())
