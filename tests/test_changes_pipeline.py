@@ -118,3 +118,16 @@ def test_an_unreadable_baseline_is_named_as_the_baseline(tmp_path, content):
         last.write_bytes(content)
     with pytest.raises(PipeauditError, match=r"^--baseline .*last\.csv.*上周的导出文件"):
         run_audit(opts(now, baseline=last), Config())
+
+
+def test_stage_since_from_history_feeds_stuck_in_stage(tmp_path):
+    # issue 5 derives "since when in its stage"; stuck-in-stage is the rule that reads it
+    db = tmp_path / "h.sqlite"
+    now = export(tmp_path / "now.csv", NOW)
+    alone = run_audit(opts(now, select=["stuck-in-stage"]), Config())
+    assert alone.findings.empty and [s.rule for s in alone.skipped] == ["stuck-in-stage"]
+    run_audit(opts(export(tmp_path / "old.csv", LAST), history=db, as_of=date(2026, 9, 28)), Config())
+    result = run_audit(opts(now, history=db, select=["stuck-in-stage"]), Config())
+    # S1 has been in 商务谈判 since the stored week of 2026-09-28 (56 days); S2 moved back this week
+    assert result.findings["deal_id"].tolist() == ["S1"]
+    assert "2026-09-28" in result.findings["message"].iloc[0] and "56" in result.findings["message"].iloc[0]
