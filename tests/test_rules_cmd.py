@@ -114,3 +114,14 @@ def test_rules_errors_are_bilingual(tmp_path, monkeypatch):
     (tmp_path / "empty").mkdir()
     res = invoke("rules", "validate", str(tmp_path / "empty"))
     assert res.exit_code == 2 and "没有找到规则" in res.output
+
+
+def test_validate_says_which_rules_have_no_examples(tmp_path):
+    # issue 3: a rule is tested by its own examples; a pack without any is valid but untested
+    bare = tmp_path / "bare.yaml"
+    bare.write_text(PACK.split("    examples:")[0], encoding="utf-8")
+    r = runner.invoke(app, ["rules", "validate", str(bare)], env={"NO_COLOR": "1"})
+    assert r.exit_code == 0 and "1 rules OK (0 examples)" in r.stdout
+    assert "untested: no-owner" in r.stderr and "没有示例" in r.stderr
+    shipped = runner.invoke(app, ["rules", "validate", str(ROOT / "rules")])
+    assert shipped.exit_code == 0 and "untested" not in shipped.output  # every built-in rule has examples

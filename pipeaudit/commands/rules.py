@@ -124,4 +124,12 @@ def run_validate(paths: list[Path]) -> int:
         raise RuleError(problems[0] + more)
     n_ex = sum(len(r.examples.get("flagged", [])) + len(r.examples.get("clean", [])) for r in ruleset)
     typer.echo(f"{len(ruleset)} rules OK ({n_ex} examples) / {len(ruleset)} 条规则有效")
+    untested = [r.name for r in ruleset if not (r.examples.get("flagged") or r.examples.get("clean"))]
+    if untested:
+        # valid, but nothing proves the rule flags what it should: say so (exit stays 0)
+        typer.echo(
+            f"note: no examples, so untested: {', '.join(untested)} (add examples: flagged / clean)"
+            f" / 以下规则没有示例，未经检验：{'、'.join(untested)}",
+            err=True,
+        )
     return 0
