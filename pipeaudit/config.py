@@ -8,6 +8,7 @@ Every other module receives a validated Config and never reads configuration its
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -278,7 +279,9 @@ def _suppression(check: _Checker, entries: list, index: int, entry: Any) -> Supp
             until = until.date()
         elif isinstance(until, str):
             try:
-                until = date.fromisoformat(until)
+                if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", until.strip()):
+                    raise ValueError(until)
+                until = date.fromisoformat(until.strip())
             except ValueError:
                 raise check.fail(entry, "until", f"suppress.until must be YYYY-MM-DD, not {until!r}") from None
         elif not isinstance(until, date):

@@ -122,3 +122,13 @@ def test_plan_and_quota_values_are_checked_at_load(tmp_path, text, message):
 def test_good_plan_section_loads(tmp_path):
     cfg = load_config(write(tmp_path / "pipeaudit.yaml", "plan:\n  mix: [150000x2, 100000x3]\n  ratios: x2,x4,x12,x60\n  weeks: 48\n"))
     assert cfg.plan["weeks"] == 48
+
+
+@pytest.mark.parametrize("until", ["'20261231'", "'2026-W53-1'", "'2026-12'"])
+def test_suppress_until_takes_only_yyyy_mm_dd(tmp_path, until):
+    # as --as-of does: a compact or week date would be read, but nobody reviewing the file would see the day
+    text = f"suppress:\n  - {{deal: X, rule: no-insider, reason: y, until: {until}}}\n"
+    with pytest.raises(ConfigError, match=r":2: suppress.until must be YYYY-MM-DD"):
+        load_config(write(tmp_path / "pipeaudit.yaml", text))
+    ok = load_config(write(tmp_path / "ok.yaml", "suppress:\n  - {deal: X, rule: no-insider, reason: y, until: '2026-12-31'}\n"))
+    assert ok.suppress[0].until == date(2026, 12, 31)
