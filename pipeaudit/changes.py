@@ -397,12 +397,17 @@ def check_amount_dropped(deals: "Deals", applies: "Any", params: dict, env: Any,
 
 def pipeline_enrich(deals: "Deals", ctx: Any) -> "Deals":
     """pipeline ENRICHERS hook for --baseline: read last week's export like this one and compare."""
+    from pipeaudit.errors import ConfigError, InputError
     from pipeaudit.history import only_rep
     from pipeaudit.options import ReadOptions
     from pipeaudit.pipeline import load_deals
 
     opts = ctx.opts
     prev_opts = ReadOptions(path=opts.baseline, sheet=opts.sheet, maps=dict(opts.maps), config=opts.config)
-    previous = only_rep(load_deals(prev_opts, ctx.cfg), getattr(opts, "rep", None))
+    try:
+        loaded = load_deals(prev_opts, ctx.cfg)
+    except (InputError, ConfigError) as exc:  # say it is last week's file that failed, not this week's
+        raise type(exc)(f"--baseline {exc} / 上周的导出文件无法读取") from None
+    previous = only_rep(loaded, getattr(opts, "rep", None))
     deals, ctx.extras["changes"] = compare(deals, previous, source=str(opts.baseline), as_of=None)
     return deals

@@ -7,6 +7,8 @@ Every other module receives a validated Config and never reads configuration its
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -194,20 +196,45 @@ def _validate(data: Any, path: Path) -> Config:
         cfg.suppress = [_suppression(check, entries, i, e) for i, e in enumerate(entries)]
     if "quotas" in data:
         for rep, target in check.mapping(data, "quotas").items():
-            if isinstance(target, bool) or not isinstance(target, (int, float)) or target < 0:
-                raise check.fail(data["quotas"], rep, f"quota for {rep!r} must be a non-negative number")
+            if (
+                isinstance(target, bool) or not isinstance(target, (int, float))
+                or not math.isfinite(target) or target < 0
+            ):
+                raise check.fail(data["quotas"], rep, f"quota for {rep!r} must be a non-negative number / 配额必须是非负数")
             cfg.quotas[str(rep)] = float(target)
     if "plan" in data:
         plan = check.mapping(data, "plan")
         for key in plan:
             if key not in _PLAN_KEYS:
                 raise check.fail(plan, key, f"unknown key 'plan.{key}'{did_you_mean(str(key), _PLAN_KEYS)}")
+        _check_plan(check, plan)
         cfg.plan = dict(plan)
     if "history" in data:
         if not isinstance(data["history"], str):
             raise check.fail(data, "history", "'history' must be a file path")
         cfg.history = base / data["history"]
     return cfg
+
+
+def _check_plan(check: _Checker, plan: dict) -> None:
+    """plan: is used by `plan` and by quotas on every check/report; a bad value fails at load, with
+    its line, rather than later (or never, on a run without quotas)."""
+    from pipeaudit import plan as plan_mod  # lazy: plan registers a rule check in the engine
+
+    for key in ("target", "weeks", "avg_deal"):
+        if key in plan:
+            value = plan[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+                raise check.fail(plan, key, f"plan.{key} must be a positive number, not {value!r} / 必须为正数")
+    for key, parse in (("ratios", plan_mod.parse_ratios), ("mix", plan_mod.parse_mix)):
+        if key in plan:
+            value = plan[key]
+            if not isinstance(value, (str, list)):
+                raise check.fail(plan, key, f"plan.{key} must be a list or a comma-separated string")
+            try:
+                parse(value)
+            except ConfigError as exc:
+                raise check.fail(plan, key, f"plan.{key}: {exc}") from None
 
 
 def _ladder(check: _Checker, parent: Any, name: str, spec: Any) -> CustomLadder:
@@ -252,7 +279,9 @@ def _suppression(check: _Checker, entries: list, index: int, entry: Any) -> Supp
             until = until.date()
         elif isinstance(until, str):
             try:
-                until = date.fromisoformat(until)
+                if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", until.strip()):
+                    raise ValueError(until)
+                until = date.fromisoformat(until.strip())
             except ValueError:
                 raise check.fail(entry, "until", f"suppress.until must be YYYY-MM-DD, not {until!r}") from None
         elif not isinstance(until, date):

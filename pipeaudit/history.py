@@ -460,7 +460,7 @@ def pipeline_enrich(deals: "Deals", ctx: Any) -> "Deals":
         if not ctx.opts.baseline and info.previous is not None:
             prev = dataclasses.replace(deals, frame=store.snapshot(info.previous), ladder=store.ladder(info.previous))
             deals, ctx.extras["changes"] = compare(
-                deals, only_rep(prev, rep), source=f"{db} @ {info.previous.isoformat()}", as_of=info.previous
+                deals, only_rep(prev, rep), source=str(db), as_of=info.previous  # the week is in as_of
             )
     return deals
 

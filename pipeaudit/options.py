@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -49,17 +50,30 @@ def parse_maps(values: list[str] | None) -> dict[str, str]:
         name, sep, header = value.partition("=")
         name, header = name.strip(), header.strip()
         if not sep or not name or not header:
-            raise ConfigError(f"--map {value!r}: expected field=Header, e.g. --map owner=销售代表")
+            raise ConfigError(
+                f"--map {value!r}: expected field=Header, e.g. --map owner=销售代表 / 格式应为 字段=表头"
+            )
         if name not in FIELDS:
-            raise ConfigError(f"--map {value!r}: unknown field '{name}'{did_you_mean(name, FIELDS)}")
+            raise ConfigError(
+                f"--map {value!r}: unknown field '{name}'{did_you_mean(name, FIELDS)} / 未知字段"
+                " (see `pipeaudit columns FILE`)"
+            )
         maps[name] = header
     return maps
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_date(value: str | None, option: str) -> date | None:
+    """Exactly YYYY-MM-DD (Python 3.11's fromisoformat would also take 20261123 or 2026-W48-1,
+    which a person reading a cron line or a report heading would not recognise)."""
     if value is None:
         return None
+    text = value.strip()
     try:
-        return date.fromisoformat(value.strip())
+        if not _ISO_DAY.fullmatch(text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
     except ValueError:
-        raise ConfigError(f"{option} {value!r}: expected a date as YYYY-MM-DD") from None
+        raise ConfigError(f"{option} {value!r}: expected a date as YYYY-MM-DD / 日期格式应为 YYYY-MM-DD") from None

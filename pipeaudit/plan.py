@@ -43,6 +43,11 @@ PHASE_STEP: dict[str, str] = {
     "closing": "contracts",
 }
 DEFAULT_RATIOS: tuple[float, ...] = (2.0, 2.0, 3.0, 5.0)
+#: The seed's year: "over ~50 working weeks". Used when neither --weeks nor plan.weeks is given,
+#: so the JSON always carries per_week numbers.
+DEFAULT_WEEKS = 50.0
+#: Beyond this a "plan" is an input error (and ceil() of an infinite float would crash).
+MAX_FUNNEL = 10**12
 _EPS = 1e-9  # 9 × 2.0 must stay 18, not ceil(18.000000000000004) = 19
 
 
@@ -145,6 +150,13 @@ def parse_ratios(value: str | Iterable[Any] | None) -> tuple[float, ...]:
             steps.append(n / before)
             before = n
         numbers = steps
+    for n in numbers:
+        # a funnel narrows towards the contract: fewer negotiations than contracts is not a funnel
+        if n < 1:
+            raise ConfigError(
+                f"--ratios {value!r}: each step ratio must be at least 1 (a step needs at least as many"
+                f" deals as the step below it) / 每一步的比例不能小于 1"
+            )
     return tuple(numbers)
 
 
@@ -153,7 +165,13 @@ def funnel_from_contracts(contracts: int, ratios: tuple[float, ...]) -> dict[str
     funnel = {STEPS[0]: int(contracts)}
     current = float(contracts)
     for step, ratio in zip(STEPS[1:], ratios):
-        current = math.ceil(current * ratio - _EPS)
+        product = current * ratio - _EPS
+        if not math.isfinite(product) or product > MAX_FUNNEL:
+            raise ConfigError(
+                f"plan: {step} would exceed {MAX_FUNNEL:,}; check the target, sizes and ratios"
+                f" / 计划数量过大，请检查目标、金额与比例"
+            )
+        current = math.ceil(product)
         funnel[step] = int(current)
     return funnel
 
@@ -186,7 +204,7 @@ def make_plan(
         mix_total = sum(s * c for s, c in pairs)
         if mix_total + _EPS < target:
             average = mix_total / contracts
-            extra = math.ceil((target - mix_total) / average - _EPS)
+            extra = _contracts((target - mix_total) / average)
             contracts += extra
             warnings.append(
                 f"mix totals {_num(mix_total)}, {_num(target - mix_total)} below the target: added {extra}"
@@ -195,10 +213,20 @@ def make_plan(
             )
     else:
         avg_deal = _positive(avg_deal, "--avg-deal")
-        contracts = math.ceil(target / avg_deal - _EPS)
+        contracts = _contracts(target / avg_deal)
     funnel = funnel_from_contracts(contracts, ratios)
     per_week = {k: round(v / weeks, 4) for k, v in funnel.items()} if weeks else None
     return Plan(target, funnel, per_week, tuple(ratios), weeks, pairs, avg_deal, mix_total, extra, warnings)
+
+
+def _contracts(ratio: float) -> int:
+    """ceil(target / size), refusing numbers no plan can mean (1e308 / 1e-308 is infinite)."""
+    if not math.isfinite(ratio) or ratio > MAX_FUNNEL:
+        raise ConfigError(
+            f"plan: more than {MAX_FUNNEL:,} contracts; check the target and the contract sizes"
+            f" / 合同数量过大，请检查目标与单额"
+        )
+    return math.ceil(ratio - _EPS)
 
 
 def plan_from_config(
@@ -209,15 +237,18 @@ def plan_from_config(
     ratios: str | None,
     plan_cfg: dict[str, Any],
 ) -> Plan:
-    """Command-line values win over `plan:` in the config, key by key."""
+    """Command-line values win over `plan:` in the config, key by key; weeks default to the
+    seed's ~50 working weeks, so the per-week numbers are always there."""
     if mix is None and avg_deal is None:
         mix = plan_cfg.get("mix")
         avg_deal = plan_cfg.get("avg_deal") if mix is None else None
+    if weeks is None:
+        weeks = plan_cfg.get("weeks", DEFAULT_WEEKS)
     return make_plan(
         target if target is not None else plan_cfg.get("target"),
         mix=mix,
         avg_deal=avg_deal,
-        weeks=weeks if weeks is not None else plan_cfg.get("weeks"),
+        weeks=weeks,
         ratios=parse_ratios(ratios if ratios is not None else plan_cfg.get("ratios")),
     )
 
@@ -346,7 +377,7 @@ def _quota_rows(path: Path) -> list[list[Any]]:
 
 def rep_plan(target: float, avg_deal: float, ratios: tuple[float, ...]) -> dict[str, int]:
     """What one rep's target needs at each step."""
-    return funnel_from_contracts(math.ceil(target / avg_deal - _EPS), ratios)
+    return funnel_from_contracts(_contracts(target / avg_deal), ratios)
 
 
 def funnel_vs_quota(frame: Any, quotas: dict[str, float], plan_cfg: dict[str, Any]) -> dict[str, Any]:
@@ -354,8 +385,10 @@ def funnel_vs_quota(frame: Any, quotas: dict[str, float], plan_cfg: dict[str, An
 
     `have` counts the rep's open deals that have reached a step (a deal in negotiation has also
     been demoed, visited and was a lead), so the counts are comparable with the plan's. The
-    average deal size is the rep's mean open amount, else plan.avg_deal, else the mix's average.
-    Reps whose size cannot be found are listed under "_skipped".
+    average deal size is the rep's mean open amount, else plan.avg_deal, else the mix's average,
+    else the team's mean open amount (a rep with a quota and an empty funnel is the shortest of
+    all, not one to leave out). Reps whose size still cannot be found are listed under
+    "_skipped"; reps with a quota but no deal in the export under "_no_deals".
     """
     import pandas as pd
 
@@ -382,9 +415,14 @@ def funnel_vs_quota(frame: Any, quotas: dict[str, float], plan_cfg: dict[str, An
     phase_filled = phase.fillna(1)
     for k, name in enumerate(PHASES):
         reached[PHASE_STEP[name]] = (phase_filled >= k + 1).groupby(owners).sum()
-    mean_amount = amount.groupby(owners).mean()
+    positive = amount.where(amount > 0)
+    mean_amount = positive.groupby(owners).mean()
+    if fallback is None and positive.notna().any():
+        fallback = float(positive.mean())
+    all_owners = set(frame["owner"].dropna().astype(str)) if "owner" in frame.columns else set()
     out: dict[str, Any] = {}
     skipped: list[str] = []
+    no_deals: list[str] = [rep for rep in quotas if rep not in all_owners]
     for rep, target in quotas.items():
         avg = mean_amount.get(rep)
         if avg is None or not (avg == avg) or avg <= 0:
@@ -400,7 +438,28 @@ def funnel_vs_quota(frame: Any, quotas: dict[str, float], plan_cfg: dict[str, An
         out[rep]["_avg_deal"] = round(float(avg), 2)
     if skipped:
         out["_skipped"] = skipped
+    if no_deals:
+        out["_no_deals"] = no_deals
     return out
+
+
+def quota_notes(extras: dict[str, Any], owners: Iterable[str]) -> list[str]:
+    """Say which quotas could not be planned and which name no owner of the export (a typo in a
+    quota file would otherwise pass as an empty funnel)."""
+    import difflib
+
+    notes = []
+    names = sorted({str(o) for o in owners})
+    for rep in extras.get("_no_deals", []):
+        close = difflib.get_close_matches(rep, names, n=3, cutoff=0.4)
+        hint = f"; close names / 相近的名字: {', '.join(close)}" if close else ""
+        notes.append(f"quota for {rep!r}: no deal of this owner in the export / 配额中的 {rep} 在导出文件里没有商机{hint}")
+    for rep in extras.get("_skipped", []):
+        notes.append(
+            f"quota for {rep!r} not planned: zero target or no amount to size it (set plan.avg_deal)"
+            f" / {rep} 的配额无法倒推：目标为 0 或没有金额可估算单额（可设置 plan.avg_deal）"
+        )
+    return notes
 
 
 def short_steps(rep_plan_entry: dict[str, Any]) -> list[tuple[str, int, int]]:
@@ -483,9 +542,12 @@ def plan_findings(plan_extras: dict[str, Any], rules: Iterable[Any], lang: str) 
     return rep_findings(rule, entries, lang) if entries else None
 
 
-def quota_extras(frame: Any, quotas_path: Path | None, cfg: Any) -> dict[str, Any] | None:
-    """extras["plan"] for this run: --quotas FILE wins over config `quotas:`; None without either."""
+def quota_extras(frame: Any, quotas_path: Path | None, cfg: Any, rep: str | None = None) -> dict[str, Any] | None:
+    """extras["plan"] for this run: --quotas FILE wins over config `quotas:`; None without either.
+    With --rep only that rep's quota is planned (the others' deals are not in this run)."""
     quotas = read_quotas(quotas_path) if quotas_path is not None else dict(cfg.quotas or {})
+    if rep is not None:
+        quotas = {k: v for k, v in quotas.items() if k.strip() == rep.strip()}
     if not quotas:
         return None
     return funnel_vs_quota(frame, quotas, cfg.plan or {})
@@ -505,8 +567,10 @@ def ctx_rules(ctx: Any) -> list[Any]:
 
 def pipeline_findings(deals: Any, ctx: Any) -> Any:
     """pipeline PRODUCERS hook for quotas: extras["plan"] and the funnel-short findings."""
-    extras = quota_extras(deals.frame, ctx.opts.quotas, ctx.cfg)
+    extras = quota_extras(deals.frame, ctx.opts.quotas, ctx.cfg, getattr(ctx.opts, "rep", None))
     if extras is None:
         return None
     ctx.extras["plan"] = extras
+    owners = deals.frame["owner"].dropna().astype(str) if "owner" in deals.frame.columns else []
+    ctx.notes.extend(quota_notes(extras, owners))
     return plan_findings(extras, ctx_rules(ctx), ctx.lang)

@@ -77,3 +77,57 @@ def test_quotas_raise_funnel_short_per_rep(tmp_path):
     assert plan["contracts"] == {"need": 8, "have": 0} and plan["leads"] == {"need": 480, "have": 2}
     assert "480" in rows["message"].iloc[0]
     assert run_audit(opts(now, select=["funnel-short"]), Config()).findings.empty  # no quotas: silent
+
+
+def test_quota_of_a_rep_with_no_deals_is_short_everywhere_and_named_in_a_note(tmp_path):
+    now = export(tmp_path / "now.csv", NOW)
+    # 王芳 has a quota and an empty funnel: the team's mean open amount sizes her plan
+    cfg = Config(quotas={"张伟": 1.0, "王芳": 500_000.0, "张玮": 1.0})
+    result = run_audit(opts(now, select=["funnel-short"]), cfg)
+    plan = result.extras["plan"]
+    assert plan["王芳"]["contracts"] == {"need": 5, "have": 0}  # mean of 100000, 150000, 80000 = 110000
+    assert "王芳" in set(result.findings["owner"])
+    notes = "\n".join(result.notes)
+    assert "王芳" in notes and "张玮" in notes and "张伟" in notes.split("张玮", 1)[1]  # typo hint names the owner
+
+
+def test_quotas_under_rep_plan_only_that_rep(tmp_path):
+    now = export(tmp_path / "now.csv", NOW)
+    cfg = Config(quotas={"张伟": 1_000_000.0, "李娜": 1_000_000.0})
+    result = run_audit(opts(now, select=["funnel-short"], rep="李娜"), cfg)
+    assert set(result.extras["plan"]) == {"李娜"}
+    assert result.findings["owner"].tolist() == ["李娜"]
+
+
+def test_history_baseline_names_the_database_and_the_week_once(tmp_path):
+    # the summary prints source and as_of side by side: "h.sqlite @ 2026-11-16 2026-11-16" said the week twice
+    db = tmp_path / "h.sqlite"
+    last, now = export(tmp_path / "last.csv", LAST), export(tmp_path / "now.csv", NOW)
+    run_audit(opts(last, history=db, as_of=date(2026, 11, 16)), Config())
+    base = run_audit(opts(now, history=db), Config()).extras["changes"]["baseline"]
+    assert base["source"] == str(db) and base["as_of"] == "2026-11-16"
+
+
+@pytest.mark.parametrize("content", [None, b"", b"a,b,c\n1,2,3\n"])
+def test_an_unreadable_baseline_is_named_as_the_baseline(tmp_path, content):
+    from pipeaudit.errors import PipeauditError
+
+    now = export(tmp_path / "now.csv", NOW)
+    last = tmp_path / "last.csv"
+    if content is not None:
+        last.write_bytes(content)
+    with pytest.raises(PipeauditError, match=r"^--baseline .*last\.csv.*上周的导出文件"):
+        run_audit(opts(now, baseline=last), Config())
+
+
+def test_stage_since_from_history_feeds_stuck_in_stage(tmp_path):
+    # issue 5 derives "since when in its stage"; stuck-in-stage is the rule that reads it
+    db = tmp_path / "h.sqlite"
+    now = export(tmp_path / "now.csv", NOW)
+    alone = run_audit(opts(now, select=["stuck-in-stage"]), Config())
+    assert alone.findings.empty and [s.rule for s in alone.skipped] == ["stuck-in-stage"]
+    run_audit(opts(export(tmp_path / "old.csv", LAST), history=db, as_of=date(2026, 9, 28)), Config())
+    result = run_audit(opts(now, history=db, select=["stuck-in-stage"]), Config())
+    # S1 has been in 商务谈判 since the stored week of 2026-09-28 (56 days); S2 moved back this week
+    assert result.findings["deal_id"].tolist() == ["S1"]
+    assert "2026-09-28" in result.findings["message"].iloc[0] and "56" in result.findings["message"].iloc[0]

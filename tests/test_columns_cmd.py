@@ -113,3 +113,38 @@ def test_render_without_the_reader():
     assert len(starts) == 1, starts
     assert counts["无法读取的值 Unreadable values"]["value"] == "1" and "row 5, 金额(百万): x" in text
     assert "\x1b" not in text and "\\x1b[2J" in text
+
+
+def test_columns_names_the_rules_the_export_cannot_feed(zh_csv, tmp_path):
+    # issue 3: a rule needing a field the export lacks is skipped with a note "shown by check and by columns"
+    result = runner.invoke(app, ["columns", str(zh_csv)])
+    assert result.exit_code == 0, result.output
+    skipped = result.output.split("Rules skipped", 1)[1]
+    assert re.search(r"missing-decision-maker\s+缺少 no column: decision_maker", skipped)
+    assert re.search(r"a-deal-overdue\s+缺少 no column: class_since, deal_class", skipped)
+    # fields only a baseline or the history supply are said to come from there
+    assert re.search(r"close-date-slipped\s+需要 needs --baseline/--history: prev_close_date", skipped)
+    assert re.search(r"close-date-slipped-repeatedly\s+需要 needs --history: close_slips", skipped)
+    # the same list as check's notes, rule for rule
+    check = runner.invoke(app, ["check", str(zh_csv), "--format", "json", "--fail-on", "never", "--as-of", "2026-11-23"])
+    import json
+
+    names = {s["rule"] for s in json.loads(check.stdout)["skipped_rules"]}
+    shown = set(re.findall(r"^  ([a-z0-9-]+)  ", skipped, re.M))
+    assert shown == names
+
+
+def test_columns_follows_rule_selection(zh_csv, tmp_path):
+    rules = tmp_path / "mine.yaml"
+    rules.write_text(
+        "pack: mine\nrules:\n  - name: needs-budget\n    severity: info\n    where: {blank: budget}\n"
+        "    message: {zh: 没有预算, en: no budget}\n    questions: [{zh: 预算多少？, en: 'What budget?'}]\n"
+        "    why: {zh: 预算, en: budget}\n    ref: EDCBA Q3\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["columns", str(zh_csv), "--no-default-rules", "--rules", str(rules)])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"needs-budget\s+缺少 no column: budget", result.output)
+    assert "missing-decision-maker" not in result.output
+    clean = runner.invoke(app, ["columns", str(zh_csv), "--no-default-rules"])
+    assert "Rules skipped: -" in clean.output

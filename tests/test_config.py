@@ -97,3 +97,38 @@ def test_yaml_tags_are_not_constructed(tmp_path):
     path = write(tmp_path / "pipeaudit.yaml", "lang: !!python/object/apply:os.system ['echo hi']\n")
     with pytest.raises(ConfigError, match="YAML syntax error"):
         load_config(path)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("plan:\n  ratios: [1, 2]\n", r":2: plan.ratios: .*expected 4 ratios"),
+        ("plan:\n  ratios: '2,2,3,0.5'\n", r":2: plan.ratios: .*at least 1"),
+        ("plan:\n  mix: 10y2\n", r":2: plan.mix: .*SIZExCOUNT"),
+        ("plan:\n  mix: {a: 1}\n", r":2: plan.mix must be a list"),
+        ("plan:\n  target: 800000\n  weeks: 0\n", r":3: plan.weeks must be a positive number"),
+        ("plan:\n  avg_deal: -5\n", r":2: plan.avg_deal must be a positive number"),
+        ("plan:\n  target: .inf\n", r":2: plan.target must be a positive number"),
+        ("quotas:\n  张伟: .inf\n", r":2: quota for '张伟'"),
+        ("quotas:\n  张伟: .nan\n", r":2: quota for '张伟'"),
+    ],
+)
+def test_plan_and_quota_values_are_checked_at_load(tmp_path, text, message):
+    # a bad plan: section used to pass until `plan` or a quota run tripped over it (or never)
+    with pytest.raises(ConfigError, match=message):
+        load_config(write(tmp_path / "pipeaudit.yaml", text))
+
+
+def test_good_plan_section_loads(tmp_path):
+    cfg = load_config(write(tmp_path / "pipeaudit.yaml", "plan:\n  mix: [150000x2, 100000x3]\n  ratios: x2,x4,x12,x60\n  weeks: 48\n"))
+    assert cfg.plan["weeks"] == 48
+
+
+@pytest.mark.parametrize("until", ["'20261231'", "'2026-W53-1'", "'2026-12'"])
+def test_suppress_until_takes_only_yyyy_mm_dd(tmp_path, until):
+    # as --as-of does: a compact or week date would be read, but nobody reviewing the file would see the day
+    text = f"suppress:\n  - {{deal: X, rule: no-insider, reason: y, until: {until}}}\n"
+    with pytest.raises(ConfigError, match=r":2: suppress.until must be YYYY-MM-DD"):
+        load_config(write(tmp_path / "pipeaudit.yaml", text))
+    ok = load_config(write(tmp_path / "ok.yaml", "suppress:\n  - {deal: X, rule: no-insider, reason: y, until: '2026-12-31'}\n"))
+    assert ok.suppress[0].until == date(2026, 12, 31)

@@ -141,10 +141,10 @@ def test_price_before_confirmation_with_partial_columns():
 def test_lang_choice_and_messages():
     r = audit(lang="zh", select=["a-deal-overdue"])
     assert r.lang == "zh"
-    assert r.findings["message"].iloc[0] == "A 类商机自 2026-10-01 起已 7 周，超过 4 周仍未签"
+    assert r.findings["message"].iloc[0] == "A 类商机自 2026-10-01 起已 53 天，超过 4 周仍未签"
     assert r.findings["question"].iloc[0].startswith("它还能在两周内签下来吗")
     r = audit(cfg=Config(lang="zh"), lang="en", select=["a-deal-overdue"])
-    assert r.lang == "en" and "A-class since 2026-10-01: 7 weeks" in r.findings["message"].iloc[0]
+    assert r.lang == "en" and "A-class since 2026-10-01: 53 days" in r.findings["message"].iloc[0]
 
 
 def test_data_cannot_inject_format_specs():

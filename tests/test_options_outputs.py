@@ -24,8 +24,22 @@ def test_parse_maps():
 
 def test_parse_date():
     assert str(parse_date("2026-11-23", "--as-of")) == "2026-11-23"
+    assert str(parse_date(" 2026-11-23 ", "--as-of")) == "2026-11-23"
     with pytest.raises(ConfigError, match="--as-of '23/11/2026'"):
         parse_date("23/11/2026", "--as-of")
+
+
+@pytest.mark.parametrize("text", ["20261123", "2026-W48-1", "2026-11-23T00:00", "2026-11", "2026-02-30", "２０２６-11-23"])
+def test_parse_date_takes_only_yyyy_mm_dd(text):
+    with pytest.raises(ConfigError, match="YYYY-MM-DD / 日期格式"):
+        parse_date(text, "--as-of")
+
+
+def test_option_errors_are_bilingual():
+    with pytest.raises(ConfigError, match="字段=表头"):
+        parse_maps(["owner"])
+    with pytest.raises(ConfigError, match="未知字段"):
+        parse_maps(["ownr=X"])
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-2", "@SUM(A1)", "\t=x"])

@@ -56,6 +56,37 @@ def test_avg_deal_rounds_contracts_up():
     assert plan.per_week is None
 
 
+def test_cli_without_weeks_uses_the_seed_year_so_per_week_is_always_numbers():
+    # the JSON contract has per_week as an object of numbers; the seed plans over ~50 working weeks
+    res = runner.invoke(app, ["plan", "--target", "800000", "--mix", SEED_MIX, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["weeks"] == 50
+    assert data["per_week"] == {"contracts": 0.18, "negotiations": 0.36, "demos": 0.72, "first_visits": 2.16, "leads": 10.8}
+    # plan.weeks in the config still wins over the default, and --weeks over both
+    assert plan_from_config(800000, SEED_MIX, None, None, None, {"weeks": 45}).weeks == 45
+    assert plan_from_config(800000, SEED_MIX, None, 40, None, {"weeks": 45}).weeks == 40
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--target", "1e308", "--avg-deal", "1e-308"],
+        ["--target", "1e300", "--mix", "1x1"],
+        ["--target", "800000", "--mix", "1x999999999999999", "--ratios", "1000,1000,1000,1000"],
+    ],
+)
+def test_absurd_sizes_are_a_one_line_input_error_not_a_crash(args):
+    res = runner.invoke(app, ["plan", *args])
+    assert res.exit_code == 2, res.output
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+
+
+def test_lang_error_is_bilingual():
+    res = runner.invoke(app, ["plan", "--target", "100", "--avg-deal", "10", "--lang", "fr"])
+    assert res.exit_code == 2 and "zh" in res.stderr and "只能是" in res.stderr
+
+
 def test_ratios_configurable_by_option_and_config():
     plan = make_plan(100, avg_deal=10, ratios=parse_ratios("3,2,2,4"))
     assert plan.funnel == {"contracts": 10, "negotiations": 30, "demos": 60, "first_visits": 120, "leads": 480}
@@ -104,7 +135,9 @@ def test_bad_arguments_are_config_errors(kwargs):
         make_plan(target, **kwargs)
 
 
-@pytest.mark.parametrize("ratios", ["2,2,3", "2,2,3,5,1", "2,0,3,5", "a,2,3,5", "x2,4,x12,x60", "x4,x2,x12,x60"])
+@pytest.mark.parametrize(
+    "ratios", ["2,2,3", "2,2,3,5,1", "2,0,3,5", "a,2,3,5", "x2,4,x12,x60", "x4,x2,x12,x60", "0.5,2,3,5", "2,2,3,0.9"]
+)
 def test_bad_ratios(ratios):
     with pytest.raises(ConfigError):
         parse_ratios(ratios)

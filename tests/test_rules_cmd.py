@@ -58,7 +58,7 @@ def test_show_explains_a_rule(tmp_path, monkeypatch):
     assert "Why it matters" in out and "4 weeks" in out
     assert "Can it still sign within two weeks?" in out
     assert "weeks: 4" in out
-    assert "class_since: 2026-10-01" in out and "A-class since 2026-10-01: 7 weeks" in out
+    assert "class_since: 2026-10-01" in out and "A-class since 2026-10-01: 53 days" in out
     r = invoke("rules", "show", "PA101", "--lang", "zh")
     assert r.exit_code == 0 and "missing-decision-maker" in r.output and "过堂要问" in r.output
 
@@ -103,3 +103,25 @@ def test_validate_yaml_syntax_error(tmp_path):
     broken.write_text(PACK.replace("severity: info", "severity: [info"), encoding="utf-8")
     r = invoke("rules", "validate", str(broken))
     assert r.exit_code == 2 and f"{broken}:" in r.output and "YAML syntax error" in r.output
+
+
+def test_rules_errors_are_bilingual(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = invoke("rules", "show", "no-insidr")
+    assert res.exit_code == 2 and "没有这条规则" in res.output and "did you mean 'no-insider'" in res.output
+    res = invoke("rules", "list", "--lang", "fr")
+    assert res.exit_code == 2 and "只能是 zh 或 en" in res.output
+    (tmp_path / "empty").mkdir()
+    res = invoke("rules", "validate", str(tmp_path / "empty"))
+    assert res.exit_code == 2 and "没有找到规则" in res.output
+
+
+def test_validate_says_which_rules_have_no_examples(tmp_path):
+    # issue 3: a rule is tested by its own examples; a pack without any is valid but untested
+    bare = tmp_path / "bare.yaml"
+    bare.write_text(PACK.split("    examples:")[0], encoding="utf-8")
+    r = runner.invoke(app, ["rules", "validate", str(bare)], env={"NO_COLOR": "1"})
+    assert r.exit_code == 0 and "1 rules OK (0 examples)" in r.stdout
+    assert "untested: no-owner" in r.stderr and "没有示例" in r.stderr
+    shipped = runner.invoke(app, ["rules", "validate", str(ROOT / "rules")])
+    assert shipped.exit_code == 0 and "untested" not in shipped.output  # every built-in rule has examples

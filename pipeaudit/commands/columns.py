@@ -13,13 +13,49 @@ def run(opts: AuditOptions) -> int:
 
     from pipeaudit import pipeline
 
+    from pipeaudit.engine import load_rules, skipped_rules
+
     cfg = pipeline.load_settings(opts)
+    # Rules first, as in check: a bad --rules file fails before the (possibly slow) read.
+    ruleset = load_rules(list(opts.rules), default_rules=opts.default_rules, cfg=cfg)
+    rules = pipeline.select_rules(ruleset, opts, cfg)
     deals = pipeline.load_deals(opts, cfg)
-    typer.echo(render(deals, cfg))
+    typer.echo(render(deals, cfg, skipped=skipped_rules(deals, rules)))
     return 0
 
 
-def render(deals, cfg=None) -> str:
+#: Export fields that `--history` derives from the stored weeks when the export lacks them.
+_HISTORY_FILLS = {"class_since", "stage_since"}
+
+
+def render_skipped(skipped) -> list[str]:
+    """The rules this export cannot feed, and the fields each lacks. Fields only --baseline or
+    --history supply (prev_*, close_slips) are said to come from there, not from the export."""
+    from pipeaudit.model import DERIVED
+
+    if not skipped:
+        return ["将被跳过的规则 Rules skipped: - (每条规则所需的列都有 every rule has the columns it needs)"]
+    out = [f"将被跳过的规则 Rules skipped ({len(skipped)}):"]
+    width = max(len(s.rule) for s in skipped)
+    for s in skipped:
+        export = [m for m in s.missing if m not in DERIVED]
+        week = [m for m in s.missing if m in DERIVED and m.startswith("prev_")]
+        stored = [m for m in s.missing if m in DERIVED and not m.startswith("prev_")]
+        parts = []
+        if export:
+            fillable = " (或 or --history)" if set(export) <= _HISTORY_FILLS else ""
+            parts.append(f"缺少 no column: {', '.join(export)}{fillable}")
+        if week:
+            parts.append(f"需要 needs --baseline/--history: {', '.join(week)}")
+        if stored:
+            parts.append(f"需要 needs --history: {', '.join(stored)}")
+        out.append(f"  {s.rule.ljust(width)}  {'; '.join(parts)}")
+    if any(m not in DERIVED for s in skipped for m in s.missing):
+        out.append("  映射方法 To feed one: --map field=表头 (or `columns:` in pipeaudit.yaml)")
+    return out
+
+
+def render(deals, cfg=None, skipped=None) -> str:
     """The report as one string (kept separate from run() so it can be tested without a file)."""
     from tabulate import tabulate
 
@@ -88,6 +124,9 @@ def render(deals, cfg=None) -> str:
         first = problems.head(5)
         for row, col, raw in zip(first["row"], first["column"], first["raw"]):
             out.append(f"    行 row {row}, {_safe(col)}: {_safe(raw)}")
+    if skipped is not None:
+        out.append("")
+        out.extend(_safe(line) for line in render_skipped(skipped))
     for note in deals.notes:
         out.append(f"注 Note: {_safe(note)}")
     return "\n".join(out)

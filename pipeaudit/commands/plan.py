@@ -26,7 +26,7 @@ def run(
     if fmt not in ("text", "json"):
         raise ConfigError(f"--format {fmt!r}: plan prints text or json / 只支持 text 或 json")
     if lang is not None and lang not in ("zh", "en"):
-        raise ConfigError(f"--lang {lang!r}: expected zh or en")
+        raise ConfigError(f"--lang {lang!r}: expected zh or en / 只能是 zh 或 en")
     cfg = load_config(config)
     plan = plan_from_config(target, mix, avg_deal, weeks, ratios, cfg.plan)
     if fmt == "json":

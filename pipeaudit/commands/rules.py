@@ -19,7 +19,7 @@ def _load(rules: list[Path], default_rules: bool, config: Path | None):
 
 def _lang(lang: str | None, cfg) -> str:
     if lang is not None and lang not in ("zh", "en"):
-        raise ConfigError(f"--lang {lang!r}: expected zh or en")
+        raise ConfigError(f"--lang {lang!r}: expected zh or en / 只能是 zh 或 en")
     return lang or cfg.lang or "en"
 
 
@@ -56,7 +56,9 @@ def run_show(name: str, rules: list[Path], default_rules: bool, config: Path | N
     rule = ruleset.get(name)
     if rule is None:
         choices = [*ruleset.names, *(r.code for r in ruleset if r.code)]
-        raise ConfigError(f"no rule named {name!r}{did_you_mean(name, choices)} (see `pipeaudit rules list`)")
+        raise ConfigError(
+            f"no rule named {name!r}{did_you_mean(name, choices)} (see `pipeaudit rules list`) / 没有这条规则"
+        )
     zh = lang == "zh"
     L = (lambda a, b: a if zh else b)  # noqa: E731
     out = [f"{rule.name}" + (f" ({rule.code})" if rule.code else "") + f" — {rule.severity}"]
@@ -110,14 +112,24 @@ def run_validate(paths: list[Path]) -> int:
     from pipeaudit.engine.examples import check_examples
 
     if not paths:
-        raise RuleError("rules validate: name at least one rule file or folder")
+        raise RuleError("rules validate: name at least one rule file or folder / 请指定规则文件或文件夹")
     ruleset = load_rules(list(paths), default_rules=False)
     if len(ruleset) == 0:
-        raise RuleError(f"{', '.join(map(str, paths))}: no rules found (expected *.yaml / *.yml packs)")
+        raise RuleError(
+            f"{', '.join(map(str, paths))}: no rules found (expected *.yaml / *.yml packs) / 没有找到规则"
+        )
     problems = check_examples(ruleset)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise RuleError(problems[0] + more)
     n_ex = sum(len(r.examples.get("flagged", [])) + len(r.examples.get("clean", [])) for r in ruleset)
     typer.echo(f"{len(ruleset)} rules OK ({n_ex} examples) / {len(ruleset)} 条规则有效")
+    untested = [r.name for r in ruleset if not (r.examples.get("flagged") or r.examples.get("clean"))]
+    if untested:
+        # valid, but nothing proves the rule flags what it should: say so (exit stays 0)
+        typer.echo(
+            f"note: no examples, so untested: {', '.join(untested)} (add examples: flagged / clean)"
+            f" / 以下规则没有示例，未经检验：{'、'.join(untested)}",
+            err=True,
+        )
     return 0
