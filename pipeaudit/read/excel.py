@@ -17,6 +17,7 @@ from pipeaudit.read.header import (
 from pipeaudit.read.safety import (
     OLE2_MAGIC,
     ZIP_MAGIC,
+    check_sheet_extent,
     check_zip,
     is_encrypted_ole,
     not_workbook_error,
@@ -83,6 +84,7 @@ def list_excel_sheets(path: Path, size: int) -> list[str]:
 def _load_sheet(path: Path, wb: Any, name: str) -> Any:
     from python_calamine import CalamineError
 
+    check_sheet_extent(path, name)  # calamine allocates the sheet's whole rectangle: bound it first
     try:
         sheet = wb.get_sheet_by_name(name)
     except (CalamineError, ValueError, RuntimeError) as exc:
