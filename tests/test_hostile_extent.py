@@ -268,3 +268,137 @@ def test_cells_cut_by_block_boundaries_are_all_seen(tmp_path: Path, engine: str,
     f = write_xlsx(tmp_path / "far.xlsx", package(sheet(f"<row>{far}</row>", root_attrs=' xmlns:x="urn:x"')))
     with pytest.raises(InputError, match="column 16,384"):
         scan(f)
+
+
+# ---- .ods: counted rows and cells, multiplied by repeats ---------------------------------------
+
+ODS_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+    "<office:body><office:spreadsheet>"
+)
+ODS_TAIL = "</office:spreadsheet></office:body></office:document-content>"
+F = '<table:table-cell office:value-type="float" office:value="1"/>'
+E = "<table:table-cell/>"
+
+
+def ods(tmp: Path, tables: str, name: str = "s.ods") -> Path:
+    """An .ods whose content.xml body is `tables` (no ODS writer is installed)."""
+    from test_read_helpers import write_ods
+
+    path = write_ods(tmp / name, [["x"]])
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["content.xml"] = (ODS_HEAD + tables + ODS_TAIL).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mimetype", parts.pop("mimetype"), compress_type=zipfile.ZIP_STORED)
+        for n, data in parts.items():
+            z.writestr(n, data)
+    return path
+
+
+def table(rows: str, name: str = "S") -> str:
+    return f'<table:table table:name="{name}">{rows}</table:table>'
+
+
+def calamine_ods(path: Path) -> dict[str, tuple[int, int]] | None:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        out = {}
+        for n in wb.sheet_names:
+            s = wb.get_sheet_by_name(n)
+            out[n] = (0, 0) if s.end is None else (s.end[0] - s.start[0] + 1, s.end[1] - s.start[1] + 1)
+        return out
+    except (CalamineError, ValueError, RuntimeError):
+        return None
+
+
+def row_(cells: str, repeat: int | str | None = None) -> str:
+    r = f' table:number-rows-repeated="{repeat}"' if repeat is not None else ""
+    return f"<table:table-row{r}>{cells}</table:table-row>"
+
+
+def cells_(n: int | str, filled: bool = False) -> str:
+    value = ' office:value-type="float" office:value="2"' if filled else ""
+    return f'<table:table-cell table:number-columns-repeated="{n}"{value}/>'
+
+
+@pytest.mark.parametrize(
+    "rows, expected",
+    [
+        (row_(F + F) + row_(F), (2, 2)),
+        (row_(F + F) + row_(E, 1_048_000), (1, 2)),  # LibreOffice's trailing filler rows cost nothing
+        (row_(F + cells_(16_000)), (1, 1)),  # ... and its trailing filler cells
+        (row_(F + F, 5), (5, 2)),  # a filled row repeated is copied
+        (row_(F) + row_(E, 7) + row_(F), (9, 1)),  # empty rows between filled ones are kept
+        (row_(F + cells_(6) + F), (1, 8)),  # empty cells before a filled one are written
+        (row_(cells_(3, filled=True) + F), (1, 4)),
+        (row_(F, "&#52;"), (4, 1)),  # a row's repeat is read after entity decoding
+    ],
+)
+def test_ods_extent_matches_calamine(tmp_path: Path, rows: str, expected: tuple[int, int]) -> None:
+    f = ods(tmp_path, table(rows))
+    assert calamine_ods(f) == {"S": expected}
+    assert safety.ods_extents(f) == [("S", *expected)]
+
+
+@st.composite
+def ods_row(draw: st.DrawFn) -> str:
+    cells = []
+    for _ in range(draw(st.integers(0, 5))):
+        kind = draw(st.sampled_from(["F", "E", "rep", "repF", "str", "formula", "covered", "trap"]))
+        cells.append({
+            "F": F, "E": E, "rep": cells_(draw(st.integers(1, 9))), "repF": cells_(draw(st.integers(1, 4)), filled=True),
+            "str": '<table:table-cell office:value-type="string"><text:p>a<!-- </table:table-row> --></text:p></table:table-cell>',
+            "formula": '<table:table-cell table:formula="of:=1"/>',
+            "covered": '<table:covered-table-cell table:number-columns-repeated="2"/>',
+            "trap": '<table:table-cell x="</table:table-row><table:table-row>" office:value="1" office:value-type="float"/>',
+        }[kind])
+    repeat = draw(st.sampled_from([None, None, 1, 3, "&#50;", "+2"]))
+    return row_("".join(cells), repeat)
+
+
+@settings(max_examples=int(__import__("os").environ.get("EXTENT_EXAMPLES", "150")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tables=st.lists(st.lists(ods_row(), max_size=6), min_size=1, max_size=2))
+def test_ods_scan_never_smaller_than_calamine(tmp_path_factory: pytest.TempPathFactory, tables: list[list[str]]) -> None:
+    f = ods(tmp_path_factory.mktemp("ods"), "".join(table("".join(t), f"T{i}") for i, t in enumerate(tables)))
+    real = calamine_ods(f)
+    try:
+        got = {name: (r, c) for name, r, c in safety.ods_extents(f)}
+    except InputError:
+        return
+    for name, (rows, cols) in (real or {}).items():
+        if rows and cols:
+            assert name in got and got[name][0] >= rows and got[name][1] >= cols, (got, real)
+
+
+@pytest.mark.parametrize(
+    "rows, words",
+    [
+        (row_(F) + row_(E, 2_000_000) + row_(F), ["row 2,000,002", "1,048,576"]),
+        (row_(F + F + F, 10_000_000), ["row 10,000,000"]),
+        (row_(F + cells_(5000) + F), ["column 5,002", "PIPEAUDIT_MAX_COLUMNS"]),
+        (row_(cells_(1000, filled=True), 100_000), ["100,000 rows x 1,000 columns", "PIPEAUDIT_MAX_CELLS"]),
+        (row_(cells_("000000000000000000000000099999999", filled=True)), ["column 99,999,999"]),  # zeros parse
+    ],
+)
+def test_ods_repeat_bombs_are_refused_in_process(tmp_path: Path, rows: str, words: list[str]) -> None:
+    f = ods(tmp_path, table(rows, "商机"))
+    with pytest.raises(InputError) as exc:
+        safety.ods_extents(f)
+    msg = str(exc.value)
+    assert "\n" not in msg and "s.ods" in msg and "'商机'" in msg
+    for w in words:
+        assert w in msg, msg
+
+
+def test_ods_nested_table_is_refused(tmp_path: Path) -> None:
+    inner = table(row_(F), "inner")
+    f = ods(tmp_path, table(row_(f'<table:table-cell office:value-type="string"><text:p>x</text:p>{inner}</table:table-cell>')))
+    with pytest.raises(InputError, match="nested"):
+        safety.ods_extents(f)

@@ -269,6 +269,64 @@ def test_rows_without_references_under_the_limit_are_read(tmp_path: Path) -> Non
     assert got["headers"] == HEADERS and got["rows"] > 20_000 and got["first_rows"] == [2, 3, 4]
 
 
+# ---- .ods: repeats declare rows and cells cheaply -------------------------------------------
+
+ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+
+
+def write_ods_rows(path: Path, rows: str) -> Path:
+    """An .ods whose only table holds the header row and then `rows` (table:table-row elements)."""
+    def cell(v: str) -> str:
+        return f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
+
+    header = "<table:table-row>" + "".join(cell(h) for h in HEADERS) + "</table:table-row>"
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS} office:version="1.2">'
+               f'<office:body><office:spreadsheet><table:table table:name="商机">{header}{rows}'
+               "</table:table></office:spreadsheet></office:body></office:document-content>")
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+                '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
+        z.writestr("META-INF/manifest.xml", manifest)
+        z.writestr("content.xml", content)
+    return path
+
+
+DEAL_ODS = ("<table:table-row{rep}>" + "".join(
+    f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
+    for v in ["OPP-1", "A项目", "王伟", "E确认商机"]) + "</table:table-row>")
+
+
+def test_ods_control_reads(tmp_path: Path) -> None:
+    trailer = '<table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+    got = assert_read(read_file(write_ods_rows(tmp_path / "ok.ods", DEAL_ODS.format(rep="") + trailer)))
+    assert got["headers"] == HEADERS and got["rows"] == 1  # LibreOffice's trailing filler rows cost nothing
+
+
+def test_ods_filled_row_repeated_ten_million_times_is_refused(tmp_path: Path) -> None:
+    f = write_ods_rows(tmp_path / "rows.ods", DEAL_ODS.format(rep=' table:number-rows-repeated="10000000"'))
+    out = read_file(f)
+    assert_refused(out, "rows.ods", "'商机'", "1,048,576")
+    assert out.peak_mib is None or out.peak_mib < 400
+
+
+def test_ods_filled_cell_repeated_a_billion_times_is_refused(tmp_path: Path) -> None:
+    row = ('<table:table-row><table:table-cell table:number-columns-repeated="1000000000" '
+           'office:value-type="float" office:value="1"/></table:table-row>')
+    out = read_file(write_ods_rows(tmp_path / "cols.ods", row))
+    assert_refused(out, "cols.ods", "PIPEAUDIT_MAX_COLUMNS")
+    assert out.peak_mib is None or out.peak_mib < 400
+
+
+def test_ods_empty_rows_between_filled_ones_are_counted(tmp_path: Path) -> None:
+    rows = DEAL_ODS.format(rep="") + '<table:table-row table:number-rows-repeated="2000000"><table:table-cell/></table:table-row>' + DEAL_ODS.format(rep="")
+    assert_refused(read_file(write_ods_rows(tmp_path / "gap.ods", rows)), "gap.ods", "past Excel's last row")
+
+
 # ---- through the CLI --------------------------------------------------------------------
 
 
