@@ -18,6 +18,7 @@ from pipeaudit.read.safety import (
     OLE2_MAGIC,
     ZIP_MAGIC,
     check_sheet_extent,
+    check_xls,
     check_zip,
     is_encrypted_ole,
     not_workbook_error,
@@ -45,6 +46,7 @@ def _precheck(path: Path, size: int) -> None:
             raise protected_error(path)
         if suffix != ".xls":
             raise not_workbook_error(path, "an OLE2 file, not a zip package; an old .xls renamed?")
+        check_xls(path)  # calamine builds every sheet on opening: bound them first
         return
     if magic.startswith(ZIP_MAGIC):
         if suffix == ".xls":
