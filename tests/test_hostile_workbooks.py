@@ -342,3 +342,21 @@ def test_check_refuses_noise_workbook_in_one_line(tmp_path: Path) -> None:
     f = tmp_path / "noise.xlsx"
     f.write_bytes(os.urandom(4096))
     assert_refused(cli("check", str(f), "--format", "github"), "noise.xlsx")
+
+
+@pytest.mark.parametrize("count", ["4000000000", "18446744073709551615", "000000000000000000000000050000000"])
+def test_shared_strings_declaring_billions_are_refused(tmp_path: Path, count: str) -> None:
+    """calamine reserves room for uniqueCount strings on opening: 4e9 aborts it, 2^64-1 panics."""
+    shared = (f'<?xml version="1.0"?><sst xmlns="{NS}/spreadsheetml/2006/main" count="1" '
+              f'uniqueCount="{count}"><si><t>王伟</t></si></sst>')
+    rows = HEADER_ROW + '<row r="2">' + inline("OPP-1") + inline("A项目") + '<c t="s"><v>0</v></c>' + "</row>"
+    out = read_file(write_xlsx(tmp_path / "sst.xlsx", package(sheet_xml(rows), shared)))
+    assert_refused(out, "sst.xlsx", "shared-string table declares")
+
+
+def test_shared_strings_with_honest_counts_read(tmp_path: Path) -> None:
+    shared = (f'<?xml version="1.0"?><sst xmlns="{NS}/spreadsheetml/2006/main" count="3" '
+              'uniqueCount="1"><si><t>王伟</t></si></sst>')
+    rows = HEADER_ROW + '<row r="2">' + inline("OPP-1") + inline("A项目") + '<c t="s"><v>0</v></c>' + "</row>"
+    got = assert_read(read_file(write_xlsx(tmp_path / "ok.xlsx", package(sheet_xml(rows), shared))))
+    assert got["cells"][0][2] == "王伟"

@@ -115,12 +115,46 @@ def check_zip(path: Path) -> None:
             f"would inflate to {total:,} bytes, over the limit of {max_total:,} "
             "(zip bomb refused; raise PIPEAUDIT_MAX_UNCOMPRESSED if the file is genuine)"
         )
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        _check_shared_strings(path, infos)
     if path.suffix.lower() == ".ods":  # calamine builds every table of an .ods when opening it
         try:
             with zipfile.ZipFile(path) as zf:
                 _check_ods(path, zf, infos)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
             raise not_workbook_error(path, f"damaged zip: {exc}") from None
+
+
+_SST_COUNT = re.compile(rb"""[ \t\r\n]uniqueCount[ \t\r\n]*=[ \t\r\n]*["']\+?0*([0-9]{1,30})["']""")
+
+
+def _check_shared_strings(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse a shared-string table declaring more strings than it could hold.
+
+    calamine reserves room for <sst uniqueCount="..."> strings when it opens the workbook: four
+    billion aborts the process, and 2^64-1 panics. A real table spends at least 5 bytes a string
+    (<si/>), and no sheet here can hold more than MAX_CELLS of them.
+    """
+    max_cells = limits.limit("MAX_CELLS")
+    with path.open("rb") as fh, zipfile.ZipFile(path) as zf:
+        for info in infos:
+            if not info.filename.lower().endswith("sharedstrings.xml"):
+                continue
+            head = b""
+            for block in _part_blocks(path, fh, info, zf):
+                head += block
+                if len(head) >= 65536:
+                    break
+            start = head.find(b"<sst")
+            end = head.find(b">", start) if start != -1 else -1
+            declared = [int(v) for v in _SST_COUNT.findall(head, start, end)] if end != -1 else []
+            most = max(1000, info.file_size // 5)
+            if any(n > most or n > max_cells for n in declared):
+                raise InputError(
+                    f"{path}: 共享字符串表声明的数量不合理 / the shared-string table declares {max(declared):,} "
+                    f"strings, more than its {info.file_size:,} bytes can hold or the limit of {max_cells:,} "
+                    "(PIPEAUDIT_MAX_CELLS)"
+                )
 
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?\"")
