@@ -18,16 +18,21 @@ import typer
 
 from pipeaudit import __version__
 
+# rich_markup_mode=None: plain (click) help and usage errors. Typer's rich formatting imports
+# rich and markdown_it, about 40% of `pipeaudit --help`; the help text reads the same without it.
 app = typer.Typer(
     name="pipeaudit",
     help="Audit CRM deal exports against the sales method; print the Monday 过堂 sheets.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-rules_app = typer.Typer(help="List, explain and validate rules.", no_args_is_help=True)
-history_app = typer.Typer(help="Inspect and prune the week-over-week history database.", no_args_is_help=True)
+rules_app = typer.Typer(help="List, explain and validate rules.", no_args_is_help=True, rich_markup_mode=None)
+history_app = typer.Typer(
+    help="Inspect and prune the week-over-week history database.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(rules_app, name="rules")
 app.add_typer(history_app, name="history")
 
@@ -49,30 +54,30 @@ def _root(
 
 # ---- shared option types ------------------------------------------------------------
 
-FileArg = Annotated[Path, typer.Argument(help="The CRM export: .xlsx .xlsm .xls .ods .csv .tsv .txt")]
-SheetOpt = Annotated[Optional[str], typer.Option("--sheet", help="Sheet name or 0-based index (default: best match).")]
+FileArg = Annotated[Path, typer.Argument(metavar="EXPORT", help="The CRM export: .xlsx .xlsm .xls .ods .csv .tsv .txt")]
+SheetOpt = Annotated[Optional[str], typer.Option("--sheet", metavar="SHEET", help="Sheet name or 0-based index (default: best match).")]
 MapOpt = Annotated[
-    Optional[list[str]], typer.Option("--map", help="Map a field to a header: field=Header (repeatable).")
+    Optional[list[str]], typer.Option("--map", metavar="FIELD=HEADER", help="Map a field to a header: field=Header (repeatable).")
 ]
 ConfigOpt = Annotated[
-    Optional[Path], typer.Option("--config", help="Config file (default: pipeaudit.yaml or pyproject.toml, searched upwards).")
+    Optional[Path], typer.Option("--config", metavar="FILE", help="Config file (default: pipeaudit.yaml or pyproject.toml, searched upwards).")
 ]
 RulesOpt = Annotated[
-    Optional[list[Path]], typer.Option("--rules", help="Extra rule pack: a YAML file or a folder (repeatable).")
+    Optional[list[Path]], typer.Option("--rules", metavar="FILE|DIR", help="Extra rule pack: a YAML file or a folder (repeatable).")
 ]
 NoDefaultOpt = Annotated[bool, typer.Option("--no-default-rules", help="Do not load the built-in rule packs.")]
-SelectOpt = Annotated[Optional[list[str]], typer.Option("--select", help="Only these rules (repeatable or a,b).")]
-IgnoreOpt = Annotated[Optional[list[str]], typer.Option("--ignore", help="Skip these rules (repeatable or a,b).")]
-RepOpt = Annotated[Optional[str], typer.Option("--rep", help="Only this owner's deals.")]
-AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="Audit as of YYYY-MM-DD (default: today).")]
-LangOpt = Annotated[Optional[str], typer.Option("--lang", help="zh or en (default: the export's header language).")]
+SelectOpt = Annotated[Optional[list[str]], typer.Option("--select", metavar="RULES", help="Only these rules (repeatable or a,b).")]
+IgnoreOpt = Annotated[Optional[list[str]], typer.Option("--ignore", metavar="RULES", help="Skip these rules (repeatable or a,b).")]
+RepOpt = Annotated[Optional[str], typer.Option("--rep", metavar="OWNER", help="Only this owner's deals.")]
+AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", metavar="DATE", help="Audit as of YYYY-MM-DD (default: today).")]
+LangOpt = Annotated[Optional[str], typer.Option("--lang", metavar="zh|en", help="zh or en (default: the export's header language).")]
 BaselineOpt = Annotated[
-    Optional[Path], typer.Option("--baseline", help="Last week's export, to report what changed.")
+    Optional[Path], typer.Option("--baseline", metavar="EXPORT", help="Last week's export, to report what changed.")
 ]
 HistoryOpt = Annotated[
-    Optional[Path], typer.Option("--history", help="SQLite file that keeps every week's deals.")
+    Optional[Path], typer.Option("--history", metavar="DB", help="SQLite file that keeps every week's deals.")
 ]
-QuotasOpt = Annotated[Optional[Path], typer.Option("--quotas", help="CSV/XLSX with rep and target columns.")]
+QuotasOpt = Annotated[Optional[Path], typer.Option("--quotas", metavar="FILE", help="CSV/XLSX with rep and target columns.")]
 
 
 def _audit_options(**kw):
@@ -140,10 +145,10 @@ def check(
     rep: RepOpt = None,
     as_of: AsOfOpt = None,
     fail_on: Annotated[
-        Optional[str], typer.Option("--fail-on", help="error|warning|info|never (default: error).")
+        Optional[str], typer.Option("--fail-on", metavar="LEVEL", help="error|warning|info|never (default: error).")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="text|json|csv|junit|github")] = "text",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="text|json|csv|junit|github")] = "text",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout.")] = None,
     sheet: SheetOpt = None,
     maps: MapOpt = None,
     lang: LangOpt = None,
@@ -166,7 +171,7 @@ def check(
     _run(body)
 
 
-@app.command()
+@app.command(short_help="Write every rep's 过堂 sheet and the team summary.")
 def report(
     path: FileArg,
     out: Annotated[Path, typer.Option("--out", help="Folder for summary and per-rep sheets.")] = Path("pipeaudit-report"),
@@ -206,7 +211,7 @@ def report(
     _run(body)
 
 
-@app.command()
+@app.command(short_help="Show how headers map to fields, and the stage ladder.")
 def columns(
     path: FileArg,
     sheet: SheetOpt = None,
@@ -230,7 +235,7 @@ def columns(
     _run(body)
 
 
-@app.command()
+@app.command(short_help="Work a target backwards into the funnel it needs.")
 def plan(
     target: Annotated[Optional[float], typer.Option("--target", help="Contract value to reach.")] = None,
     mix: Annotated[
@@ -255,7 +260,7 @@ def plan(
     _run(body)
 
 
-@rules_app.command("list")
+@rules_app.command("list", short_help="Every rule: name, severity, the deals it applies to.")
 def rules_list(
     rules: RulesOpt = None,
     no_default_rules: NoDefaultOpt = False,
@@ -272,7 +277,7 @@ def rules_list(
     _run(body)
 
 
-@rules_app.command("show")
+@rules_app.command("show", short_help="What a rule checks and why it matters.")
 def rules_show(
     name: Annotated[str, typer.Argument(help="Rule name (or code).")],
     rules: RulesOpt = None,
@@ -304,7 +309,7 @@ def rules_validate(
     _run(body)
 
 
-DbOpt = Annotated[Optional[Path], typer.Option("--history", "--db", help="The history database (SQLite).")]
+DbOpt = Annotated[Optional[Path], typer.Option("--history", "--db", metavar="DB", help="The history database (SQLite).")]
 
 
 @history_app.command("list")

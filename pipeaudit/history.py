@@ -68,6 +68,20 @@ _SCHEMA = [
 ]
 
 
+def _create_with_umask(path: Path) -> None:
+    """Create an absent database file as 0o666 less the umask, as other outputs are.
+
+    SQLite would create it 0644 whatever the umask, so a team sharing one history file through
+    a group-writable folder could not write to it; SQLite gives its -wal/-shm files this mode.
+    """
+    import os
+
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666))
+    except FileExistsError:
+        pass  # created meanwhile (another run): SQLite and _initialise sort it out
+
+
 def _not_ours(path: Path, why: str) -> HistoryError:
     return HistoryError(f"{path}: not a pipeaudit history database ({why}); left unchanged / 不是 pipeaudit 历史数据库，未改动")
 
@@ -130,6 +144,8 @@ class HistoryStore:
             raise HistoryError(f"{self.path}: no history database here yet / 尚无历史数据库 (run check/report with --history)")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if state == "new":
+                _create_with_umask(self.path)
             self.con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise HistoryError(f"{self.path}: cannot open history database ({exc})") from None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
+import stat
 from pathlib import Path
 from typing import IO, Iterator
 
@@ -20,16 +21,44 @@ def neutralize_formula(value: object) -> object:
     return value
 
 
+def temp_beside(path: Path) -> tuple[int, str]:
+    """Create a temporary file next to `path` for an atomic replace: (fd, name).
+
+    It gets the mode a plain new file would (0o666 less the umask, and any default ACL) or, when
+    `path` is an existing regular file, that file's mode: mkstemp's 0600 would make reports a
+    cron job writes to a shared folder unreadable by the team.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    folder.mkdir(parents=True, exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        tmp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            fd = os.open(tmp, flags, 0o666)  # the kernel applies the umask
+        except FileExistsError:
+            continue
+        try:
+            old = os.stat(path)
+            if stat.S_ISREG(old.st_mode):
+                os.fchmod(fd, stat.S_IMODE(old.st_mode))
+        except FileNotFoundError:
+            pass
+        except OSError:
+            os.close(fd)
+            os.unlink(tmp)
+            raise
+        return fd, str(tmp)
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
 @contextlib.contextmanager
 def atomic_writer(path: Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
     """Write to a temporary file beside `path`, then rename over it; a failed run leaves the old file."""
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        fd, tmp = temp_beside(path)
     except OSError as exc:
-        raise PipeauditError(f"{path}: cannot write ({exc.strerror})") from None
+        raise PipeauditError(f"{path}: cannot write ({exc.strerror or exc})") from None
     try:
         kwargs = {"encoding": encoding, "newline": ""} if "b" not in mode else {}
         with os.fdopen(fd, mode, **kwargs) as fh:

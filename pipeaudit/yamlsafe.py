@@ -1,6 +1,9 @@
 """Safe YAML loading that remembers line numbers, so config and rule errors can point at a line.
 
-Only PyYAML's SafeLoader is used: no tags, no object construction, nothing evaluated.
+Only PyYAML's safe loading is used: no tags, no object construction, nothing evaluated. The
+libyaml (C) parser does the scanning and parsing when PyYAML was built with it, several times
+faster; the constructors (line numbers, duplicate keys refused, plain keys) are the same Python
+code either way, and the pure-Python SafeLoader remains the fallback.
 """
 
 from __future__ import annotations
@@ -28,11 +31,15 @@ class LineList(list):
     item_lines: list[int]
 
 
-class _Loader(yaml.SafeLoader):
-    pass
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """SafeLoader's constructor and resolver; libyaml's parser when available."""
 
 
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+class _PureLoader(yaml.SafeLoader):
+    """The pure-Python loader, for the fallback (and to compare with in tests)."""
+
+
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
     result = LineDict()
     result.line = node.start_mark.line + 1
@@ -54,15 +61,16 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     return result
 
 
-def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+def _construct_sequence(loader: Any, node: yaml.SequenceNode) -> LineList:
     result = LineList(loader.construct_object(child, deep=True) for child in node.value)
     result.line = node.start_mark.line + 1
     result.item_lines = [child.start_mark.line + 1 for child in node.value]
     return result
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+for _cls in (_Loader, _PureLoader):
+    _cls.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    _cls.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 def load_yaml(path: Path, error: type[PipeauditError]) -> Any:
@@ -83,9 +91,9 @@ def load_yaml(path: Path, error: type[PipeauditError]) -> Any:
     return parse_yaml(text, str(path), error)
 
 
-def parse_yaml(text: str, name: str, error: type[PipeauditError]) -> Any:
+def parse_yaml(text: str, name: str, error: type[PipeauditError], loader: type = _Loader) -> Any:
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+        return yaml.load(text, Loader=loader)  # noqa: S506 - both loaders are SafeLoader's construction
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}" if mark else name

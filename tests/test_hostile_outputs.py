@@ -119,9 +119,6 @@ def test_output_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
     assert json.loads(real.read_text())["summary"]["deals"] == len(EVIL_OWNERS)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "outputs.atomic_writer keeps mkstemp's 0600 mode, so reports a cron job writes to a shared folder "
-    "are unreadable by the team; chmod the temp file to 0o666 & ~umask (or the old file's mode) before the rename"))
 def test_outputs_honour_the_umask(tmp_path: Path) -> None:
     src = hostile_csv(tmp_path / "evil.csv")
     target = tmp_path / "findings.json"
@@ -132,3 +129,51 @@ def test_outputs_honour_the_umask(tmp_path: Path) -> None:
         os.umask(old)
     _ok(out)
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
+
+
+def test_replacing_an_output_keeps_its_mode(tmp_path: Path) -> None:
+    src = hostile_csv(tmp_path / "evil.csv")
+    target = tmp_path / "findings.json"
+    target.write_text("{}")
+    os.chmod(target, 0o640)
+    out = cli("check", str(src), "--format", "json", "--output", str(target), "--fail-on", "never")
+    _ok(out)
+    assert json.loads(target.read_text())["summary"]["deals"] == len(EVIL_OWNERS)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+@pytest.mark.parametrize("umask, expected", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_atomic_writer_and_history_follow_the_umask(tmp_path: Path, umask: int, expected: int) -> None:
+    from datetime import date
+
+    from pipeaudit.history import HistoryStore
+    from pipeaudit.outputs import atomic_write
+
+    old = os.umask(umask)
+    try:
+        atomic_write(tmp_path / "a.txt", "x")
+        with HistoryStore(tmp_path / "h.sqlite") as store:
+            store.store(__import__("pandas").DataFrame({"deal_id": ["D1"], "deal": ["A"]}), date(2026, 11, 23))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == expected
+    for f in tmp_path.glob("h.sqlite*"):  # the database and its -wal/-shm files
+        assert stat.S_IMODE(f.stat().st_mode) == expected, f.name
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "report/xlsx.py creates its temporary file with mkstemp (0600) instead of outputs.temp_beside, "
+    "so .xlsx reports stay unreadable to the team; html/md reports follow the umask"))
+def test_xlsx_report_honours_the_umask(tmp_path: Path) -> None:
+    src = hostile_csv(tmp_path / "evil.csv")
+    out_dir = tmp_path / "out"
+    old = os.umask(0o022)
+    try:
+        out = cli("report", str(src), "--format", "html,xlsx", "--out", str(out_dir), "--as-of", "2026-11-23")
+    finally:
+        os.umask(old)
+    _ok(out)
+    modes = {p.suffix: stat.S_IMODE(p.stat().st_mode) for p in out_dir.rglob("*") if p.is_file()}
+    assert modes[".html"] == 0o644  # the shared writer
+    assert modes[".xlsx"] == 0o644

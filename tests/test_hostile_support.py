@@ -1,4 +1,5 @@
-"""Shared helpers for the hostile-input tests: run pipeaudit in a child, bounded in time, and measure it.
+"""Shared helpers for the hostile-input tests: run pipeaudit in a child, bounded in time and address
+space, and measure it.
 
 Every hostile file is handled in a separate process so that a hang is cut off by a timeout and
 the child's own peak memory can be read (GNU time's %M when present; Linux keeps ru_maxrss across
@@ -21,6 +22,10 @@ import pytest
 
 TIMEOUT = 60  # seconds any single hostile input may take, end to end
 MAX_PEAK_MIB = 1536  # no hostile input may push the child past this
+# Hard ceiling on each child's address space, so that a regression (a reader that builds a vast
+# rectangle again) fails its test instead of exhausting a shared machine. A normal read of the
+# 100,000-deal workbook fits in 2 GiB of address space.
+CHILD_ADDRESS_SPACE = 4 << 30
 
 # Reads a file the way every command does and prints what it found; PipeauditError -> exit 2 like
 # the CLI. Anything else escapes as a traceback (exit 1), which the tests treat as a bug.
@@ -79,7 +84,7 @@ def run_child(argv: list[str], timeout: float = TIMEOUT, env: dict | None = None
         child_env.pop("PIPEAUDIT_DEBUG", None)
         try:
             proc = subprocess.run(full, capture_output=True, text=True, timeout=timeout, env=child_env,
-                                  stdin=subprocess.DEVNULL)
+                                  stdin=subprocess.DEVNULL, preexec_fn=_bound_child)
         except subprocess.TimeoutExpired:
             pytest.fail(f"{' '.join(argv[-3:])} took more than {timeout} s (hang?)")
         peak = None
@@ -87,6 +92,12 @@ def run_child(argv: list[str], timeout: float = TIMEOUT, env: dict | None = None
             figures = [w for w in rss.read_text().split() if w.isdigit()]
             peak = int(figures[-1]) / 1024 if figures else None
     return Outcome(proc.returncode, proc.stdout, proc.stderr, peak)
+
+
+def _bound_child() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (CHILD_ADDRESS_SPACE, CHILD_ADDRESS_SPACE))
 
 
 def read_file(path: Path, **kw) -> Outcome:

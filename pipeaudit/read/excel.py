@@ -17,6 +17,8 @@ from pipeaudit.read.header import (
 from pipeaudit.read.safety import (
     OLE2_MAGIC,
     ZIP_MAGIC,
+    check_sheet_extent,
+    check_xls,
     check_zip,
     is_encrypted_ole,
     not_workbook_error,
@@ -44,6 +46,7 @@ def _precheck(path: Path, size: int) -> None:
             raise protected_error(path)
         if suffix != ".xls":
             raise not_workbook_error(path, "an OLE2 file, not a zip package; an old .xls renamed?")
+        check_xls(path)  # calamine builds every sheet on opening: bound them first
         return
     if magic.startswith(ZIP_MAGIC):
         if suffix == ".xls":
@@ -83,6 +86,7 @@ def list_excel_sheets(path: Path, size: int) -> list[str]:
 def _load_sheet(path: Path, wb: Any, name: str) -> Any:
     from python_calamine import CalamineError
 
+    check_sheet_extent(path, name)  # calamine allocates the sheet's whole rectangle: bound it first
     try:
         sheet = wb.get_sheet_by_name(name)
     except (CalamineError, ValueError, RuntimeError) as exc:

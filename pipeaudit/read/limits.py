@@ -12,9 +12,13 @@ RATIO_MIN_BYTES                ... is refused once it exceeds 100 MB  -
 MAX_ZIP_MEMBERS                parts in one workbook: 10,000          -
 MAX_COLUMNS                    columns in the table: 2,000 (real CRM  PIPEAUDIT_MAX_COLUMNS
                                exports stay in the low hundreds)
-MAX_CELLS                      rows x columns a worksheet declares    PIPEAUDIT_MAX_CELLS
-                               (its <dimension>): 50 million; the
-                               reader holds the sheet densely
+MAX_ROWS                       last row a cell may sit on: Excel's    -
+                               1,048,576 (the format's own ceiling)
+MAX_CELLS                      rows x columns of a sheet's rectangle  PIPEAUDIT_MAX_CELLS
+                               (declared, and the real extent of its
+                               cells found by a scan before loading):
+                               20 million; the reader holds the
+                               rectangle densely, ~65 bytes a cell
 MAX_CSV_BYTES                  size of a CSV/TSV/TXT file: 2 GiB      PIPEAUDIT_MAX_CSV_BYTES
 MAX_WORKBOOK_BYTES             size of a workbook file on disk: 1 GiB PIPEAUDIT_MAX_WORKBOOK_BYTES
 HEADER_SCAN_ROWS               non-empty rows searched for a header   -
@@ -35,7 +39,8 @@ MAX_COMPRESSION_RATIO = 200
 RATIO_MIN_BYTES = 100 * MB
 MAX_ZIP_MEMBERS = 10_000
 MAX_COLUMNS = 2_000
-MAX_CELLS = 50_000_000
+MAX_ROWS = 1_048_576
+MAX_CELLS = 20_000_000
 MAX_CSV_BYTES = 2 * GiB
 MAX_WORKBOOK_BYTES = 1 * GiB
 HEADER_SCAN_ROWS = 30

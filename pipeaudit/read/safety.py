@@ -6,9 +6,15 @@ or an exhausted machine.
 
 from __future__ import annotations
 
+import operator
 import re
 import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+import itertools
+from itertools import repeat
 from pathlib import Path
+from typing import IO, Any
 
 from pipeaudit.errors import InputError, PipeauditError
 from pipeaudit.read import limits
@@ -90,6 +96,9 @@ def check_zip(path: Path) -> None:
             f"the workbook has {len(infos)} parts, more than the limit of {limits.MAX_ZIP_MEMBERS} (possible zip bomb)"
         )
     _check_dimensions(path, infos)
+    if path.suffix.lower() == ".ods":  # calamine builds all of an .ods's tables when opening it
+        with zipfile.ZipFile(path) as zf:
+            _check_ods(path, zf, infos)
     total = 0
     for info in infos:
         total += info.file_size
@@ -106,6 +115,46 @@ def check_zip(path: Path) -> None:
             f"would inflate to {total:,} bytes, over the limit of {max_total:,} "
             "(zip bomb refused; raise PIPEAUDIT_MAX_UNCOMPRESSED if the file is genuine)"
         )
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        _check_shared_strings(path, infos)
+    if path.suffix.lower() == ".ods":  # calamine builds every table of an .ods when opening it
+        try:
+            with zipfile.ZipFile(path) as zf:
+                _check_ods(path, zf, infos)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise not_workbook_error(path, f"damaged zip: {exc}") from None
+
+
+_SST_COUNT = re.compile(rb"""[ \t\r\n]uniqueCount[ \t\r\n]*=[ \t\r\n]*["']\+?0*([0-9]{1,30})["']""")
+
+
+def _check_shared_strings(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse a shared-string table declaring more strings than it could hold.
+
+    calamine reserves room for <sst uniqueCount="..."> strings when it opens the workbook: four
+    billion aborts the process, and 2^64-1 panics. A real table spends at least 5 bytes a string
+    (<si/>), and no sheet here can hold more than MAX_CELLS of them.
+    """
+    max_cells = limits.limit("MAX_CELLS")
+    with path.open("rb") as fh, zipfile.ZipFile(path) as zf:
+        for info in infos:
+            if not info.filename.lower().endswith("sharedstrings.xml"):
+                continue
+            head = b""
+            for block in _part_blocks(path, fh, info, zf):
+                head += block
+                if len(head) >= 65536:
+                    break
+            start = head.find(b"<sst")
+            end = head.find(b">", start) if start != -1 else -1
+            declared = [int(v) for v in _SST_COUNT.findall(head, start, end)] if end != -1 else []
+            most = max(1000, info.file_size // 5)
+            if any(n > most or n > max_cells for n in declared):
+                raise InputError(
+                    f"{path}: 共享字符串表声明的数量不合理 / the shared-string table declares {max(declared):,} "
+                    f"strings, more than its {info.file_size:,} bytes can hold or the limit of {max_cells:,} "
+                    "(PIPEAUDIT_MAX_CELLS)"
+                )
 
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?\"")
@@ -150,3 +199,1152 @@ def _check_dimensions(path: Path, infos: list[zipfile.ZipInfo]) -> None:
                     f"{path}: 工作表范围过大 / a sheet ({name}) spans {rows:,} rows x {cols:,} columns, over the limits "
                     f"of {max_cols:,} columns and {max_cells:,} cells (PIPEAUDIT_MAX_COLUMNS, PIPEAUDIT_MAX_CELLS)"
                 )
+
+
+# ---- the real extent of a sheet, measured before calamine builds it -------------------------
+#
+# python-calamine holds a sheet as one dense rectangle spanning its cells. A cell at XFD1048576
+# next to A1 asks for 17 billion cells: the allocation fails and Rust aborts the whole process
+# (SIGABRT, nothing to catch). <dimension> is only a claim, so the cells themselves are scanned,
+# the way calamine will place them, before the sheet is loaded:
+#   * an explicit reference (<c r="B7">) places a cell; of several r attributes calamine keeps the
+#     last or, after some repeated attributes, the first: the scan bounds by the largest;
+#   * a cell without r takes the running position: the column after the previous cell of its row,
+#     on the row after the previous </row> (or the row a <row r=..> names);
+#   * prefixes are ignored (<x:c> is a cell) and '<' or '>' may sit inside attribute values.
+# The fast path inflates the part in blocks and runs a few compiled patterns over each block;
+# only what they flag (a reference outside the rectangle seen so far, an odd tag) is looked at
+# in Python. A sheet with cells lacking r takes the exact, slower path (_xlsx_running_extent).
+
+_BLOCK_IN = 256 * 1024  # compressed bytes inflated at a time (about 1.5 MB inflated)
+_BLOCK_OUT = 4 * 1024 * 1024  # most inflated bytes in one block
+_OVERLAP = 256  # a match this close to a block's end is checked again in the next seam
+_SEAM = 64 * 1024  # what a seam borrows from the next block: room for the element a match sits in
+_MAX_CARRY = 8 * 1024 * 1024  # an unfinished element longer than this is refused (none is, honestly)
+_WS = b" \t\r\n"
+
+
+def _too_big(path: Path, sheet: str, rows: int, cols: int, what: str) -> InputError:
+    max_cols, max_cells, max_rows = limits.limit("MAX_COLUMNS"), limits.limit("MAX_CELLS"), limits.MAX_ROWS
+    if what == "rows":
+        return InputError(
+            f"{path}: 工作表 {sheet!r} 超过 Excel 的最大行数 / sheet {sheet!r} has cells down to row {rows:,}, "
+            f"past Excel's last row {max_rows:,}"
+        )
+    if what == "columns":
+        return InputError(
+            f"{path}: 工作表 {sheet!r} 列数过多 / sheet {sheet!r} has cells out to column {cols:,}, over the "
+            f"limit of {max_cols:,} columns (PIPEAUDIT_MAX_COLUMNS)"
+        )
+    return InputError(
+        f"{path}: 工作表 {sheet!r} 的数据范围过大 / sheet {sheet!r} spans {rows:,} rows x {cols:,} columns "
+        f"({rows * cols:,} cells), over the limit of {max_cells:,} cells (PIPEAUDIT_MAX_CELLS); "
+        "delete stray cells far below or right of the data"
+    )
+
+
+def _enforce(path: Path, sheet: str, rows: int, cols: int) -> None:
+    if rows > limits.MAX_ROWS:
+        raise _too_big(path, sheet, rows, cols, "rows")
+    if cols > limits.limit("MAX_COLUMNS"):
+        raise _too_big(path, sheet, rows, cols, "columns")
+    if rows * cols > limits.limit("MAX_CELLS"):
+        raise _too_big(path, sheet, rows, cols, "cells")
+
+
+def _part_blocks(path: Path, fh: IO[bytes], info: zipfile.ZipInfo, zf: zipfile.ZipFile) -> Iterator[bytes]:
+    """The inflated bytes of one zip part, in blocks of a few MB; no CRC work (calamine checks it).
+
+    Refuses a part that inflates past its declared size (the bomb checks trusted that size).
+    """
+    declared, total = info.file_size, 0
+    name = info.filename
+    if info.flag_bits & 0x1:
+        raise not_workbook_error(path, f"encrypted part {name}")
+    if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        fh.seek(info.header_offset)
+        head = fh.read(30)
+        if len(head) < 30 or head[:4] != ZIP_MAGIC:
+            raise not_workbook_error(path, f"damaged part {name}")
+        fh.seek(info.header_offset + 30 + int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little"))
+        left = info.compress_size
+        inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+        while left > 0 and total <= declared:
+            raw = fh.read(min(_BLOCK_IN, left))
+            if not raw:
+                break
+            left -= len(raw)
+            while total <= declared:
+                try:  # bounded output: 256 KB of a bomb must not become one 256 MB block
+                    out = inflater.decompress(raw, _BLOCK_OUT) if inflater else raw
+                except zlib.error as exc:
+                    raise not_workbook_error(path, f"damaged part {name}: {exc}") from None
+                raw = inflater.unconsumed_tail if inflater else b""
+                total += len(out)
+                if out:
+                    yield out
+                if not raw and (inflater is None or len(out) < _BLOCK_OUT):
+                    break  # input used up and no output held back
+            if inflater is not None and inflater.eof:
+                break
+    else:  # bzip2 / lzma parts: rare; zipfile inflates and checks them
+        try:
+            with zf.open(info) as part:
+                while block := part.read(_BLOCK_OUT):
+                    total += len(block)
+                    if total > declared:
+                        break
+                    yield block
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
+            raise not_workbook_error(path, f"damaged part {name}: {exc}") from None
+    if total > declared:
+        raise InputError(
+            f"{path}: 部件 {name} 解压后超过声明的大小 / part {name} inflates past its declared "
+            f"{declared:,} bytes (zip bomb refused)"
+        )
+
+
+def _with_seams(blocks: Iterable[bytes]) -> Iterator[tuple[bytes, int, int, int]]:
+    """(data, lo, hi, near_end): every block, and every seam between two blocks (the previous one's
+    tail and the next one's head), with the window [lo, hi) of match starts that data is in charge of.
+
+    Blocks leave their first _OVERLAP bytes to the seam before them; a seam covers _OVERLAP either
+    side of the boundary, and has room to look back and _SEAM bytes ahead, so an element cut by a
+    block's end (a match at or past near_end) is read whole there. No block is copied.
+    """
+    tail = b""
+    for block in _at_least(blocks, 4 * _OVERLAP):
+        if tail:
+            yield tail + block[:_SEAM], len(tail) - _OVERLAP, len(tail) + _OVERLAP, len(tail) + _SEAM
+        yield block, _OVERLAP if tail else 0, len(block), len(block) - _OVERLAP
+        tail = block[-2 * _OVERLAP :]
+
+
+def _at_least(blocks: Iterable[bytes], size: int) -> Iterator[bytes]:
+    """The same bytes, with small blocks joined up to `size` (only the last may stay smaller)."""
+    pending: list[bytes] = []
+    have = 0
+    for block in blocks:
+        if not pending and len(block) >= size:
+            yield block
+            continue
+        pending.append(block)
+        have += len(block)
+        if have >= size:
+            yield b"".join(pending)
+            pending, have = [], 0
+    if pending:
+        yield b"".join(pending)
+
+
+def _col_letters(n: int) -> bytes:
+    out = bytearray()
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        out.insert(0, 65 + rem)
+    return bytes(out)
+
+
+def _greater_same_length(s: bytes, classes: Callable[[int], bytes], top: int) -> list[bytes]:
+    """Regex branches matching strings of len(s) symbols, ordered after s (symbols are byte values)."""
+    out = []
+    for i, ch in enumerate(s):
+        if ch < top:
+            out.append(b"".join(classes(c) for c in s[:i]) + classes(-(ch + 1)) + b"".join(classes(0) for _ in s[i + 1 :]))
+    return out
+
+
+def _digit_class(c: int) -> bytes:
+    if c == 0:
+        return b"[0-9]"
+    if c < 0:  # "any digit from -c up"
+        return b"[%c-9]" % -c
+    return bytes([c])
+
+
+def _letter_class(c: int) -> bytes:
+    if c == 0:
+        return b"[A-Za-z]"
+    if c < 0:
+        lo = -c
+        return b"[%c-Z%c-z]" % (lo, lo + 32)
+    return b"[%c%c]" % (c, c + 32)
+
+
+def _bad_value(rows: int, cols: int) -> bytes:
+    """Regex for a quoted r value that is NOT a cell inside rows x cols (or a row number <= rows)."""
+    letters, digits = _col_letters(cols), str(rows).encode()
+    alts = [
+        b"[^A-Za-z0-9]",  # empty, '$', a quote...
+        b"[A-Za-z]+[^A-Za-z0-9]",  # letters without a row
+        b"[A-Za-z]{%d}" % (len(letters) + 1),
+        b"[A-Za-z]*0",  # a leading zero (or row 0): looked at in Python
+        b"[A-Za-z]*[1-9][0-9]{%d}" % len(digits),
+        b"[A-Za-z]*[0-9]+[^0-9\"]",
+    ]
+    alts += [g + b"[^A-Za-z]" for g in _greater_same_length(letters, _letter_class, ord("Z"))]
+    alts += [b"[A-Za-z]*" + g + b"[^0-9]" for g in _greater_same_length(digits, _digit_class, ord("9"))]
+    return b"(?:" + b"|".join(alts) + b")"
+
+
+def _cell_patterns(rows: int, cols: int) -> tuple[bytes, bytes]:
+    """Patterns for a cell start tag that needs a look: its first attribute is not r="...", that
+    first r lies outside rows x cols, or another r attribute follows. One is for <c, one for the
+    ':c' of a prefixed <x:c (rare in most files, so nearly free there)."""
+    tail = (
+        rb'(?:[^ ]| [^r]| r[^=]| r=[^"]| r="' + _bad_value(rows, cols)
+        + rb"| r=\"[^\"]*\"(?:[^>\"']|\"[^\"]*\"|'[^']*')*[ \t\r\n]r[ \t\r\n]*=)"
+    )
+    return b"<c" + tail, b":c" + tail
+
+
+_ATTR = re.compile(rb"[ \t\r\n]+([^ \t\r\n=/>]+)[ \t\r\n]*=[ \t\r\n]*(?:\"([^\"]*)\"|'([^']*)')")
+_TAG_END = re.compile(rb"[ \t\r\n]*/?>")
+_DIM_HINT = re.compile(rb"<(?:[^ \t\r\n/>:]*:)?dimension[ \t\r\n][^>]*?ref=\"[A-Z]{1,3}\d+:([A-Z]{1,3})(\d+)\"")
+
+
+def _calamine_ref(value: bytes) -> tuple[int, int | None] | None:
+    """(row, column or None), 1-based, as calamine reads an r value; None where calamine fails.
+
+    Letters then digits, either case; nothing else. Unlike calamine (u32 arithmetic) huge values
+    are kept whole, so they are refused rather than wrapped.
+    """
+    m = re.fullmatch(rb"([A-Za-z]*)([0-9]+)", value)
+    if not m:
+        return None
+    row = int(m.group(2))
+    if row == 0:
+        return None
+    col = 0
+    for ch in m.group(1).upper():
+        col = col * 26 + ch - 64
+    return row, (col or None)
+
+
+def _attributes(data: bytes, pos: int) -> tuple[list[tuple[bytes, bytes]], int] | None:
+    """The attributes of the tag whose name ends at pos, and where the tag ends; None if it does not end."""
+    attrs = []
+    while True:
+        m = _ATTR.match(data, pos)
+        if not m:
+            break
+        attrs.append((m.group(1), m.group(2) if m.group(2) is not None else m.group(3)))
+        pos = m.end()
+    end = _TAG_END.match(data, pos)
+    return (attrs, end.end()) if end else None
+
+
+class _Finder:
+    """Report where any of a few patterns match a block, cheaply when nothing does.
+
+    The patterns are plain enough for RE2, which pyarrow (already loaded with pandas) runs over
+    a block in C++ far faster than `re` tries every '<'; `re` then locates the rare matches. Without
+    pyarrow, or if RE2 rejects a pattern, `re` alone does the work.
+    """
+
+    _re2: Any = None
+
+    def __init__(self) -> None:
+        self.patterns: list[bytes] = []
+        self.compiled: list[re.Pattern[bytes]] = []
+        if _Finder._re2 is None:
+            try:
+                import pyarrow as pa
+                import pyarrow.compute as pc
+
+                pc.match_substring_regex(pa.array([b"ab"], pa.binary()), pattern=b"a[^x]")
+                _Finder._re2 = (pa, pc)
+            except Exception:  # noqa: BLE001 - any failure means: use re
+                _Finder._re2 = False
+
+    def set_all(self, patterns: Iterable[bytes]) -> None:
+        for i, pattern in enumerate(patterns):
+            self.set(i, pattern)
+
+    def set(self, index: int, pattern: bytes) -> None:
+        while len(self.patterns) <= index:
+            self.patterns.append(b"")
+            self.compiled.append(re.compile(b"(?!)"))
+        self.patterns[index], self.compiled[index] = pattern, re.compile(pattern)
+
+    def _maybe(self, index: int, block: bytes) -> bool:
+        if not _Finder._re2:
+            return True
+        pa, pc = _Finder._re2
+        try:  # one binary value over the block's own memory: no copy
+            arr = pa.Array.from_buffers(pa.binary(), 1, [None, pa.py_buffer(_offsets(len(block))), pa.py_buffer(block)])
+            return bool(pc.match_substring_regex(arr, pattern=self.patterns[index])[0].as_py())
+        except Exception:  # noqa: BLE001 - RE2 refused the pattern: let re decide
+            return True
+
+    def first(self, index: int, block: bytes, pos: int, end: int) -> int | None:
+        """Where the pattern first matches block[pos:end], or None."""
+        if not self._maybe(index, block):
+            return None
+        m = self.compiled[index].search(block, pos, end)
+        return m.start() if m else None
+
+    def hits(self, index: int, block: bytes) -> list[int]:
+        if not self._maybe(index, block):
+            return []
+        return [m.start() for m in self.compiled[index].finditer(block)]
+
+
+def _offsets(n: int) -> bytes:
+    return (0).to_bytes(4, "little") + n.to_bytes(4, "little")
+
+
+class _NeedsRunningScan(Exception):
+    """The part has cells without an r attribute: only the exact, slower scan can place them."""
+
+
+def _xlsx_fast_extent(path: Path, sheet: str, blocks: Iterable[bytes], start: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(rows, cols) of a rectangle holding every cell, and the largest row/col actually seen.
+
+    The rectangle grows as references outside it turn up (rows by doubling, so a sheet written in
+    row order costs a handful of regrowths), so it may be up to twice the real extent.
+    """
+    box_rows, box_cols = start
+    seen_rows = seen_cols = 0
+    max_cols = limits.limit("MAX_COLUMNS")
+    finder = _Finder()
+    finder.set_all(_cell_patterns(box_rows, box_cols))
+    for data, lo, hi, near_end in _with_seams(blocks):
+        grown = False
+        for p in sorted(finder.hits(0, data) + finder.hits(1, data)):
+            if not lo <= p < hi:
+                continue
+            refs = _cell_refs(data, p, p >= near_end)
+            if refs is None:
+                continue  # not a cell start, or one the next seam holds whole
+            for row, col in refs:
+                if row > limits.MAX_ROWS:
+                    raise _too_big(path, sheet, row, col, "rows")
+                if col > max_cols:
+                    raise _too_big(path, sheet, row, col, "columns")
+                seen_rows, seen_cols = max(seen_rows, row), max(seen_cols, col)
+                if row > box_rows:
+                    box_rows, grown = min(limits.MAX_ROWS, max(row, 2 * box_rows)), True
+                if col > box_cols:
+                    box_cols, grown = col, True
+        if grown:
+            finder.set_all(_cell_patterns(box_rows, box_cols))
+    return box_rows, box_cols, seen_rows, seen_cols
+
+
+def _cell_refs(data: bytes, p: int, near_end: bool) -> list[tuple[int, int]] | None:
+    """At p: '<c...' or the ':c' of '<prefix:c'. The (row, col) of every r attribute of that cell
+    start tag (calamine keeps the last; all are bounded); None if it is no cell start (<col>,
+    </x:c>, <a:b:c>) or is cut by the block's end; _NeedsRunningScan if the cell has no r."""
+    if data[p] == 0x3C:
+        name_end = p + 2
+    else:  # ':c' - a cell only if this is the first colon of an element name
+        j = p
+        while j > 0 and p - j < _OVERLAP and data[j - 1] not in b" \t\r\n/><\"'=":
+            j -= 1
+        if j == 0 or p - j >= _OVERLAP:
+            raise _NeedsRunningScan  # cannot tell from here: be exact
+        if data[j - 1] != 0x3C or b":" in data[j:p]:
+            return None  # an end tag, text, or a:b:c (local name "b:c")
+        name_end = p + 2
+    if data[name_end : name_end + 1] not in (b" ", b"\t", b"\r", b"\n", b"/", b">"):
+        return None  # <col>, <cfRule>...; or cut at the very end (the next seam has it)
+    parsed = _attributes(data, name_end)
+    if parsed is None:
+        if near_end:
+            return None  # cut by the block's end: the next seam holds it whole
+        raise _NeedsRunningScan  # a tag longer than a seam: be exact
+    names = [name for name, _v in parsed[0]]
+    values = [v for name, v in parsed[0] if name == b"r"]
+    if not values or len(set(names)) < len(names):
+        # No r: placed by the running position. A repeated attribute: calamine may stop reading
+        # attributes there and never see the r. Either way only the exact scan can bound it.
+        raise _NeedsRunningScan
+    refs = []
+    for value in values:
+        if len(value) > 40 and re.fullmatch(rb"[A-Za-z0-9]+", value):
+            raise _TooLongRef
+        ref = _calamine_ref(value)
+        if ref is not None and ref[1] is not None:
+            refs.append((ref[0], ref[1]))
+    return refs
+
+
+class _TooLongRef(Exception):
+    """A cell reference of more than 40 letters and digits: calamine would wrap it anywhere."""
+
+
+# The exact scan, for sheets with cells that carry no r: it follows calamine's running position.
+# _SKIP passes over text, comments, CDATA, processing instructions and every other tag (attribute
+# values may hold '<' and '>') in C; Python only sees <c>, <row> and <sheetData> tags.
+_SKIP = re.compile(
+    rb"(?:[^<]++"
+    rb"|<!--(?:[^-]++|-(?!->))*+-->"
+    rb"|<!\[CDATA\[(?:[^\]]++|\](?!\]>))*+\]\]>"
+    rb"|<\?(?:[^?]++|\?(?!>))*+\?>"
+    rb"|<(?!/?+(?:[^ \t\r\n/>:]*+:)?+(?:c|row|sheetData)[ \t\r\n/>]|!--|!\[CDATA\[|\?)"
+    rb"(?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+>"
+    rb")*+"
+)
+_RELEVANT = re.compile(rb"<(/?+)(?:[^ \t\r\n/>:]*+:)?+(c|row|sheetData)((?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)>")
+
+
+class _Running:
+    """calamine's cell reader, reduced to positions: where each cell lands, and the extremes."""
+
+    def __init__(self, path: Path, sheet: str) -> None:
+        self.path, self.sheet = path, sheet
+        self.started = self.done = False
+        self.row_index = self.col_index = self.depth = 0
+        self.rows = self.cols = 0
+        self.max_cols = limits.limit("MAX_COLUMNS")
+
+    def feed(self, data: bytes) -> bytes:
+        """Process every complete token of data; return the unfinished tail to prepend to the next block."""
+        pos, end = 0, len(data)
+        self.tokens_until = 0
+        while not self.done:
+            if self.started and not self.depth and pos >= self.tokens_until:
+                pos = self._rows_in_bulk(data, pos)
+            pos = _SKIP.match(data, pos).end()
+            if pos >= end:
+                return b""
+            tok = _RELEVANT.match(data, pos)
+            if tok is None:
+                return data[pos:]  # an element, comment... cut by the block end
+            pos = tok.end()
+            self.token(tok.group(1) == b"/", tok.group(2), tok.group(3))
+        return b""
+
+    def _rows_in_bulk(self, data: bytes, pos: int) -> int:
+        """Count whole plain rows from pos on at C speed; return where token by token must go on.
+
+        Plain rows: unprefixed, no r attribute, no comment/CDATA/PI/DTD/sheetData, no '<' inside an
+        attribute value - so every '<' starts a tag and a row's cells are its '<c' count. A cell
+        left open across a </row> (or a row nested in a cell) shows as a slice that does not start
+        with '<row' or holds two; calamine itself fails on most such shapes.
+        """
+        end = self._last_row_end(data, pos, len(data))
+        if end == pos:
+            return pos
+        odd = min(
+            (i for i in (
+                data.find(b"<!", pos, end), data.find(b"<?", pos, end), data.find(b"sheetData", pos, end),
+                *(m.start() for m in (rx.search(data, pos, end) for rx in _IRREGULAR) if m),
+            ) if i >= 0),
+            default=None,
+        )
+        if odd is not None:  # rows before it in bulk; its own row token by token
+            nxt = data.find(b"</row", odd)
+            self.tokens_until = len(data) if nxt == -1 else nxt + 5
+            end = self._last_row_end(data, pos, odd)
+            if end == pos:
+                return pos
+        rows = _ROW_END.split(data[pos:end])[:-1]
+        plain = list(map(operator.and_, map(bytes.startswith, map(bytes.lstrip, rows), repeat(b"<row")),
+                         map(operator.eq, map(bytes.count, rows, repeat(b"<row")), repeat(1))))
+        if not all(plain):  # e.g. a block starting inside a row: that row token by token
+            k = plain.index(False)
+            ends = _ROW_END.finditer(data, pos, end)
+            seps = [next(ends).end() for _ in range(k + 1)]
+            self.tokens_until = max(self.tokens_until, seps[k])
+            if k == 0:
+                return pos
+            rows, end = rows[:k], seps[k - 1]
+        cells = list(map(bytes.count, rows, repeat(b"<c")))
+        last = max((i for i, n in enumerate(cells) if n), default=-1) if cells[-1] == 0 else len(cells) - 1
+        if last >= 0:
+            self._place(self.row_index + last, max(cells) - 1)
+        self.row_index += len(rows)
+        return end
+
+    @staticmethod
+    def _last_row_end(data: bytes, start: int, stop: int) -> int:
+        """Just after the last </row> or <row/> ending before stop, or start."""
+        i = data.rfind(b"</row", start, stop)
+        while i != -1:
+            m = _ROW_END.match(data, i)
+            if m and m.end() <= stop:
+                return m.end()
+            i = data.rfind(b"</row", start, i)
+        return start
+
+    def _place(self, row: int, col: int) -> None:
+        if row + 1 > self.rows:
+            self.rows = row + 1
+            if self.rows > limits.MAX_ROWS:
+                raise _too_big(self.path, self.sheet, self.rows, self.cols, "rows")
+        if col + 1 > self.cols:
+            self.cols = col + 1
+            if self.cols > self.max_cols:
+                raise _too_big(self.path, self.sheet, self.rows, self.cols, "columns")
+
+    def _attrs(self, text: bytes) -> list[tuple[bytes, bytes]]:
+        """Attributes one after another (a value may hold ' r="..."' that is no attribute)."""
+        out, pos = [], 0
+        while m := _ATTR.match(text, pos):
+            out.append((m.group(1), m.group(2) if m.group(2) is not None else m.group(3)))
+            pos = m.end()
+        if text[pos:].strip(b" \t\r\n") not in (b"", b"/"):
+            raise not_workbook_error(self.path, f"sheet {self.sheet!r}: a malformed cell or row tag")
+        return out
+
+    def token(self, closing: bool, name: bytes, attrs: bytes) -> None:
+        empty = not closing and attrs.rstrip(b" \t\r\n").endswith(b"/")
+        if name == b"sheetData":
+            if not self.started and not closing:
+                self.started = True
+                self.done = empty
+            elif self.started and closing:
+                self.done = True
+            return
+        if not self.started:
+            return
+        if self.depth:  # inside a cell: calamine reads (or fails on) everything up to its </c>
+            if name == b"c":
+                self.depth += -1 if closing else (0 if empty else 1)
+            return
+        if name == b"row":
+            if closing:
+                self.row_index, self.col_index = self.row_index + 1, 0
+                return
+            found = self._attrs(attrs)
+            refs = [_calamine_ref(v) for k, v in found if k == b"r"]
+            if refs:  # which r calamine reads is not certain: the largest is the safe bound
+                good = [r for r in refs if r is not None]
+                if not good and not _repeats(found):
+                    self.done = True  # calamine fails on the sheet: nothing is built
+                    return
+                if good:
+                    # with a repeated attribute calamine may not see r at all: keep the larger
+                    self.row_index = max(self.row_index if _repeats(found) else 0, max(r[0] for r in good) - 1)
+            if empty:
+                self.row_index, self.col_index = self.row_index + 1, 0
+            return
+        if closing:
+            return  # a stray </c>
+        found = self._attrs(attrs)
+        refs = [_calamine_ref(v) for k, v in found if k == b"r"]
+        good = [r for r in refs if r is not None and r[1] is not None]
+        if refs and not good and not _repeats(found):
+            self.done = True  # calamine fails on the sheet: nothing is built
+            return
+        if good:  # which r calamine keeps depends on the other attributes: bound by the largest
+            row, col = max(r[0] for r in good) - 1, max(r[1] for r in good) - 1
+            if _repeats(found):  # calamine may stop before the r and use the running position
+                row, col = max(row, self.row_index), max(col, self.col_index)
+            self.col_index = col
+        else:
+            row, col = self.row_index, self.col_index
+        self.col_index += 1
+        self.depth = 0 if empty else 1
+        self._place(row, col)
+
+
+_ROW_END = re.compile(rb"</row[ \t\r\n]*>|<row(?:[ \t\r\n](?:[^>\"']|\"[^\"]*\"|'[^']*')*)?/>")
+_IRREGULAR = (
+    re.compile(rb":(?:c|row)[ \t\r\n/>]"),  # a prefixed cell or row
+    re.compile(rb"r[ \t\r\n]*="),  # maybe an r attribute
+    re.compile(rb"=[ \t\r\n]*(?:\"[^\"<]*<|'[^'<]*<)"),  # '<' inside an attribute value
+)
+
+
+def _repeats(attrs: list[tuple[bytes, bytes]]) -> bool:
+    names = [name for name, _v in attrs]
+    return len(set(names)) < len(names)
+
+
+def _xlsx_running_extent(path: Path, sheet: str, blocks: Iterable[bytes]) -> tuple[int, int]:
+    run = _Running(path, sheet)
+    carry = b""
+    first = True
+    for block in blocks:
+        if first and b"<!DOCTYPE" in block[:4096]:
+            raise not_workbook_error(path, f"sheet {sheet!r} carries a DTD")
+        first = False
+        carry = run.feed(carry + block if carry else block)
+        if len(carry) > _MAX_CARRY:
+            raise not_workbook_error(path, f"sheet {sheet!r}: an element over {_MAX_CARRY:,} bytes")
+        if run.done:
+            break
+    return run.rows, run.cols
+
+
+# ---- which zip part holds a sheet --------------------------------------------------------
+
+_SHEET_TAG = re.compile(rb"<(?:[^ \t\r\n/>:]*:)?sheet[ \t\r\n]")
+_REL_TAG = re.compile(rb"<(?:[^ \t\r\n/>:]*:)?Relationship[ \t\r\n]")
+_SHEET_FOLDERS = ("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/")
+
+
+def _xml_unescape(value: bytes) -> str:
+    import html
+
+    return html.unescape(value.decode("utf-8", "replace"))
+
+
+def _small_part(zf: zipfile.ZipFile, name: str) -> bytes | None:
+    try:
+        info = zf.getinfo(name)
+        if info.file_size > 16 * 1024 * 1024:
+            return None
+        with zf.open(info) as fh:
+            return fh.read(16 * 1024 * 1024 + 1)
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
+        return None
+
+
+def _tags(data: bytes, pattern: re.Pattern[bytes]) -> Iterator[dict[bytes, bytes]]:
+    for m in pattern.finditer(data):
+        parsed = _attributes(data, m.end() - 1)
+        if parsed is not None:
+            yield dict(parsed[0])
+
+
+def _sheet_members(zf: zipfile.ZipFile, sheet: str) -> list[zipfile.ZipInfo]:
+    """The parts calamine may read for `sheet`: resolved as calamine does (workbook.xml -> rels -> path,
+    matched without regard to case), or every sheet-like part when that cannot be told."""
+    workbook, rels = _small_part(zf, "xl/workbook.xml"), _small_part(zf, "xl/_rels/workbook.xml.rels")
+    wanted: set[str] = set()
+    if workbook is not None and rels is not None:
+        targets = {t.get(b"Id", b""): t.get(b"Target", b"").decode("utf-8", "replace") for t in _tags(rels, _REL_TAG)}
+        for attrs in _tags(workbook, _SHEET_TAG):
+            if _xml_unescape(attrs.get(b"name", b"")) != sheet:
+                continue
+            rid = attrs.get(b"r:id", attrs.get(b"relationships:id"))
+            target = targets.get(rid) if rid is not None else None
+            if target is None:
+                continue
+            wanted.add((target[1:] if target.startswith("/xl/") else target if target.startswith("xl/") else "xl/" + target).lower())
+    members = [i for i in zf.infolist() if i.filename.lower() in wanted]
+    if members:
+        return members
+    sheetish = {t.lower() for t in wanted}
+    return [i for i in zf.infolist() if i.filename.lower().startswith(_SHEET_FOLDERS) or i.filename.lower() in sheetish]
+
+
+def check_sheet_extent(path: Path, sheet: str) -> None:
+    """Refuse an .xlsx/.xlsm sheet whose cells span more than the limits, before calamine loads it.
+
+    Called for each sheet just before it is loaded; .ods and .xls are checked when they are opened
+    (calamine reads all their sheets at once).
+    """
+    sheet_extent(path, sheet)
+
+
+def sheet_extent(path: Path, sheet: str) -> tuple[int, int]:
+    """(last row, last column), 1-based, of a rectangle holding every cell calamine would place for
+    `sheet`; raises InputError past the limits. (0, 0) for what is not an .xlsx/.xlsm zip."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or read_magic(path, 4) != ZIP_MAGIC:
+        return 0, 0
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return 0, 0  # check_zip refused it already, or calamine will
+    rows = cols = 0
+    with zf, path.open("rb") as fh:
+        for info in _sheet_members(zf, sheet):
+            if not info.is_dir():
+                r, c = _xlsx_part_extent(path, sheet, fh, zf, info)
+                rows, cols = max(rows, r), max(cols, c)
+    return rows, cols
+
+
+def _xlsx_part_extent(path: Path, sheet: str, fh: IO[bytes], zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
+    start = (1, 1)
+    blocks = _part_blocks(path, fh, info, zf)
+    first = next(blocks, b"")
+    hint = _DIM_HINT.search(first[:65536])
+    if hint:  # only a starting guess for the rectangle; the scan corrects it either way
+        rows, cols = int(hint.group(2)), _col_number(hint.group(1))
+        if 0 < rows <= limits.MAX_ROWS and 0 < cols <= limits.limit("MAX_COLUMNS"):
+            start = (rows, cols)
+    try:
+        rows, cols, seen_rows, seen_cols = _xlsx_fast_extent(path, sheet, itertools.chain((first,), blocks), start)
+    except _TooLongRef:
+        raise not_workbook_error(path, f"sheet {sheet!r}: a cell reference over 40 characters") from None
+    except _NeedsRunningScan:
+        rows, cols = _xlsx_running_extent(path, sheet, _part_blocks(path, fh, info, zf))
+        _enforce(path, sheet, rows, cols)
+        return rows, cols
+    if rows * cols > limits.limit("MAX_CELLS") and (rows, cols) != (seen_rows, seen_cols):
+        # The rectangle was grown in steps and may be loose: measure the extremes exactly.
+        rows, cols = _xlsx_exact_extremes(_part_blocks(path, fh, info, zf), seen_rows, seen_cols)
+    _enforce(path, sheet, rows, cols)
+    return rows, cols
+
+
+_ANY_R = re.compile(rb"[ \t\r\n]r[ \t\r\n]*=[ \t\r\n]*[\"']([A-Za-z]*)([0-9]{1,12})[\"']")
+
+
+def _xlsx_exact_extremes(blocks: Iterable[bytes], rows: int, cols: int) -> tuple[int, int]:
+    """The largest row and column over every r value (the fast scan vetted their spelling already)."""
+    finder = _Finder()
+    finder.set_all(_cell_patterns(max(rows, 1), max(cols, 1)))
+    for data, _lo, _hi, _near_end in _with_seams(blocks):
+        if not finder.hits(0, data) and not finder.hits(1, data):
+            continue
+        for letters, digits in _ANY_R.findall(data):
+            if letters:  # a cell's reference (a row's r has no letters)
+                rows, cols = max(rows, int(digits)), max(cols, _col_number(letters.upper()))
+        finder.set_all(_cell_patterns(max(rows, 1), max(cols, 1)))
+    return rows, cols
+
+
+# ---- .ods: calamine builds every sheet of content.xml when the file is opened ----------------
+#
+# An ODS table has no cell references: rows and cells are counted, and number-rows-repeated /
+# number-columns-repeated multiply them, so a few bytes can declare millions of rows. calamine
+# skips trailing empty rows and cells, keeps empty rows between filled ones, and copies a
+# repeated filled row or cell that many times. Only the exact names (table:table-row, ...)
+# count for calamine, and text or comments inside a row make it fail.
+
+_ODS_NAMES = rb"table:table|table:table-row|table:table-cell|table:covered-table-cell"
+_ODS_SKIP = re.compile(
+    rb"(?:[^<]++"
+    rb"|<!--(?:[^-]++|-(?!->))*+-->"
+    rb"|<!\[CDATA\[(?:[^\]]++|\](?!\]>))*+\]\]>"
+    rb"|<\?(?:[^?]++|\?(?!>))*+\?>"
+    rb"|<(?!/?+(?:" + _ODS_NAMES + rb")[ \t\r\n/>]|!--|!\[CDATA\[|\?)(?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+>"
+    rb")*+"
+)
+_ODS_TAG = re.compile(rb"<(/?+)(" + _ODS_NAMES + rb")(?=[ \t\r\n/>])((?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)>")
+_ODS_IRREGULAR = (
+    rb"<!|<\?"  # a comment, CDATA, PI or DTD
+    rb"|<table:table[ \t\r\n/>]"  # a table starting (a nested one, or the next)
+    rb"|<table:table-row(?:[^>\"']|\"[^\"]*\"|'[^']*')*/>"  # an empty-element row
+    rb"|=[ \t\r\n]*(?:\"[^\"<]*<|'[^'<]*<)"  # '<' inside an attribute value
+    rb"|number-rows-repeated"  # a repeated row (rare between filled rows)
+    rb"|</table:table-row[ \t\r\n]"  # an end tag spelt with spaces
+)
+_ODS_CELL_START = re.compile(rb"<table:(?:covered-)?table-cell[ \t\r\n/>]")
+_ODS_COL_REPEAT = re.compile(rb"table:number-columns-repeated[ \t\r\n]*=[ \t\r\n]*[\"']([^\"']*)[\"']")
+_RUST_USIZE = re.compile(rb"\+?([0-9]+)")  # what Rust's usize::from_str accepts
+
+
+class _OdsTables:
+    """calamine's ODS reader reduced to counts: per table, the rows and columns it will hold."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.done = False
+        self.in_table = self.in_row = False
+        self.cell_depth = 0
+        self.max_cols, self.max_cells = limits.limit("MAX_COLUMNS"), limits.limit("MAX_CELLS")
+        self.extents: list[tuple[str, int, int]] = []  # per table: name, rows, columns
+        self.finder = _Finder()
+        self.finder.set(0, _ODS_IRREGULAR)
+
+    def feed(self, data: bytes) -> bytes:
+        pos, end = 0, len(data)
+        self.tokens_until = 0
+        while not self.done:
+            if self.in_table and not self.in_row and not self.cell_depth and pos >= self.tokens_until:
+                pos = self._rows_in_bulk(data, pos)
+            pos = _ODS_SKIP.match(data, pos).end()
+            if pos >= end:
+                return b""
+            tok = _ODS_TAG.match(data, pos)
+            if tok is None:
+                return data[pos:]
+            pos = tok.end()
+            self.token(tok.group(1) == b"/", tok.group(2), tok.group(3))
+        return b""
+
+    def _rows_in_bulk(self, data: bytes, pos: int) -> int:
+        """Handle whole plain rows from pos on with a few C-level calls each; return where token by
+        token must go on. Plain: no comment/CDATA/PI/DTD, no table start, no '<' in an attribute
+        value, no entity in a row repeat, no empty-element row; each slice between row ends holds
+        one row start and no cell before it."""
+        stop = data.find(b"</table:table>", pos)
+        stop = len(data) if stop == -1 else stop
+        end = data.rfind(b"</table:table-row>", pos, stop)
+        if end == -1:
+            return pos
+        end += len(b"</table:table-row>")
+        odd = self.finder.first(0, data, pos, end)
+        if odd is not None:
+            nxt = data.find(b"</table:table-row>", odd)
+            self.tokens_until = len(data) if nxt == -1 else nxt + len(b"</table:table-row>")
+            end = data.rfind(b"</table:table-row>", pos, odd)
+            if end == -1:
+                return pos
+            end += len(b"</table:table-row>")
+        segs = data[pos:end].split(b"</table:table-row>")[:-1]
+        starts = list(map(bytes.startswith, segs, repeat(b"<table:table-row")))
+        if not all(starts) or data.count(b"<table:table-row", pos, end) != len(segs):
+            # the first slice not holding exactly one row start, at its start, goes token by token
+            counts = map(bytes.count, segs, repeat(b"<table:table-row"))
+            k = next(i for i, (st, n) in enumerate(zip(starts, counts)) if not st or n != 1)
+            self.tokens_until = max(self.tokens_until, pos + sum(map(len, segs[: k + 1])) + (k + 1) * 18)
+            segs = segs[:k]
+        if not segs:
+            return pos
+        # Per row: the last filled cell (an office: value attribute or a formula) ends its start
+        # tag before the next '<' (none inside values here); its cells up to there are written,
+        # each `number-columns-repeated` times. A row's own tag holds no repeat in this path.
+        body = [i + 1 for i in map(bytes.find, segs, repeat(b">"))]
+        filled = list(map(bytes.rfind, segs, repeat(b"office:")))
+        if data.find(b"table:formula", pos, end) != -1:
+            filled = list(map(max, filled, map(bytes.rfind, segs, repeat(b"table:formula"))))
+        upto = list(map(bytes.find, segs, repeat(b"<"), filled))
+        upto = [len(g) if u == -1 else u for g, u in zip(segs, upto)]
+        widths = list(map(bytes.count, segs, repeat(b"<table:"), body, upto))
+        repeated = map(bytes.find, segs, repeat(b"number-columns-repeated"), body, upto)
+        for i in itertools.compress(range(len(segs)), map(operator.ne, repeated, repeat(-1))):
+            if filled[i] < body[i]:
+                continue
+            for value in _ODS_COL_REPEAT.findall(segs[i], body[i], upto[i]):
+                n = int(value) if value.isdigit() and len(value) < 10 else _usize(value)
+                if n is None:
+                    self.done = True
+                    return pos
+                widths[i] += n - 1
+        self._add_plain_rows([w if f >= b else 0 for f, b, w in zip(filled, body, widths)])
+        return pos + sum(map(len, segs)) + 18 * len(segs)  # 18 = len(b"</table:table-row>")
+
+    def _repeats(self, attrs: bytes, name: bytes, unescape: bool) -> int | None:
+        """The repeat count calamine reads (1 when absent); None when calamine fails on it."""
+        found = [v for k, v in _attr_list(self.path, attrs) if k == name]
+        if not found:
+            return 1
+        counts = [n for v in found if (n := _usize(_xml_unescape(v).encode() if unescape else v)) is not None]
+        return max(counts) if counts else None  # calamine reads one; the largest is the safe bound
+
+    def token(self, closing: bool, name: bytes, attrs: bytes) -> None:
+        empty = not closing and attrs.rstrip(b" \t\r\n").endswith(b"/")
+        if name == b"table:table":
+            if closing:
+                if self.in_table:
+                    self._end_table()
+            elif self.in_table:
+                raise not_workbook_error(self.path, "a table nested in a table")
+            else:
+                self.in_table, self.total, self.first, self.last_end, self.cols, self.cells = True, 0, None, 0, 0, 0
+                names = [v for k, v in _attr_list(self.path, attrs) if k == b"table:name"]
+                self.name = _xml_unescape(names[0]) if names else "?"
+                if empty:
+                    self._end_table()
+            return
+        if not self.in_table:
+            return
+        if self.cell_depth:  # calamine reads a cell's content up to its end
+            if name in (b"table:table-cell", b"table:covered-table-cell"):
+                self.cell_depth += -1 if closing else (0 if empty else 1)
+            return
+        if name == b"table:table-row":
+            if closing:
+                if self.in_row:
+                    self._end_row()
+                return
+            repeats = self._repeats(attrs, b"table:number-rows-repeated", unescape=True)
+            if repeats is None:
+                self.done = True  # calamine fails: the tables checked so far are all it builds
+                return
+            self.in_row, self.row_repeats, self.width, self.pending = True, repeats, 0, 0
+            if empty:
+                self._end_row()
+            return
+        if closing or not self.in_row:
+            return
+        repeats = self._repeats(attrs, b"table:number-columns-repeated", unescape=False)
+        if repeats is None:
+            self.done = True
+            return
+        filled = any(k.startswith(b"office:") or k == b"table:formula" for k, _v in _attr_list(self.path, attrs))
+        if filled:  # empty cells before it are written out, then this one `repeats` times
+            self.width += self.pending + repeats
+            self.pending = 0
+        else:
+            self.pending += repeats  # written only if a filled cell follows in this row
+        if self.width > self.max_cols:
+            raise _too_big(self.path, self._sheet(), self.total + 1, self.width, "columns")
+        if not empty:
+            self.cell_depth = 1
+
+    def _sheet(self) -> str:
+        return self.name
+
+    def _end_row(self) -> None:
+        self.in_row = False
+        self._add_row(self.row_repeats, self.width)
+
+    def _add_row(self, repeats: int, width: int) -> None:
+        """calamine keeps rows from the first filled one to the last (empty ones between them), each
+        `repeats` times, as wide as the widest; and each row element's cells once beforehand."""
+        if width:
+            if self.first is None:
+                self.first = self.total
+            self.last_end = self.total + repeats
+            self.cols, self.cells = max(self.cols, width), self.cells + width
+            self._check()
+        self.total += repeats
+
+    def _add_plain_rows(self, widths: list[int]) -> None:
+        """_add_row(1, w) for each of widths, at once."""
+        filled = [i for i, w in enumerate(widths) if w] if any(widths) else []
+        if filled:
+            if self.first is None:
+                self.first = self.total + filled[0]
+            self.last_end = self.total + filled[-1] + 1
+            self.cols, self.cells = max(self.cols, max(widths)), self.cells + sum(widths)
+            self._check()
+        self.total += len(widths)
+
+    def _check(self) -> None:
+        rows = self.last_end - self.first
+        if rows > limits.MAX_ROWS:
+            raise _too_big(self.path, self._sheet(), rows, self.cols, "rows")
+        if self.cols > self.max_cols:
+            raise _too_big(self.path, self._sheet(), rows, self.cols, "columns")
+        if rows * self.cols > self.max_cells or self.cells > self.max_cells:
+            raise _too_big(self.path, self._sheet(), rows, self.cols, "cells")
+
+    def _end_table(self) -> None:
+        self.in_table = False
+        if self.first is not None:
+            self.extents.append((self.name, self.last_end - self.first, self.cols))
+
+
+def _usize(text: bytes) -> int | None:
+    """text as Rust's usize::from_str reads it (a '+', leading zeros allowed); None where it fails."""
+    m = _RUST_USIZE.fullmatch(text)
+    digits = m.group(1).lstrip(b"0") if m else b""
+    if m is None or len(digits) > 20 or int(digits or b"0") >= 1 << 64:
+        return None
+    return int(digits or b"0")
+
+
+def _attr_list(path: Path, text: bytes) -> list[tuple[bytes, bytes]]:
+    """A tag's attributes one after another (a value may hold text that looks like one)."""
+    out, pos = [], 0
+    while m := _ATTR.match(text, pos):
+        out.append((m.group(1), m.group(2) if m.group(2) is not None else m.group(3)))
+        pos = m.end()
+    if text[pos:].strip(b" \t\r\n") not in (b"", b"/"):
+        raise not_workbook_error(path, "a malformed tag")
+    return out
+
+
+def ods_extents(path: Path) -> list[tuple[str, int, int]]:
+    """(table, rows, columns) bounding what calamine builds for each table of an .ods; raises
+    InputError past the limits."""
+    with zipfile.ZipFile(path) as zf:
+        return _check_ods(path, zf, zf.infolist())
+
+
+def _check_ods(path: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> list[tuple[str, int, int]]:
+    """Refuse an .ods whose tables would hold more rows, columns or cells than the limits."""
+    extents: list[tuple[str, int, int]] = []
+    with path.open("rb") as fh:
+        for info in infos:
+            if info.filename.lower() != "content.xml":
+                continue
+            tables = _OdsTables(path)
+            carry = b""
+            for block in _part_blocks(path, fh, info, zf):
+                carry = tables.feed(carry + block if carry else block)
+                if len(carry) > _MAX_CARRY:
+                    raise not_workbook_error(path, f"content.xml: an element over {_MAX_CARRY:,} bytes")
+                if tables.done:
+                    break
+            extents += tables.extents
+    return extents
+
+
+# ---- .xls: BIFF8 in an OLE2 compound file; calamine builds every sheet when opening it -----
+#
+# A cell record carries its own row and column (16 bits each): one at (65535, 65535) next to A1
+# asks for 4.3 billion cells, and a sheet's DIMENSIONS record makes calamine reserve rows x cols
+# up front (wrapping around when the last row is before the first): both abort the process.
+# A sheet offset past the stream makes it panic. The check reads the Workbook stream the way
+# calamine finds it (first directory entry named "Workbook", else "Book") and walks the records.
+
+_ENDOFCHAIN, _RESERVED, _DIFSECT = 0xFFFFFFFE, 0xFFFFFFFA, 0xFFFFFFFC
+# Cell records calamine places (number, label, bool/error, string after a formula, rk, label
+# from the shared strings, formula), plus older-BIFF and rich-string forms it may: all bounded.
+_BIFF_CELLS = frozenset({0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x0006, 0x00D6, 0x0002, 0x0003, 0x0004, 0x0005, 0x0206, 0x0406})
+
+
+def check_xls(path: Path) -> None:
+    """Refuse an .xls whose sheets (cells, or what DIMENSIONS declares) exceed the limits, or
+    whose structure would make calamine abort or panic; before calamine opens it."""
+    import mmap
+
+    try:
+        with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            stream = _ole_stream(path, mm)
+    except (OSError, ValueError) as exc:
+        raise not_workbook_error(path, f"cannot read the OLE2 container: {exc}") from None
+    if stream is not None:
+        _check_biff(path, stream)
+
+
+def _ole_damaged(path: Path, what: str) -> InputError:
+    return not_workbook_error(path, f"damaged OLE2 container: {what}")
+
+
+def _ole_stream(path: Path, mm: Any) -> bytes | None:
+    """The bytes of the stream calamine reads, or None when it has none (calamine then fails)."""
+    import struct
+
+    if len(mm) < 512:
+        raise _ole_damaged(path, "shorter than its header")
+    shift, mini_shift = struct.unpack_from("<HH", mm, 30)
+    if shift not in (9, 12) or mini_shift != 6:
+        raise _ole_damaged(path, "sector sizes")
+    ss = 1 << shift
+    count = max(0, -(-(len(mm) - ss) // ss))  # sectors after the header (the last may be short)
+
+    def sector(i: int) -> bytes:
+        if not 0 <= i < count:
+            raise _ole_damaged(path, f"sector {i} past the end of the file")
+        return mm[(i + 1) * ss : (i + 2) * ss]
+
+    def u32s(data: bytes) -> list[int]:
+        return list(struct.unpack_from(f"<{len(data) // 4}I", data))
+
+    difat = u32s(mm[76:512])
+    nxt, seen = struct.unpack_from("<I", mm, 68)[0], set()
+    while nxt < _RESERVED:
+        if nxt in seen:
+            raise _ole_damaged(path, "a loop in the sector allocation table")
+        seen.add(nxt)
+        more = u32s(sector(nxt))
+        difat += more[:-1]
+        nxt = more[-1] if more else _ENDOFCHAIN
+    fat: list[int] = []
+    for i in difat:
+        if i < _DIFSECT:
+            fat += u32s(sector(i))
+
+    def chain(start: int, table: list[int]) -> list[int]:
+        out, cur, seen = [], start, set()
+        while cur != _ENDOFCHAIN:
+            if cur >= len(table) or cur in seen:
+                raise _ole_damaged(path, "a broken sector chain")
+            seen.add(cur)
+            out.append(cur)
+            cur = table[cur]
+        return out
+
+    directory = b"".join(sector(i) for i in chain(struct.unpack_from("<I", mm, 48)[0], fat))
+    entries = []
+    for off in range(0, len(directory) - 127, 128):
+        e = directory[off : off + 128]
+        name = e[:64].decode("utf-16-le", "ignore").split("\0")[0]
+        size = struct.unpack_from("<I" if ss == 512 else "<Q", e, 120)[0]
+        entries.append((name, struct.unpack_from("<I", e, 116)[0], size))
+    if not entries:
+        raise _ole_damaged(path, "no directory")
+    found = next((e for e in entries if e[0] == "Workbook"), None) or next((e for e in entries if e[0] == "Book"), None)
+    if found is None:
+        return None
+    _name, start, size = found
+    if size > len(mm):
+        raise _ole_damaged(path, f"a {size:,}-byte workbook stream in a {len(mm):,}-byte file")
+    if size >= 4096:
+        data = b"".join(sector(i) for i in chain(start, fat))
+    else:  # a small stream lives in the mini stream, in 64-byte mini sectors
+        mini_fat_len = struct.unpack_from("<I", mm, 64)[0]
+        if not mini_fat_len:
+            return None
+        minifat = u32s(b"".join(sector(i) for i in chain(struct.unpack_from("<I", mm, 60)[0], fat)))
+        ministream = b"".join(sector(i) for i in chain(entries[0][1], fat))
+        ids = chain(start, minifat)
+        if any((i + 1) * 64 > len(ministream) for i in ids):
+            raise _ole_damaged(path, "a mini sector past the mini stream")
+        data = b"".join(ministream[i * 64 : (i + 1) * 64] for i in ids)
+    return data[:size]
+
+
+def _biff_records(stream: bytes, pos: int) -> Iterator[tuple[int, int, int]]:
+    """(type, start, end) of each record's data from pos, as calamine's RecordIter reads them."""
+    import struct
+
+    end = len(stream)
+    while end - pos >= 4:
+        typ, length = struct.unpack_from("<HH", stream, pos)
+        if pos + 4 + length > end:
+            return  # calamine stops with an error here
+        yield typ, pos + 4, pos + 4 + length
+        pos += 4 + length
+
+
+def _check_biff(path: Path, stream: bytes) -> None:
+    import struct
+
+    sheets = []
+    for typ, a, b in _biff_records(stream, 0):
+        if typ == 0x002F:  # FILEPASS: the cells are encrypted
+            raise protected_error(path)
+        if typ == 0x0085:  # BOUNDSHEET8: where a sheet's records start, and its name
+            if b - a < 8:
+                raise not_workbook_error(path, "a damaged sheet record")
+            cch, flags = stream[a + 6], stream[a + 7]
+            raw = stream[a + 8 : b]
+            name = raw[: 2 * cch].decode("utf-16-le", "replace") if flags & 1 else raw[:cch].decode("latin-1")
+            sheets.append((struct.unpack_from("<I", stream, a)[0], name))
+        elif typ == 0x000A:
+            break
+    max_cells = limits.limit("MAX_CELLS")
+    for start, name in sheets:
+        if start > len(stream):
+            raise not_workbook_error(path, f"sheet {name!r} starts past the end of the workbook stream")
+        rows, cols = _biff_sheet_extent(path, name, stream, start, max_cells)
+        _enforce(path, name, rows, cols)
+
+
+def _biff_sheet_extent(path: Path, name: str, stream: bytes, pos: int, max_cells: int) -> tuple[int, int]:
+    """(rows, cols) over a sheet's cell records, read as calamine's RecordIter does (one tight
+    loop: a record is 4 header bytes, then for a cell its row and column)."""
+    import struct
+
+    head = struct.Struct("<HHHH").unpack_from
+    cells, end = _BIFF_CELLS, len(stream)
+    rows = cols = 0
+    while end - pos >= 8:
+        typ, length, row, col = head(stream, pos)
+        nxt = pos + 4 + length
+        if nxt > end:
+            break  # calamine stops with an error here
+        if typ in cells:
+            if length < 4:
+                pos = nxt
+                continue
+        elif typ == 0x00BD and length >= 6:  # MULRK: a run of columns on one row
+            col = max(col, struct.unpack_from("<H", stream, nxt - 2)[0])
+        elif typ == 0x0200:  # DIMENSIONS: calamine reserves rows x cols from it
+            declared = _declared_cells(stream[pos + 4 : nxt])
+            if declared is not None and declared > max_cells:
+                raise InputError(
+                    f"{path}: 工作表 {name!r} 声明的范围过大 / sheet {name!r} declares {declared:,} cells, over "
+                    f"the limit of {max_cells:,} (PIPEAUDIT_MAX_CELLS)"
+                )
+            pos = nxt
+            continue
+        elif typ == 0x000A:
+            break
+        else:
+            pos = nxt
+            continue
+        if row >= rows:
+            rows = row + 1
+        if col >= cols:
+            cols = col + 1
+        pos = nxt
+    return rows, cols
+
+
+def _declared_cells(data: bytes) -> int | None:
+    """rows x cols as calamine computes them from DIMENSIONS (u32, wrapping); None if it fails on it."""
+    import struct
+
+    if len(data) == 10:
+        rf, rl, cf, cl = struct.unpack_from("<HHHH", data)
+    elif len(data) == 14:
+        rf, rl, cf, cl = struct.unpack_from("<IIHH", data)
+    else:
+        return None
+    end_r, end_c = (rl - 1, cl - 1) if rl >= 1 and cl >= 1 else (rf, cf)
+    return ((end_r - rf + 1) % (1 << 32)) * ((end_c - cf + 1) % (1 << 32))
