@@ -382,3 +382,19 @@ def test_week_over_week_waterfall_from_the_changes_module(tmp_path):
     for page in [out / "summary.md", *(out / "reps").glob("*.md")]:
         for table in _md_tables(page.read_text("utf-8")):
             assert len({_md_cells(line) for line in table}) == 1, (page, table)
+
+
+def test_dict_lookups_keep_jinja_and_sandbox_semantics():
+    from jinja2.exceptions import SecurityError, UndefinedError
+
+    from pipeaudit.report.environment import make_environment
+
+    env = make_environment()
+    d = {"deal": "<b>x</b>", "items": "shadowed", "__class__": "k"}
+    assert env.from_string("{{ d.deal }}").render(d=d) == "&lt;b&gt;x&lt;/b&gt;"
+    assert env.from_string("{{ d.items() | list | length }}").render(d=d) == "3"  # dict's own name: the method
+    assert env.from_string("{{ d['items'] }}").render(d=d) == "shadowed"
+    with pytest.raises(UndefinedError):
+        env.from_string("{{ d.missing }}").render(d=d)
+    with pytest.raises((SecurityError, UndefinedError)):
+        env.from_string("{{ d.__class__.__mro__ }}").render(d=d)
