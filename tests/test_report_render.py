@@ -398,3 +398,14 @@ def test_dict_lookups_keep_jinja_and_sandbox_semantics():
         env.from_string("{{ d.missing }}").render(d=d)
     with pytest.raises((SecurityError, UndefinedError)):
         env.from_string("{{ d.__class__.__mro__ }}").render(d=d)
+
+
+def test_the_cyclic_gc_is_back_on_after_a_report_even_a_failed_one(tmp_path):
+    import gc
+
+    assert gc.isenabled()
+    write_report(make_result(RECORDS, FINDINGS), tmp_path / "o", ["html"])
+    assert gc.isenabled()
+    with pytest.raises(PipeauditError):
+        write_report(make_result(RECORDS, FINDINGS), tmp_path / "o", ["html"], templates=tmp_path / "missing")
+    assert gc.isenabled()
