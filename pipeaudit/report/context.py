@@ -65,15 +65,48 @@ def _fill(template: Any, lang: str, rule: Any, deal: dict[str, Any], as_of: date
     return "".join(out)
 
 
-def _questions(rule: Any, first: str | None, lang: str, deal: dict[str, Any], as_of: date) -> list[str]:
-    """All of a rule's questions: the engine fills the first one; the rest are filled here."""
-    first = (first or "").strip()
-    if "\n" in first:  # an engine that already sends every question, one per line
-        return [q for q in first.split("\n") if q.strip()]
-    qs = list(getattr(rule, "questions", None) or []) if rule is not None else []
-    out = [first] if first else ([_fill(qs[0], lang, rule, deal, as_of)] if qs else [])
-    out += [_fill(q, lang, rule, deal, as_of) for q in qs[1:]]
-    return [q for q in out if q]
+def _mentions_the_deal(template: Any, lang: str, rule: Any) -> bool:
+    """Whether filling `template` (as _fill does) reads anything of the deal, not only rule params."""
+    if isinstance(template, dict):
+        template = template.get(lang) or template.get("en") or template.get("zh")
+    parts = getattr(template, "parts", None)
+    if parts is None:
+        return False
+    params = getattr(rule, "params", {}) or {}
+    return any(is_ph and part not in params for is_ph, part in parts)
+
+
+class _QuestionFiller:
+    """All of a rule's questions for a finding: the engine fills the first one; the rest are
+    filled here. A question that only uses the rule's params (most follow-up questions) is the
+    same for every deal, so it is filled once per rule, not once per finding."""
+
+    def __init__(self, lang: str, as_of: date):
+        self.lang, self.as_of = lang, as_of
+        self._plans: dict[int, tuple[Any, list[tuple[Any, str | None]]]] = {}
+
+    def _plan(self, rule: Any) -> list[tuple[Any, str | None]]:
+        """(template, its text if it does not depend on the deal) for each of the rule's questions."""
+        cached = self._plans.get(id(rule))
+        if cached is None or cached[0] is not rule:
+            qs = list(getattr(rule, "questions", None) or []) if rule is not None else []
+            plan = [(q, None if _mentions_the_deal(q, self.lang, rule) else _fill(q, self.lang, rule, {}, self.as_of))
+                    for q in qs]
+            cached = self._plans[id(rule)] = (rule, plan)
+        return cached[1]
+
+    def __call__(self, rule: Any, first: str | None, deal: dict[str, Any]) -> list[str]:
+        first = (first or "").strip()
+        if "\n" in first:  # an engine that already sends every question, one per line
+            return [q for q in first.split("\n") if q.strip()]
+        plan = self._plan(rule)
+        lang, as_of = self.lang, self.as_of
+        out = [first] if first else []
+        for i, (template, text) in enumerate(plan):
+            if i == 0 and first:
+                continue
+            out.append(text if text is not None else _fill(template, lang, rule, deal, as_of))
+        return [q for q in out if q]
 
 
 def _plain(value: Any) -> Any:
@@ -94,18 +127,44 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _records(df) -> list[dict[str, Any]]:
-    """DataFrame -> list of dicts of Python values (dates as date, NA as None)."""
+def _columns(df) -> list[list[Any]]:
+    """Each column of a DataFrame as a list of Python values (dates as date, NA as None)."""
+    import numpy as np
     import pandas as pd
 
-    df = df.copy()
+    columns = []
     for col in df.columns:
         s = df[col]
         if pd.api.types.is_datetime64_any_dtype(s):
-            df[col] = s.dt.date.astype(object).where(s.notna(), None)
+            values = s.dt.date.astype(object).where(s.notna(), None).tolist()
         else:
-            df[col] = s.astype(object).where(s.notna(), None)
-    return df.to_dict("records")  # object columns hold Python values already
+            values = s.astype(object).where(s.notna(), None).tolist()
+            if s.dtype == object:  # may hold numpy scalars, which to_dict turned into Python ones
+                values = [_native(v) if isinstance(v, np.generic) else v for v in values]
+        columns.append(values)
+    return columns
+
+
+def _records(df) -> list[dict[str, Any]]:
+    """DataFrame -> list of dicts of Python values (dates as date, NA as None).
+
+    Built column by column, then zipped: DataFrame.to_dict("records") boxes every value through
+    a Python call and took half of build_model on a 100,000-deal export.
+    """
+    names = list(df.columns)
+    return [dict(zip(names, row)) for row in zip(*_columns(df))]
+
+
+def _native(value: Any) -> Any:
+    """A numpy scalar as the Python value DataFrame.to_dict gives for it."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value)
+    if isinstance(value, np.timedelta64):
+        return pd.Timedelta(value)
+    return value.item()
 
 
 def _owner_series(frame):
@@ -140,7 +199,7 @@ def _funnels(open_df, labels: dict[str, str], stage_names: dict[int, str], by_ow
     g = pd.DataFrame({"owner": owner, "key": rank.fillna(-1).astype("int64"), "amount": amount})
     grouped = g.groupby(["owner", "key"], sort=True)
     counts, sums = grouped.size().to_dict(), grouped["amount"].sum(min_count=1).to_dict()
-    owners = sorted(set(g["owner"])) if by_owner else [""]
+    owners = sorted(set(g["owner"].unique())) if by_owner else [""]
     seen: dict[str, set] = {}
     for o, k in counts:
         seen.setdefault(o, set()).add(k)
@@ -251,7 +310,7 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
     sev_counts = (
         pd.crosstab(f["owner"], f["severity"]) if not f.empty else pd.DataFrame()
     ).reindex(columns=list(SEVERITIES), fill_value=0)
-    owners = sorted(set(per_owner.index) | set(f["owner"]))
+    owners = sorted(set(per_owner.index) | set(f["owner"].unique()))
     has_probability = "probability" in frame.columns and frame["probability"].notna().any()
 
     # ---- flagged open deals and their findings
@@ -259,12 +318,13 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
     flagged_f["_sev"] = flagged_f["severity"].map(sev_rank).fillna(9)
     flagged_f = flagged_f.sort_values(["deal_index", "_sev", "rule"], kind="stable")
     by_deal: dict[int, list[dict[str, Any]]] = {}
-    for rec in _records(flagged_f[["deal_index", "rule", "severity", "message", "question"]]):
-        by_deal.setdefault(int(rec["deal_index"]), []).append({
-            "rule": rec["rule"], "severity": rec["severity"], "message": rec["message"] or "", "first": rec["question"],
-        })
+    for i, rule, severity, message, first in zip(*_columns(flagged_f[["deal_index", "rule", "severity", "message",
+                                                                     "question"]])):
+        by_deal.setdefault(int(i), []).append({"rule": rule, "severity": severity, "message": message or "",
+                                               "first": first})
     error_deals = set(flagged_f.loc[flagged_f["severity"].eq("error"), "deal_index"])
 
+    questions = _QuestionFiller(lang, result.as_of)
     deal_recs = {}
     wanted = open_deals.loc[open_deals.index.isin(list(by_deal)) | open_deals["deal_class"].isin(["A", "B"])]
     for idx, rec in zip(wanted.index, _records(wanted)):
@@ -276,8 +336,9 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
         rec["stage_questions"] = texts.stage_questions.get(letter, []) if letter else []
         rec["findings"] = by_deal.get(int(idx), [])
         for x in rec["findings"]:
-            x["questions"] = _questions(rules_by_name.get(str(x["rule"])), x.pop("first"), lang, rec, result.as_of)
-        rec["worst"] = min((sev_rank.get(x["severity"], 9) for x in rec["findings"]), default=None)
+            x["questions"] = questions(rules_by_name.get(str(x["rule"])), x.pop("first"), rec)
+        # findings come most severe first (sorted above), so the first one is the worst
+        rec["worst"] = sev_rank.get(rec["findings"][0]["severity"], 9) if rec["findings"] else None
         deal_recs[int(idx)] = rec
 
     plan = result.extras.get("plan") if isinstance(result.extras, dict) else None
