@@ -79,17 +79,21 @@ def _typed(value: Any, kind: str) -> str | None:
         if isinstance(value, date) and value == value:  # NaT compares unequal to itself
             return f"><v>{excel_serial(value)}</v>"
         return None
-    if type(value) is int:
-        return f"><v>{value}</v>"
     if isinstance(value, bool):
         return f' t="b"><v>{int(value)}</v>'
+    if isinstance(value, (int, float)):
+        return _number(value)
+    return None
+
+
+def _number(value: int | float) -> str | None:
     if isinstance(value, int):
         return f"><v>{int(value)}</v>"
-    if isinstance(value, float) and math.isfinite(value):
-        if value.is_integer() and abs(value) < 1e16:
-            return f"><v>{int(value)}</v>"  # 1234567.0 reads back as 1234567, as openpyxl wrote it
-        return f"><v>{float(value)!r}</v>"  # repr: the shortest text that reads back as the same float
-    return None
+    if not math.isfinite(value):
+        return None
+    if value.is_integer() and abs(value) < 1e16:
+        return f"><v>{int(value)}</v>"  # 1234567.0 reads back as 1234567, as openpyxl wrote it
+    return f"><v>{float(value)!r}</v>"  # repr: the shortest text that reads back as the same float
 
 
 def _is_blank(value: Any, kind: str) -> bool:
@@ -185,28 +189,41 @@ class Sheet:
         r = self.rows_written = self.rows_written + 1
         if len(values) > len(self._letters):
             self._letters += [column_letter(i) for i in range(len(self._letters), len(values))]
-        letters, formats, n_kinds = self._letters, book.kind_styles, len(kinds)
+        letters, strings, n_kinds, n_styles = self._letters, book._strings, len(kinds), len(styles or ())
         cells = []
-        for i, v in enumerate(values):
-            xf = styles[i] if styles is not None and i < len(styles) else None
-            kind = kinds[i] if i < n_kinds else None
-            ref = f"{letters[i]}{r}"
-            if kind is not None and kind != "text" and v is not None:
-                typed = _typed(v, kind)
-                if typed is not None:
-                    cells.append(f'<c r="{ref}" s="{formats[kind, xf]}"{typed}</c>')
-                    continue
-                if not isinstance(v, str) and _is_blank(v, kind):
-                    v = None
-            if v is None or (isinstance(v, float) and v != v):
-                if xf:
-                    cells.append(f'<c r="{ref}" s="{xf}"/>')
+        append = cells.append
+        for i, v in enumerate(values):  # the hot loop of a big report: common types first, few calls
+            if v is None:
+                if i < n_styles and styles[i]:
+                    append(f'<c r="{letters[i]}{r}" s="{styles[i]}"/>')
                 continue
-            index, variant = book.string(str(v))
-            if variant:
-                xf = book.text_styles[xf, variant]
-            cells.append(f'<c r="{ref}" s="{xf}" t="s"><v>{index}</v></c>' if xf else
-                         f'<c r="{ref}" t="s"><v>{index}</v></c>')
+            xf = styles[i] if i < n_styles else None
+            t = type(v)
+            if t is not str:  # a str is text whatever the column's kind
+                kind = kinds[i] if i < n_kinds else None
+                if kind is not None and kind != "text":
+                    if kind == "date":
+                        typed = f"><v>{v.toordinal() - _EPOCH_ORDINAL}</v>" if t is date and v >= _MARCH_1900 \
+                            else _typed(v, kind)
+                    else:
+                        typed = _number(v) if t is float or t is int else _typed(v, kind)
+                    if typed is not None:
+                        append(f'<c r="{letters[i]}{r}" s="{book.kind_styles[kind, xf]}"{typed}</c>')
+                        continue
+                    if _is_blank(v, kind):
+                        v = None
+                if v is None or (isinstance(v, float) and v != v):
+                    if xf:
+                        append(f'<c r="{letters[i]}{r}" s="{xf}"/>')
+                    continue
+                v = str(v)
+            index, bits = strings.get(v) or book.string(v)
+            if bits:
+                xf = book.text_styles[xf, bits]
+            if xf:
+                append(f'<c r="{letters[i]}{r}" s="{xf}" t="s"><v>{index}</v></c>')
+            else:
+                append(f'<c r="{letters[i]}{r}" t="s"><v>{index}</v></c>')
         self._buffer.append(f'<row r="{r}">{"".join(cells)}</row>' if cells else f'<row r="{r}"/>')
         if len(self._buffer) >= _CHUNK_ROWS:
             self.flush()
