@@ -186,7 +186,8 @@ class Sheet:
         """Append one row. values[i] is typed by kinds[i] (default text): a value that does not fit
         its kind (a word in a date column) is stored as text. styles[i] is an xf id from Styles.get."""
         book = self._book
-        r = self.rows_written = self.rows_written + 1
+        self.rows_written += 1
+        r = str(self.rows_written)
         if len(values) > len(self._letters):
             self._letters += [column_letter(i) for i in range(len(self._letters), len(values))]
         letters, strings, n_kinds, n_styles = self._letters, book._strings, len(kinds), len(styles or ())
@@ -258,7 +259,7 @@ class Workbook:
         self.styles = Styles()
         self.kind_styles = _Memo(self.styles.with_kind)  # (kind, xf) -> xf
         self.text_styles = _Memo(self.styles.text_variant)  # (xf, variant bits) -> xf
-        self._strings: dict[str, tuple[int, int]] = {}  # raw text -> (shared string index, variant bits)
+        self._strings: dict[str, tuple[str, int]] = {}  # raw text -> (shared string index, variant bits)
         self._sst: list[str] = []  # escaped <si> bodies
         self._sheets: list[tuple[str, str | None]] = []  # title, autofilter ref
         self._open = False
@@ -273,7 +274,7 @@ class Workbook:
             with contextlib.suppress(Exception):
                 self._zip.close()
 
-    def string(self, raw: str) -> tuple[int, int]:
+    def string(self, raw: str) -> tuple[str, int]:
         """The shared-string index of a text, and the style variant it needs (1 quote, 2 wrap)."""
         found = self._strings.get(raw)
         if found is None:
@@ -282,7 +283,7 @@ class Workbook:
             body = _escape(text)
             if "_x" in body:
                 body = _OOXML_ESCAPE.sub(r"_x005F_\1", body)
-            found = self._strings[raw] = (len(self._sst), bits)
+            found = self._strings[raw] = (str(len(self._sst)), bits)  # as text: it goes into XML as such
             self._sst.append(body)
         return found
 

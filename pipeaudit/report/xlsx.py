@@ -17,13 +17,17 @@ HEAD_FILL = "E8ECF0"
 
 
 def _width(value: Any) -> int:
-    if value is None:
+    if type(value) is str:
+        end = value.find("\n")
+        s = value if end < 0 else value[:end]
+    elif value is None:
         return 0
-    if isinstance(value, (date, datetime)):
+    elif isinstance(value, (date, datetime)):
         return 10
-    if isinstance(value, float):
+    elif isinstance(value, float):
         return len(f"{value:,.0f}")
-    s = str(value).split("\n", 1)[0]
+    else:
+        s = str(value).split("\n", 1)[0]
     return (len(s) + len(s.encode("utf-8"))) // 2  # CJK (3 bytes in UTF-8) counts as two columns
 
 
@@ -54,15 +58,16 @@ def _rep_rows(rep: dict, sev_label: dict) -> list[tuple[list[Any], str | None]]:
     for d in rep["flagged"] + [d for d in rep["ab"] if not d["findings"]]:
         fs = d["findings"]
         worst = fs[0]["severity"] if fs else None  # findings are sorted most severe first
+        get = d.get
         rows.append(([
-            d.get("row"), d.get("deal_id"), d.get("deal"), d.get("account"), d.get("stage"), d.get("deal_class"),
-            d.get("amount"), d.get("close_date"), d.get("weeks_in_class"), d.get("next_step"), d.get("insider"),
-            d.get("decision_maker"),
+            get("row"), get("deal_id"), get("deal"), get("account"), get("stage"), get("deal_class"),
+            get("amount"), get("close_date"), get("weeks_in_class"), get("next_step"), get("insider"),
+            get("decision_maker"),
             sev_label.get(worst, worst) if worst else None,
-            "\n".join(x["rule"] for x in fs) or None,
-            "\n".join(x["message"] for x in fs) or None,
-            "\n".join(q for x in fs for q in x["questions"]) or None,
-            ("\n".join([d["edcba_name"] or ""] + d["stage_questions"]) if d.get("stage_questions") else None),
+            "\n".join([x["rule"] for x in fs]) or None,
+            "\n".join([x["message"] for x in fs]) or None,
+            "\n".join([q for x in fs for q in x["questions"]]) or None,
+            ("\n".join([d["edcba_name"] or ""] + d["stage_questions"]) if get("stage_questions") else None),
         ], worst))
     for x in rep["rep_findings"]:
         rows.append(([None] * 12 + [sev_label.get(x["severity"], x["severity"]), x["rule"], x["message"],
