@@ -83,23 +83,27 @@ class _QuestionFiller:
 
     def __init__(self, lang: str, as_of: date):
         self.lang, self.as_of = lang, as_of
-        self._plans: dict[int, tuple[Any, list[tuple[Any, str | None]]]] = {}
+        self._plans: dict[int, tuple[Any, list[tuple[Any, str | None]], list[str] | None]] = {}
 
-    def _plan(self, rule: Any) -> list[tuple[Any, str | None]]:
-        """(template, its text if it does not depend on the deal) for each of the rule's questions."""
+    def _plan(self, rule: Any) -> tuple[Any, list[tuple[Any, str | None]], list[str] | None]:
+        """(rule, [(template, its text if it does not depend on the deal)], the texts of questions
+        2.. when none of them depends on the deal) for the rule's questions."""
         cached = self._plans.get(id(rule))
         if cached is None or cached[0] is not rule:
             qs = list(getattr(rule, "questions", None) or []) if rule is not None else []
             plan = [(q, None if _mentions_the_deal(q, self.lang, rule) else _fill(q, self.lang, rule, {}, self.as_of))
                     for q in qs]
-            cached = self._plans[id(rule)] = (rule, plan)
-        return cached[1]
+            tail = [text for _, text in plan[1:]]
+            cached = self._plans[id(rule)] = (rule, plan, None if None in tail else [t for t in tail if t])
+        return cached
 
     def __call__(self, rule: Any, first: str | None, deal: dict[str, Any]) -> list[str]:
         first = (first or "").strip()
         if "\n" in first:  # an engine that already sends every question, one per line
             return [q for q in first.split("\n") if q.strip()]
-        plan = self._plan(rule)
+        _, plan, static_tail = self._plan(rule)
+        if first and static_tail is not None:  # the common case: nothing left to fill
+            return [first, *static_tail]
         lang, as_of = self.lang, self.as_of
         out = [first] if first else []
         for i, (template, text) in enumerate(plan):
