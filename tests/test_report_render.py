@@ -409,3 +409,9 @@ def test_the_cyclic_gc_is_back_on_after_a_report_even_a_failed_one(tmp_path):
     with pytest.raises(PipeauditError):
         write_report(make_result(RECORDS, FINDINGS), tmp_path / "o", ["html"], templates=tmp_path / "missing")
     assert gc.isenabled()
+    gc.disable()  # a caller that paused it keeps it paused
+    try:
+        write_report(make_result(RECORDS, FINDINGS), tmp_path / "o", ["html"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

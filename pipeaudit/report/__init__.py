@@ -34,11 +34,11 @@ def check_formats(formats: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def _cyclic_gc_paused():
+def cyclic_gc_paused():
     """The report builds millions of long-lived, acyclic dicts and strings (one per deal, finding and
     question): the cyclic collector kept rescanning them and took half the time of a 100,000-deal
     report, finding nothing (peak memory is the same with it off). Reference counting still frees
-    everything; the collector is back on afterwards."""
+    everything; the collector is back on afterwards, as it was. Nests."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -50,7 +50,7 @@ def _cyclic_gc_paused():
 
 def write_report(result: AuditResult, out: Path, formats: list[str], templates: Path | None = None) -> list[Path]:
     """Render the summary and one page per rep in each format; returns the files written."""
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _write_report(result, out, formats, templates)
 
 
