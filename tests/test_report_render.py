@@ -415,3 +415,29 @@ def test_the_cyclic_gc_is_back_on_after_a_report_even_a_failed_one(tmp_path):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_template_output_is_escaped_exactly_as_stock_jinja_does():
+    from jinja2.sandbox import SandboxedEnvironment
+    from markupsafe import Markup
+
+    from pipeaudit.report.environment import make_environment
+
+    source = ("{{ v }}|{% set s %}<i>{{ v }}</i>{% endset %}{{ s }}|{% macro m(x) %}<b>{{ x }}</b>{% endmacro %}"
+              "{{ m(v) }}|{{ v | string | upper }}|{{ [v, v] | join('<br>') }}|{{ v ~ '&' }}|{{ s ~ v }}")
+    ours, stock = make_environment().from_string(source), SandboxedEnvironment(autoescape=True).from_string(source)
+    for v in [EVIL_DEAL, "O'Brien & <Co>", "", "普通文本", 12.5, None, Markup("<em>ok</em>"), ["<x>"], "_x0041_"]:
+        assert ours.render(v=v) == stock.render(v=v), v
+
+
+def test_the_fast_output_escape_is_in_use():
+    import markupsafe
+
+    from pipeaudit.report.environment import make_environment
+
+    if not hasattr(markupsafe, "_escape_inner"):
+        pytest.skip("markupsafe 2.x: its escape is C already")
+    env = make_environment()
+    for name in ("rep.html.j2", "_base.html.j2", "summary.html.j2"):
+        namespace = env.get_template(name).root_render_func.__globals__
+        assert namespace["escape"].__name__ == "escape_output", (name, "jinja2 changed how templates escape output")
