@@ -34,8 +34,11 @@ def _width(value: Any) -> int:
 def _widths(labels: list[str], sample: list[list[Any]]) -> list[int]:
     """Column widths from the header and the first rows: wide enough to read, capped for long text."""
     out = []
+    sample = sample[:WIDTH_SAMPLE]
     for i, label in enumerate(labels):
-        w = max([_width(label)] + [_width(r[i]) for r in sample[:WIDTH_SAMPLE] if i < len(r)])
+        # stages, classes, severities repeat a lot; by type too, as True == 1 but is wider
+        values = {(type(r[i]), r[i]) for r in sample if i < len(r)}
+        w = max([_width(label)] + [_width(v) for _, v in values])
         out.append(min(MAX_WIDTH, max(8, w + 2)))
     return out
 
