@@ -356,7 +356,8 @@ class _SheetContext:
         book._open = True
         index = len(book._sheets)
         book._sheets.append((self.title, self.autofilter))
-        self._stream = book._zip.open(f"xl/worksheets/sheet{index + 1}.xml", "w", force_zip64=True)
+        # no force_zip64: plain zip headers open everywhere; a sheet would need 2 GiB of XML to need it
+        self._stream = book._zip.open(f"xl/worksheets/sheet{index + 1}.xml", "w")
         head = [f'{_HEAD}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">']
         view = ' tabSelected="1"' if index == 0 else ""
         if self.freeze_header:
