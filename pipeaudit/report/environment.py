@@ -64,7 +64,13 @@ def md_text(value) -> str:
 
 def url(value: str) -> str:
     """A relative link: every path segment percent-encoded."""
-    return "/".join(quote(part, safe="") for part in str(value).split("/"))
+    return _url(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _url(value: str) -> str:
+    """Cached: the summary links every error deal to its rep's page, the same few hundred links."""
+    return "/".join(quote(part, safe="") for part in value.split("/"))
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
