@@ -331,19 +331,21 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
     questions = _QuestionFiller(lang, result.as_of)
     deal_recs = {}
     wanted = open_deals.loc[open_deals.index.isin(list(by_deal)) | open_deals["deal_class"].isin(["A", "B"])]
-    for idx, rec in zip(wanted.index, _records(wanted)):
+    edcba_names, edcba_questions = texts.stage_names, texts.stage_questions
+    for idx, rec in zip(wanted.index.tolist(), _records(wanted)):
+        idx = int(idx)
         phase = rec.get("phase")
         letter = EDCBA[int(phase) - 1] if isinstance(phase, (int, float)) and 1 <= phase <= 5 else None
-        rec["index"] = int(idx)
+        rec["index"] = idx
         rec["edcba"] = letter
-        rec["edcba_name"] = texts.stage_names.get(letter) if letter else None
-        rec["stage_questions"] = texts.stage_questions.get(letter, []) if letter else []
-        rec["findings"] = by_deal.get(int(idx), [])
-        for x in rec["findings"]:
+        rec["edcba_name"] = edcba_names.get(letter) if letter else None
+        rec["stage_questions"] = edcba_questions.get(letter, []) if letter else []
+        findings = rec["findings"] = by_deal.get(idx, [])
+        for x in findings:
             x["questions"] = questions(rules_by_name.get(str(x["rule"])), x.pop("first"), rec)
         # findings come most severe first (sorted above), so the first one is the worst
-        rec["worst"] = sev_rank.get(rec["findings"][0]["severity"], 9) if rec["findings"] else None
-        deal_recs[int(idx)] = rec
+        rec["worst"] = sev_rank.get(findings[0]["severity"], 9) if findings else None
+        deal_recs[idx] = rec
 
     plan = result.extras.get("plan") if isinstance(result.extras, dict) else None
     reps = []
@@ -351,7 +353,7 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
     sev_by = sev_counts.to_dict("index") if not sev_counts.empty else {}
     funnels = _funnels(open_deals, L, stage_names, by_owner=True)
     labels_of = open_deals.index.to_numpy()
-    open_by = {o: labels_of[pos] for o, pos in open_deals.groupby("owner", sort=False).indices.items()}
+    open_by = {o: labels_of[pos].tolist() for o, pos in open_deals.groupby("owner", sort=False).indices.items()}
     rep_level_by: dict[str, list] = {}
     for o, rec in zip(rep_f["owner"], _records(rep_f[["rule", "severity", "message", "question"]])):
         rep_level_by.setdefault(o, []).append(rec)
@@ -359,7 +361,7 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
     for name in owners:
         stats = stats_by.get(name)
         counts = sev_by.get(name, {})
-        mine = [deal_recs[int(i)] for i in open_by.get(name, ()) if int(i) in deal_recs]
+        mine = [deal_recs[i] for i in open_by.get(name, ()) if i in deal_recs]
         ab = sorted((d for d in mine if d["deal_class"] in ("A", "B")),
                     key=lambda r: (r["deal_class"], r["close_date"] or date.max, r["row"] or 0))
         flagged = sorted((d for d in mine if d["findings"]), key=lambda r: (r["worst"], r["row"] or 0))
