@@ -1,4 +1,4 @@
-"""report.context helpers that were rewritten for speed: same values as the straightforward way."""
+"""Report helpers rewritten for speed (context records, questions, md cells): same results as the plain way."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeaudit.engine.schema import Template
 from pipeaudit.report.context import _fill, _QuestionFiller, _records
@@ -62,3 +64,26 @@ def test_question_filler_reuses_deal_free_questions_and_fills_the_rest_per_deal(
     assert fill(None, "only", a) == ["only"] and fill(None, "", a) == []
     for q in rule.questions:  # the same text _fill gives, deal by deal
         assert _fill(q, "en", rule, a, as_of) in fill(rule, "", a)
+
+
+def _md_cell_reference(value):
+    """md_cell as it was before its fast path: every pass, always."""
+    import re
+
+    from pipeaudit.report.environment import _MD_LEAD, text
+
+    s = text(value)
+    s = s.replace("\\", "\\\\").replace("|", "\\|")
+    s = re.sub(r"[\r\n]+", " ", s)
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = s.replace("`", "\\`").replace("*", "\\*").replace("_", "\\_").replace("[", "\\[").replace("]", "\\]")
+    if _MD_LEAD.match(s):
+        s = "\\" + s
+    return s.strip() or "—"
+
+
+@given(st.one_of(st.text(), st.text(alphabet="\\|\r\n&<>`*_[]#=+-~ 1.)a中"), st.none(), st.floats(), st.integers()))
+def test_md_cell_fast_path_changes_nothing(value):
+    from pipeaudit.report.environment import md_cell
+
+    assert md_cell(value) == _md_cell_reference(value)

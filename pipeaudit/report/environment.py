@@ -16,6 +16,8 @@ from pipeaudit.errors import ConfigError
 from pipeaudit.resources import data_dir
 
 _MD_LEAD = re.compile(r"^([#>+\-*=|`~]|\d+[.)])")
+_MD_SPECIAL = re.compile(r"[\\|\r\n&<>`*_\[\]]")  # what md_cell rewrites
+_MD_BREAKS = re.compile(r"[\r\n]+")
 
 
 def money(value) -> str:
@@ -48,10 +50,11 @@ def text(value) -> str:
 def md_cell(value) -> str:
     """One Markdown table cell: no pipes, no line breaks, no leading markup, no raw HTML."""
     s = text(value)
-    s = s.replace("\\", "\\\\").replace("|", "\\|")
-    s = re.sub(r"[\r\n]+", " ", s)
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    s = s.replace("`", "\\`").replace("*", "\\*").replace("_", "\\_").replace("[", "\\[").replace("]", "\\]")
+    if _MD_SPECIAL.search(s):  # most text has none of these: skip the ten passes over it
+        s = s.replace("\\", "\\\\").replace("|", "\\|")
+        s = _MD_BREAKS.sub(" ", s)
+        s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        s = s.replace("`", "\\`").replace("*", "\\*").replace("_", "\\_").replace("[", "\\[").replace("]", "\\]")
     if _MD_LEAD.match(s):
         s = "\\" + s
     return s.strip() or "—"
