@@ -58,10 +58,19 @@ def _rep_rows(rep: dict, sev_label: dict) -> list[tuple[list[Any], str | None]]:
     """One row per flagged deal (its findings joined, worst severity shown), then unflagged A/B deals,
     then rep-level findings: a row per deal keeps big exports fast to write and easy to filter."""
     rows = []
+    stage_texts: dict[tuple, str] = {}  # one per EDCBA stage: its deals share the question list
     for d in rep["flagged"] + [d for d in rep["ab"] if not d["findings"]]:
         fs = d["findings"]
         worst = fs[0]["severity"] if fs else None  # findings are sorted most severe first
         get = d.get
+        stage_qs = get("stage_questions")
+        if stage_qs:
+            key = (d["edcba_name"], id(stage_qs))
+            stage_text = stage_texts.get(key)
+            if stage_text is None:
+                stage_text = stage_texts[key] = "\n".join([d["edcba_name"] or ""] + stage_qs)
+        else:
+            stage_text = None
         rows.append(([
             get("row"), get("deal_id"), get("deal"), get("account"), get("stage"), get("deal_class"),
             get("amount"), get("close_date"), get("weeks_in_class"), get("next_step"), get("insider"),
@@ -70,7 +79,7 @@ def _rep_rows(rep: dict, sev_label: dict) -> list[tuple[list[Any], str | None]]:
             "\n".join([x["rule"] for x in fs]) or None,
             "\n".join([x["message"] for x in fs]) or None,
             "\n".join([q for x in fs for q in x["questions"]]) or None,
-            ("\n".join([d["edcba_name"] or ""] + d["stage_questions"]) if get("stage_questions") else None),
+            stage_text,
         ], worst))
     for x in rep["rep_findings"]:
         rows.append(([None] * 12 + [sev_label.get(x["severity"], x["severity"]), x["rule"], x["message"],
