@@ -319,7 +319,8 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
     has_probability = "probability" in frame.columns and frame["probability"].notna().any()
 
     # ---- flagged open deals and their findings
-    flagged_f = deal_f.loc[deal_f["deal_index"].isin(open_deals.index)].copy()
+    flagged_f = deal_f.loc[deal_f["deal_index"].isin(open_deals.index),
+                           ["deal_index", "rule", "severity", "message", "question"]].copy()
     flagged_f["_sev"] = flagged_f["severity"].map(sev_rank).fillna(9)
     worst_of = flagged_f.groupby("deal_index")["_sev"].min()
     wanted = open_deals.loc[open_deals.index.isin(worst_of.index) | open_deals["deal_class"].isin(["A", "B"])]
@@ -334,6 +335,7 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
     f_deal, f_rule, f_severity, f_message, f_first = _columns(
         flagged_f[["deal_index", "rule", "severity", "message", "question"]])
     error_deals = set(flagged_f.loc[flagged_f["severity"].eq("error"), "deal_index"])
+    del flagged_f, deal_f  # sorted copies of 100,000s of findings: the columns above are all we need
 
     questions = _QuestionFiller(lang, result.as_of)
     deal_recs = {}
