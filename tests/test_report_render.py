@@ -382,3 +382,62 @@ def test_week_over_week_waterfall_from_the_changes_module(tmp_path):
     for page in [out / "summary.md", *(out / "reps").glob("*.md")]:
         for table in _md_tables(page.read_text("utf-8")):
             assert len({_md_cells(line) for line in table}) == 1, (page, table)
+
+
+def test_dict_lookups_keep_jinja_and_sandbox_semantics():
+    from jinja2.exceptions import SecurityError, UndefinedError
+
+    from pipeaudit.report.environment import make_environment
+
+    env = make_environment()
+    d = {"deal": "<b>x</b>", "items": "shadowed", "__class__": "k"}
+    assert env.from_string("{{ d.deal }}").render(d=d) == "&lt;b&gt;x&lt;/b&gt;"
+    assert env.from_string("{{ d.items() | list | length }}").render(d=d) == "3"  # dict's own name: the method
+    assert env.from_string("{{ d['items'] }}").render(d=d) == "shadowed"
+    with pytest.raises(UndefinedError):
+        env.from_string("{{ d.missing }}").render(d=d)
+    with pytest.raises((SecurityError, UndefinedError)):
+        env.from_string("{{ d.__class__.__mro__ }}").render(d=d)
+
+
+def test_the_cyclic_gc_is_back_on_after_a_report_even_a_failed_one(tmp_path):
+    import gc
+
+    assert gc.isenabled()
+    write_report(make_result(RECORDS, FINDINGS), tmp_path / "o", ["html"])
+    assert gc.isenabled()
+    with pytest.raises(PipeauditError):
+        write_report(make_result(RECORDS, FINDINGS), tmp_path / "o", ["html"], templates=tmp_path / "missing")
+    assert gc.isenabled()
+    gc.disable()  # a caller that paused it keeps it paused
+    try:
+        write_report(make_result(RECORDS, FINDINGS), tmp_path / "o", ["html"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_template_output_is_escaped_exactly_as_stock_jinja_does():
+    from jinja2.sandbox import SandboxedEnvironment
+    from markupsafe import Markup
+
+    from pipeaudit.report.environment import make_environment
+
+    source = ("{{ v }}|{% set s %}<i>{{ v }}</i>{% endset %}{{ s }}|{% macro m(x) %}<b>{{ x }}</b>{% endmacro %}"
+              "{{ m(v) }}|{{ v | string | upper }}|{{ [v, v] | join('<br>') }}|{{ v ~ '&' }}|{{ s ~ v }}")
+    ours, stock = make_environment().from_string(source), SandboxedEnvironment(autoescape=True).from_string(source)
+    for v in [EVIL_DEAL, "O'Brien & <Co>", "", "普通文本", 12.5, None, Markup("<em>ok</em>"), ["<x>"], "_x0041_"]:
+        assert ours.render(v=v) == stock.render(v=v), v
+
+
+def test_the_fast_output_escape_is_in_use():
+    import markupsafe
+
+    from pipeaudit.report.environment import make_environment
+
+    if not hasattr(markupsafe, "_escape_inner"):
+        pytest.skip("markupsafe 2.x: its escape is C already")
+    env = make_environment()
+    for name in ("rep.html.j2", "_base.html.j2", "summary.html.j2"):
+        namespace = env.get_template(name).root_render_func.__globals__
+        assert namespace["escape"].__name__ == "escape_output", (name, "jinja2 changed how templates escape output")

@@ -98,6 +98,7 @@ def test_naming_helpers():
     assert "/" not in safe_file_stem("a/b") and "\x00" not in safe_file_stem("a\x00b\u202e")
     assert len(safe_file_stem("x" * 300)) <= 80
     assert safe_sheet_title("History") != "History" and len(safe_sheet_title("y" * 99)) == 31
+    assert safe_sheet_title("a\ufffeb\uffff") == "a_b"  # XML 1.0 cannot hold these
     names = sheet_names(["a/b", "a_b", "a:b"], reserved={"Summary"})
     assert sorted(names.values()) == ["a_b", "a_b-2", "a_b-3"]
     assert names == sheet_names(["a:b", "a_b", "a/b"], reserved={"Summary"})  # deterministic
@@ -122,3 +123,23 @@ def test_cli_report_on_the_sample_writes_all_formats(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "pipeaudit", "report", str(sample), "--out", str(out),
                           "--format", "pdf"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "pdf" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_workbook_parts_are_well_formed_and_hold_no_formula_element(tmp_path):
+    import zipfile
+    from xml.etree import ElementTree
+
+    hostile = ["\t=1+1", "\r=2", "a\x00b", "x\ufffey", "<b>&</b>", "_x0041_"]
+    recs = [{"deal_id": f"D{i}", "deal": h, "owner": f"o{h}", "stage": "C方案论证", "amount": 10, "deal_class": "A",
+             "next_step": h} for i, h in enumerate(hostile)]
+    fs = [finding("no-insider", "error", i, r, message=h, question=h) for i, (h, r) in enumerate(zip(hostile, recs))]
+    wb = _workbook(tmp_path, recs, fs)
+    with zipfile.ZipFile(tmp_path / "o" / "report.xlsx") as z:
+        for name in z.namelist():
+            data = z.read(name)
+            ElementTree.fromstring(data)
+            assert b"<f>" not in data and b"<f " not in data, name
+    values = {c.value: c for ws in wb.worksheets[1:] for row in ws.iter_rows() for c in row if c.value}
+    assert values["\t=1+1"].quotePrefix and values["\t=1+1"].data_type == "s"
+    assert values["ab"].data_type == "s" and values["xy"].data_type == "s"
+    assert "<b>&</b>" in values and "_x0041_" in values

@@ -6,6 +6,8 @@ and every name derived from the data is sanitised and checked to stay inside DIR
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from pathlib import Path
 
 from pipeaudit.errors import ConfigError
@@ -31,8 +33,28 @@ def check_formats(formats: list[str]) -> list[str]:
     return out
 
 
+@contextlib.contextmanager
+def cyclic_gc_paused():
+    """The report builds millions of long-lived, acyclic dicts and strings (one per deal, finding and
+    question): the cyclic collector kept rescanning them and took half the time of a 100,000-deal
+    report, finding nothing (peak memory is the same with it off). Reference counting still frees
+    everything; the collector is back on afterwards, as it was. Nests."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def write_report(result: AuditResult, out: Path, formats: list[str], templates: Path | None = None) -> list[Path]:
     """Render the summary and one page per rep in each format; returns the files written."""
+    with cyclic_gc_paused():
+        return _write_report(result, out, formats, templates)
+
+
+def _write_report(result: AuditResult, out: Path, formats: list[str], templates: Path | None) -> list[Path]:
     from pipeaudit.outputs import atomic_write
     from pipeaudit.report.context import build_model
     from pipeaudit.report.naming import file_names, inside

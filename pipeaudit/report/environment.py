@@ -6,6 +6,7 @@ for .html templates so nothing from the data becomes markup.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -15,6 +16,8 @@ from pipeaudit.errors import ConfigError
 from pipeaudit.resources import data_dir
 
 _MD_LEAD = re.compile(r"^([#>+\-*=|`~]|\d+[.)])")
+_MD_SPECIAL = re.compile(r"[\\|\r\n&<>`*_\[\]]")  # what md_cell rewrites
+_MD_BREAKS = re.compile(r"[\r\n]+")
 
 
 def money(value) -> str:
@@ -47,10 +50,11 @@ def text(value) -> str:
 def md_cell(value) -> str:
     """One Markdown table cell: no pipes, no line breaks, no leading markup, no raw HTML."""
     s = text(value)
-    s = s.replace("\\", "\\\\").replace("|", "\\|")
-    s = re.sub(r"[\r\n]+", " ", s)
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    s = s.replace("`", "\\`").replace("*", "\\*").replace("_", "\\_").replace("[", "\\[").replace("]", "\\]")
+    if _MD_SPECIAL.search(s):  # most text has none of these: skip the ten passes over it
+        s = s.replace("\\", "\\\\").replace("|", "\\|")
+        s = _MD_BREAKS.sub(" ", s)
+        s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        s = s.replace("`", "\\`").replace("*", "\\*").replace("_", "\\_").replace("[", "\\[").replace("]", "\\]")
     if _MD_LEAD.match(s):
         s = "\\" + s
     return s.strip() or "—"
@@ -63,12 +67,81 @@ def md_text(value) -> str:
 
 def url(value: str) -> str:
     """A relative link: every path segment percent-encoded."""
-    return "/".join(quote(part, safe="") for part in str(value).split("/"))
+    return _url(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _url(value: str) -> str:
+    """Cached: the summary links every error deal to its rep's page, the same few hundred links."""
+    return "/".join(quote(part, safe="") for part in value.split("/"))
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+@functools.lru_cache(maxsize=None)
+def _environment_class():
+    from jinja2 import Template
+    from jinja2.sandbox import SandboxedEnvironment
+    from markupsafe import Markup, escape
+
+    try:
+        from markupsafe import _escape_inner  # markupsafe 3; 2.x has escape itself in C
+    except ImportError:
+        _escape_inner = None
+
+    def escape_output(value):
+        """markupsafe.escape for what a template outputs: the same text, a plain str for a str.
+
+        Jinja only joins the pieces its output calls return (set-blocks and macros it wraps in
+        Markup itself), so a Markup object per piece bought nothing and took a third of the HTML
+        time of a big report. Ints and Markup need no escaping; anything else goes to
+        markupsafe.escape as before.
+        """
+        kind = type(value)
+        if kind is str:
+            return _escape_inner(value)
+        if kind is int:
+            return str(value)
+        if kind is Markup:
+            return value
+        return escape(value)
+
+    class ReportTemplate(Template):
+        """Templates whose output calls use escape_output. A compiled template calls `escape`
+        only around output (jinja2.compiler, _output_child_pre); were that hook ever to go away,
+        templates would fall back to markupsafe.escape, slower but the same."""
+
+        @classmethod
+        def _from_namespace(cls, environment, namespace, globals):
+            if _escape_inner is not None and namespace.get("escape") is escape:
+                namespace["escape"] = escape_output
+            return super()._from_namespace(environment, namespace, globals)
+
+    class ReportEnvironment(SandboxedEnvironment):
+        """The sandbox, with `d.deal` on a plain dict looked up as the key straight away.
+
+        Jinja tries getattr() first and falls back to the key on AttributeError: an exception per
+        lookup, millions of them in a 100,000-deal report. A plain dict has no attributes beyond
+        dict's own, so for any other name the result is the same, minus the exception; dict's own
+        names (items, keys...) still go through the sandbox's checks.
+        """
+
+        template_class = ReportTemplate
+
+        def getattr(self, obj, attribute):
+            if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+                try:
+                    return obj[attribute]
+                except KeyError:
+                    pass
+            return super().getattr(obj, attribute)
+
+    return ReportEnvironment
 
 
 def make_environment(templates: Path | None = None):
     from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
-    from jinja2.sandbox import SandboxedEnvironment
 
     loaders = []
     if templates is not None:
@@ -77,7 +150,7 @@ def make_environment(templates: Path | None = None):
             raise ConfigError(f"--templates {templates}: not a folder / 不是文件夹")
         loaders.append(FileSystemLoader(str(templates)))
     loaders.append(FileSystemLoader(str(data_dir("templates"))))
-    env = SandboxedEnvironment(
+    env = _environment_class()(
         loader=ChoiceLoader(loaders),
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2", "svg.j2"), default_for_string=True),
         undefined=StrictUndefined,

@@ -21,7 +21,8 @@ _WINDOWS_RESERVED = {
 }
 # path separators, characters Windows refuses in file names, and '%' (keeps links simple)
 _FILE_BAD = re.compile(r'[\\/:*?"<>|%\x00-\x1f\x7f]')
-_SHEET_BAD = re.compile(r"[\\/:*?\[\]\x00-\x1f\x7f]")
+# U+FFFE/U+FFFF: not characters at all, and XML 1.0 (the workbook) cannot hold them
+_SHEET_BAD = re.compile(r"[\\/:*?\[\]\x00-\x1f\x7f\ufffe\uffff]")
 
 
 def _clean(name: str, bad: re.Pattern[str]) -> str:
