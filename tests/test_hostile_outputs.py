@@ -162,9 +162,6 @@ def test_atomic_writer_and_history_follow_the_umask(tmp_path: Path, umask: int, 
     assert not list(tmp_path.glob(".*.tmp"))
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "report/xlsx.py creates its temporary file with mkstemp (0600) instead of outputs.temp_beside, "
-    "so .xlsx reports stay unreadable to the team; html/md reports follow the umask"))
 def test_xlsx_report_honours_the_umask(tmp_path: Path) -> None:
     src = hostile_csv(tmp_path / "evil.csv")
     out_dir = tmp_path / "out"
