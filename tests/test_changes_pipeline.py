@@ -131,3 +131,35 @@ def test_stage_since_from_history_feeds_stuck_in_stage(tmp_path):
     # S1 has been in 商务谈判 since the stored week of 2026-09-28 (56 days); S2 moved back this week
     assert result.findings["deal_id"].tolist() == ["S1"]
     assert "2026-09-28" in result.findings["message"].iloc[0] and "56" in result.findings["message"].iloc[0]
+
+
+def test_a_deal_changing_hands_keeps_each_reps_row_adding_up(tmp_path):
+    """Summary and rep pages: the transfer columns appear and every rep's row reconciles."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from pipeaudit.cli import app
+
+    moved = [r.replace("S2,财务云,宁波银行,张伟", "S2,财务云,宁波银行,李娜") for r in LAST]
+    last, now = export(tmp_path / "last.csv", LAST), export(tmp_path / "now.csv", moved)
+    out = tmp_path / "r"
+    result = CliRunner().invoke(app, ["report", str(now), "--baseline", str(last), "--out", str(out),
+                                      "--format", "md", "--lang", "en", "--as-of", "2026-11-23"])
+    assert result.exit_code == 0, result.output
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    section = summary.split("### ")[-1]
+    header = next(line for line in section.splitlines() if line.startswith("| "))
+    labels = [c.strip().replace("\\", "") for c in header.strip("|").split("|")][1:]
+    assert "+ transferred in" in labels and "− transferred out" in labels
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if cells[0] in ("张伟", "李娜"):
+            rows[cells[0]] = dict(zip(labels, (float(re.sub(r"[^\d.]", "", c) or 0) for c in cells[1:])))
+    for rep, row in rows.items():
+        values = list(row.values())
+        start, end = values[0], values[-1]
+        signed = sum(-v if label.startswith("−") else v for label, v in list(row.items())[1:-1])
+        assert start + signed == end, (rep, row)
+    assert rows["李娜"]["+ transferred in"] == 200000 and rows["张伟"]["− transferred out"] == 200000

@@ -363,6 +363,17 @@ def test_user_templates_override_by_name_and_are_sandboxed(tmp_path):
         write_report(make_result(RECORDS, FINDINGS), out, ["html"], templates=mine)
 
 
+@pytest.mark.parametrize("body", ["{% for x in range(10**9) %}{% endfor %}", "{{ 1 // 0 }}", "{{ reps[999] }}",
+                                  "{{ 'a' * 'b' }}"])
+def test_a_user_template_that_fails_while_rendering_is_a_user_error(tmp_path, body):
+    mine = tmp_path / "tpl"
+    mine.mkdir()
+    (mine / "summary.md.j2").write_text(body, "utf-8")
+    with pytest.raises(PipeauditError, match=r"summary\.md\.j2") as info:
+        write_report(make_result(RECORDS, FINDINGS), tmp_path / "o", ["md"], templates=mine)
+    assert "\n" not in str(info.value)
+
+
 def test_week_over_week_waterfall_from_the_changes_module(tmp_path):
     from pipeaudit.changes import compare
 

@@ -321,7 +321,8 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
     # ---- flagged open deals and their findings
     flagged_f = deal_f.loc[deal_f["deal_index"].isin(open_deals.index),
                            ["deal_index", "rule", "severity", "message", "question"]].copy()
-    flagged_f["_sev"] = flagged_f["severity"].map(sev_rank).fillna(9)
+    # numeric even when no finding is flagged (mapping an empty text column keeps its text dtype)
+    flagged_f["_sev"] = pd.to_numeric(flagged_f["severity"].map(sev_rank), errors="coerce").fillna(9)
     worst_of = flagged_f.groupby("deal_index")["_sev"].min()
     wanted = open_deals.loc[open_deals.index.isin(worst_of.index) | open_deals["deal_class"].isin(["A", "B"])]
     # The records are built in the order the pages and sheets read them (rep by rep, worst deals
@@ -482,19 +483,27 @@ def _changes(changes: Any, L: dict[str, str]) -> dict[str, Any] | None:
         return {"generic": _changes_rows(changes)}
     lab = lambda k: L.get(f"chg_{k}", k)  # noqa: E731
     terms = [k for k in team if k != "counts" and isinstance(team[k], (int, float))]
+    owners = {o: e for o, e in (changes.get("by_owner") or {}).items() if isinstance(e, dict)}
+    # A deal that changed hands leaves one rep's pipeline and joins another's: without these two
+    # columns a rep's row would not add up (for the team they cancel out).
+    transfers = ("transfer_in", "transfer_out")
+    moved = any(e.get(k) for e in owners.values() for k in transfers)
+    owner_terms = terms
+    if moved and "won" in terms:
+        at = terms.index("won")
+        owner_terms = [*terms[:at], *transfers, *terms[at:]]
     by_owner = []
-    for owner, entry in (changes.get("by_owner") or {}).items():
-        if isinstance(entry, dict):
-            by_owner.append({"owner": owner, "display": owner or L["no_owner"],
-                             "terms": [entry.get(k) for k in terms],
-                             "counts": [(entry.get("counts") or {}).get(k) for k in (team.get("counts") or {})]})
+    for owner, entry in owners.items():
+        by_owner.append({"owner": owner, "display": owner or L["no_owner"],
+                         "terms": [entry.get(k, 0.0) for k in owner_terms],
+                         "counts": [(entry.get("counts") or {}).get(k) for k in (team.get("counts") or {})]})
     baseline = changes.get("baseline") if isinstance(changes.get("baseline"), dict) else {}
     return {
         "generic": None,
         "baseline": " ".join(str(baseline[k]) for k in ("source", "as_of") if baseline.get(k)),
         "waterfall": [{"item": lab(k), "value": team[k], "total": k in ("start", "end")} for k in terms],
         "counts": [{"item": lab(k), "value": v} for k, v in (team.get("counts") or {}).items()],
-        "term_labels": [lab(k) for k in terms],
+        "term_labels": [lab(k) for k in owner_terms],  # the columns of a rep's row
         "count_labels": [lab(k) for k in (team.get("counts") or {})],
         "by_owner": by_owner,
     }

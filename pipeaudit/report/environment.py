@@ -159,7 +159,14 @@ def make_environment(templates: Path | None = None):
         keep_trailing_newline=True,
     )
     env.filters.update(money=money, date=fmt_date, weeks=weeks, text=text, md=md_cell, url=url)
+    env.user_templates = templates  # errors raised inside a user's own templates are user errors
     return env
+
+
+# What a template can raise by itself: the sandbox's range cap (OverflowError), arithmetic on the
+# wrong values, a missing key. From the built-in templates these are bugs; from --templates they are
+# the user's to fix, so they get a one-line reason and exit 2.
+_TEMPLATE_RUNTIME_ERRORS = (ArithmeticError, LookupError, TypeError, ValueError, RecursionError)
 
 
 def render(env, name: str, **context) -> str:
@@ -171,3 +178,10 @@ def render(env, name: str, **context) -> str:
         where = getattr(exc, "filename", None) or name
         line = getattr(exc, "lineno", None)
         raise ConfigError(f"template {where}{':' + str(line) if line else ''}: {exc.message if hasattr(exc, 'message') else exc}") from None
+    except _TEMPLATE_RUNTIME_ERRORS as exc:
+        user = getattr(env, "user_templates", None)
+        if user is None:
+            raise
+        raise ConfigError(
+            f"template {name} (from {user} or one it includes): {type(exc).__name__}: {exc} / 模板渲染出错"
+        ) from None
