@@ -363,9 +363,12 @@ def _text_of(v: object) -> object:
 def clean_text(s: pd.Series) -> pd.Series:
     """Text as object dtype: stripped str, blank → None; numbers/dates rendered plainly."""
     if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:  # the CSV reader's str columns
-        t = s.str.strip()
-        t = t.where(t != "")
-        return pd.Series(t.to_numpy(dtype=object, na_value=None), index=s.index, dtype=object)
+        # Factorized in C first: only distinct values are trimmed and become Python strings, and
+        # equal cells share one object (a million-row column of 200 owners is 200 strings).
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        t = pd.Series(uniques, dtype=s.dtype).str.strip()
+        vals = t.where(t != "").to_numpy(dtype=object, na_value=None)
+        return pd.Series(_spread(codes, vals, None), index=s.index, dtype=object)
     codes, u = _factorize(s)
     if pd.api.types.infer_dtype(u, skipna=False) == "string":
         t = u.str.strip()
