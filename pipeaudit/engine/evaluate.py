@@ -63,31 +63,20 @@ def applies_mask(rule: "Rule", env: Env) -> "np.ndarray":
 _DASH = "—"
 
 
-def formatted_column(env: Env, name: str, lang: str):
-    """The whole column as display text (pyarrow strings; dates ISO, amounts with separators), once per run."""
+def _format_values(s: "pd.Series", name: str, kind: str, lang: str):
+    """Display text of the values in `s` as an Arrow string array: dates ISO, amounts with separators."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    key = ("formatted", name, lang)
-    if key in env.cache:
-        return env.cache[key]
-    n = len(env.frame)
-    if name not in env.frame.columns:
-        out = pa.array(np.full(n, _DASH, dtype=object), type=pa.string())
-        env.cache[key] = out
-        return out
-    kind = KIND_OF.get(name, "text")
-    s = env.frame[name]
     if name == "phase":
         labels = np.array([_DASH, *(PHASE_LABELS[p][0 if lang == "zh" else 1] for p in PHASES)], dtype=object)
         codes = s.astype("Float64").fillna(0).to_numpy(dtype=np.int64).clip(0, len(PHASES))
-        out = pa.array(labels[codes], type=pa.string())
-    elif kind == "date":
+        return pa.array(labels[codes], type=pa.string())
+    if kind == "date":
         ts = pa.array(pd.to_datetime(s, errors="coerce").to_numpy(dtype="datetime64[ns]"), from_pandas=True)
-        out = ts.cast(pa.date32()).cast(pa.string())  # ISO YYYY-MM-DD, in C
-    elif kind in ("amount", "probability", "count"):
+        return ts.cast(pa.date32()).cast(pa.string())  # ISO YYYY-MM-DD, in C
+    if kind in ("amount", "probability", "count"):
         num = pd.to_numeric(s, errors="coerce").astype(float)
         if kind == "probability":
             num = (num * 100).round(0)
@@ -99,18 +88,48 @@ def formatted_column(env: Env, name: str, lang: str):
         # Our own format string on a float, once per distinct value: never on data text.
         codes, uniques = pd.factorize(num, use_na_sentinel=True)
         table = np.array([*(fmt(float(v)) for v in uniques), None], dtype=object)
-        out = pa.array(table[codes], type=pa.string())
-    elif kind == "bool":
+        return pa.array(table[codes], type=pa.string())
+    if kind == "bool":
         words = ("是", "否") if lang == "zh" else ("yes", "no")
         b = s.astype("boolean")
         arr = np.where(b.to_numpy(dtype=bool, na_value=False), words[0], words[1]).astype(object)
         arr[b.isna().to_numpy()] = None
-        out = pa.array(arr, type=pa.string())
+        return pa.array(arr, type=pa.string())
+    return pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
+
+
+def formatted_labels(env: Env, name: str, lang: str) -> tuple["np.ndarray", "np.ndarray"]:
+    """(codes per deal, display texts): texts[codes] is the column as shown in messages, "—" when blank.
+
+    The column is factorized and only its distinct values are formatted, once per run.
+    """
+    import numpy as np
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    key = ("labels", name, lang)
+    if key in env.cache:
+        return env.cache[key]
+    n = len(env.frame)
+    if name not in env.frame.columns:
+        out = (np.zeros(n, dtype=np.int64), np.array([_DASH], dtype=object))
     else:
-        out = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
-    out = pc.fill_null(out, _DASH)
+        s = env.frame[name]
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        # The distinct values plus one missing value, in the column's own dtype, formatted as a column.
+        distinct = pd.Series(uniques).reindex(range(len(uniques) + 1))
+        texts = pc.fill_null(_format_values(distinct, name, KIND_OF.get(name, "text"), lang), _DASH)
+        out = (np.where(codes < 0, len(uniques), codes), texts.to_numpy(zero_copy_only=False))
     env.cache[key] = out
     return out
+
+
+def formatted_column(env: Env, name: str, lang: str):
+    """The whole column as display text (pyarrow strings; dates ISO, amounts with separators)."""
+    import pyarrow as pa
+
+    codes, texts = formatted_labels(env, name, lang)
+    return pa.array(texts[codes], type=pa.string())
 
 
 def column_values(env: Env, name: str) -> "np.ndarray":
@@ -129,36 +148,81 @@ def _param_text(value: Any) -> str:
     return str(value)
 
 
-def fill(template: "Template", rule: "Rule", env: Env, pos: "np.ndarray", extras: dict, lang: str):
-    """Join literal parts and per-hit values element-wise (pyarrow); data never reaches a format string."""
+def _coded(values, texts_of) -> tuple["np.ndarray", "np.ndarray"]:
+    """(codes, texts) for per-hit values: factorized, then `texts_of` turns the distinct values
+    (plus one missing value at the end) into an Arrow string array."""
     import numpy as np
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = np.empty(len(uniques) + 1, dtype=object if getattr(values, "dtype", None) == object else float)
+    distinct[:-1] = np.asarray(uniques)
+    distinct[-1] = None if distinct.dtype == object else np.nan
+    texts = pc.fill_null(texts_of(distinct), _DASH).to_numpy(zero_copy_only=False)
+    return np.where(codes < 0, len(uniques), codes), texts
+
+
+def fill(template: "Template", rule: "Rule", env: Env, pos: "np.ndarray", extras: dict, lang: str) -> "np.ndarray":
+    """The filled template per hit, as an object array with one shared str per distinct text.
+
+    Each placeholder becomes (codes per hit, texts); the distinct combinations of codes are joined
+    once (pyarrow, element-wise) and spread back by code. Data never reaches a format string.
+    """
+    import numpy as np
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    take = pa.array(pos, type=pa.int64())
-    parts: list[Any] = []
+    n = len(pos)
+    parts: list[Any] = []  # literal str, or (codes per hit, texts)
     for is_ph, part in template.parts:
         if not is_ph:
             parts.append(part)
         elif part in extras:
-            parts.append(pc.fill_null(pa.array(np.asarray(extras[part], dtype=object), type=pa.string(), from_pandas=True), _DASH))
+            values = np.asarray(extras[part], dtype=object)
+            parts.append(_coded(values, lambda u: pa.array(u, type=pa.string(), from_pandas=True)))
         elif part in env.params:
             parts.append(_param_text(env.params[part]))
         elif part in ("age_days", "age_weeks", "until_days", "until_weeks"):
             days = days_from(env, rule.age_field)[pos]
-            if part.startswith("until"):
-                days = -days
-            if part.endswith("weeks"):
-                days = days / 7
-            whole = pa.array(np.floor(days), from_pandas=True).cast(pa.int64())
-            parts.append(pc.fill_null(pc.cast(whole, pa.string()), _DASH))
+
+            def whole_text(u, part=part):
+                if part.startswith("until"):
+                    u = -u
+                if part.endswith("weeks"):
+                    u = u / 7
+                whole = pa.array(np.floor(u), from_pandas=True).cast(pa.int64())
+                return pc.cast(whole, pa.string())
+
+            parts.append(_coded(days, whole_text))
         else:
-            parts.append(formatted_column(env, part, lang).take(take))
-    if not any(isinstance(p, pa.Array) for p in parts):  # only literals: one text for all hits
-        return pa.array(np.full(len(pos), "".join(parts), dtype=object), type=pa.string())
-    if len(parts) == 1:
-        return parts[0]
-    return pc.binary_join_element_wise(*parts, "")
+            codes, texts = formatted_labels(env, part, lang)
+            parts.append((codes[pos], texts))
+    coded = [p for p in parts if not isinstance(p, str)]
+    if not coded:  # only literals: one text for all hits, one shared object (np.full would copy it n times)
+        same = np.empty(n, dtype=object)
+        same.fill("".join(parts))
+        return same
+    # One code per distinct combination of placeholder values (pairwise, so keys never overflow).
+    key = coded[0][0].astype(np.int64)
+    for codes, texts in coded[1:]:
+        key, distinct = pd.factorize(key * len(texts) + codes)
+        key = key.astype(np.int64)
+    combo, firsts = pd.factorize(key)
+    first = np.empty(len(firsts), dtype=np.int64)
+    first[combo[::-1]] = np.arange(n - 1, -1, -1)  # the first hit with each combination
+    columns = []
+    for p in parts:
+        if isinstance(p, str):
+            columns.append(p)
+        else:
+            columns.append(pa.array(p[1][p[0][first]], type=pa.string()))
+    if len(columns) == 1:
+        joined = columns[0]
+    else:
+        joined = pc.binary_join_element_wise(*columns, "")
+    return joined.to_numpy(zero_copy_only=False)[combo]
 
 
 def skipped_rules(deals: Deals, rules: Iterable["Rule"]) -> list[SkippedRule]:
@@ -213,10 +277,6 @@ def evaluate(deals: Deals, rules: Iterable["Rule"], as_of: date, lang: str) -> t
         return empty_findings(), skipped
     pos = np.concatenate(chunks["pos"])
     rule_id = np.concatenate(chunks["rule"])
-    import pyarrow as pa
-
-    message = pa.concat_arrays(chunks["message"])
-    question = pa.concat_arrays(chunks["question"])
     # Sort on the arrays first (owner, row, severity, rule), then build the frame once, in order.
     if "owner" in frame.columns:
         key = ("owner_rank",)
@@ -234,6 +294,7 @@ def evaluate(deals: Deals, rules: Iterable["Rule"], as_of: date, lang: str) -> t
     order = np.lexsort((name_rank[rule_id], sev_of[rule_id], rows, owner_rank))
     pos = pos[order]
     rule_id = rule_id[order]
+    index = pd.RangeIndex(len(pos))
     data: dict[str, Any] = {
         "rule": names[rule_id],
         "severity": sevs[rule_id],
@@ -244,13 +305,16 @@ def evaluate(deals: Deals, rules: Iterable["Rule"], as_of: date, lang: str) -> t
             data[c] = column_values(env, c)[pos]
         else:
             data[c] = np.full(len(pos), None, dtype=object)
-    take = pa.array(order, type=pa.int64())
-    data["message"] = pd.arrays.ArrowStringArray(pa.chunked_array([message.take(take)]))
-    data["question"] = pd.arrays.ArrowStringArray(pa.chunked_array([question.take(take)]))
+    # Text as object arrays whose equal values share one str: 8 bytes a finding, not a string each.
+    data["message"] = np.concatenate(chunks["message"])[order]
+    data["question"] = np.concatenate(chunks["question"])[order]
     data["deal_index"] = pd.array(np.asarray(frame.index)[pos], dtype="Int64")
-    findings = pd.DataFrame(
-        {c: (data[c] if c in ("row", "deal_index", "message", "question") else pd.Series(data[c], dtype=object, copy=False)) for c in FINDING_COLUMNS}
-    )
+    columns = [
+        pd.Series(data[c], index=index, name=c, copy=False, dtype=None if c in ("row", "deal_index") else object)
+        for c in FINDING_COLUMNS
+    ]
+    # concat keeps one block per column: no copy of millions of object pointers into a 2-D block.
+    findings = pd.concat(columns, axis=1)
     return findings, skipped
 
 
