@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pipeaudit.codes import ColumnCodes, factorized_text, known_codes, value_codes
 from pipeaudit.errors import ConfigError
 from pipeaudit.model import DERIVED, FIELDS, SEVERITIES, AuditResult
 
@@ -66,114 +67,6 @@ def column_lists(findings: pd.DataFrame, columns: tuple[str, ...] = OUTPUT_COLUM
     return out
 
 
-def factorized_text(values: pd.Series):
-    """(codes, the str of each code as an object array) of a text column; code -1 = missing.
-
-    Findings repeat a few rules, owners, stages and messages millions of times: per-value work
-    (trimming, escaping, encoding) on the values per code is then a small fraction of per-cell work.
-    Codes group equal values, but two codes may hold equal text (see _identity_codes); callers
-    that group by value merge them with value_codes(). Returns None when the column holds
-    something other than text (numbers, dates), whose conversion the caller does cell by cell.
-    """
-    import numpy as np
-    import pandas as pd
-
-    if values.dtype == object:
-        cells = values.to_numpy()
-        codes, first = _identity_codes(cells)
-        distinct = cells[first]
-        missing = pd.isna(distinct)
-        if missing.any():  # None/NaN objects: code -1, as pd.factorize gives
-            remap = np.cumsum(~missing) - 1
-            remap[missing] = -1
-            codes = remap[codes]
-            distinct = distinct[~missing]
-    else:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        distinct = np.asarray(uniques, dtype=object)
-    if pd.api.types.infer_dtype(distinct, skipna=False) not in ("string", "empty"):
-        return None
-    return codes, distinct
-
-
-def value_codes(values: pd.Series, found=None):
-    """(codes, distinct values) grouping equal values, code -1 = missing; None for non-text columns.
-
-    `found` is factorized_text(values) when the caller has it already.
-    """
-    import numpy as np
-    import pandas as pd
-
-    found = factorized_text(values) if found is None else found
-    if found is None:
-        return None
-    codes, texts = found
-    merged, distinct = pd.factorize(texts)
-    return np.append(merged, -1)[codes], np.asarray(distinct, dtype=object)
-
-
-class ColumnCodes:
-    """factorized_text of a findings frame's columns, each computed once.
-
-    A render reads some columns for the order, the summary and the output alike; passing one
-    ColumnCodes to each saves factorizing millions of cells again.
-    """
-
-    def __init__(self, frame: pd.DataFrame):
-        self.frame = frame
-        self._memo: dict[str, Any] = {}
-
-    def __call__(self, name: str):
-        if name not in self._memo:
-            self._memo[name] = factorized_text(self.frame[name])
-        return self._memo[name]
-
-
-def _found(frame: pd.DataFrame, name: str, codes: ColumnCodes | None):
-    """codes(name) when `codes` belongs to `frame`, else None (the callee factorizes itself)."""
-    return codes(name) if codes is not None and codes.frame is frame else None
-
-
-def _object_addresses(cells):
-    """The PyObject pointers an object array holds, as integers (a view, valid while `cells` lives)."""
-    import ctypes
-
-    import numpy as np
-
-    if len(cells) == 0:
-        return np.zeros(0, dtype=np.uintp)
-    pointer = cells.ctypes.data_as(ctypes.POINTER(ctypes.c_size_t))
-    return np.ctypeslib.as_array(pointer, shape=(len(cells),)).view(np.uintp)
-
-
-def _identity_codes(cells):
-    """(codes, first position of each code) of an object array, grouping cells by object identity.
-
-    Our frames share one str object among equal cells (the engine and the Deals builder spread
-    distinct values by code), so comparing pointers finds the groups without hashing or even
-    reading a single string. Equal strings held in separate objects get separate codes, which
-    every caller tolerates. Runs of one object (findings are sorted by owner and deal) are found
-    by comparing neighbours, and only one pointer per run is hashed.
-    """
-    import numpy as np
-    import pandas as pd
-
-    n = len(cells)
-    cells = np.ascontiguousarray(cells)
-    addresses = _object_addresses(cells)
-    if n == 0:
-        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
-    new_run = np.empty(n, dtype=bool)
-    new_run[0] = True
-    np.not_equal(addresses[1:], addresses[:-1], out=new_run[1:])
-    starts = np.flatnonzero(new_run)
-    run_codes, _ = pd.factorize(addresses[starts])  # hash one pointer per run, not per cell
-    codes = run_codes[np.cumsum(new_run) - 1]
-    first = np.empty(run_codes.max() + 1, dtype=np.intp)
-    first[run_codes[::-1]] = starts[::-1]  # the earliest run of each code
-    return codes, first
-
-
 def text_values(values: pd.Series):
     """The column as an object array of str/None, as `astype("str")` would give, one object per
     distinct value (so repeated values share one Python string)."""
@@ -200,7 +93,7 @@ def order_positions(findings: pd.DataFrame, codes: ColumnCodes | None = None):
     if n < 2:
         return None
     if "owner" in findings:
-        owner, keys = _owner_codes(findings["owner"], _found(findings, "owner", codes))
+        owner, keys = _owner_codes(findings["owner"], known_codes(findings, "owner", codes))
         blank = (keys == "")[owner]
     else:
         owner, blank = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
@@ -212,7 +105,7 @@ def order_positions(findings: pd.DataFrame, codes: ColumnCodes | None = None):
         row = pd.to_numeric(findings["row"], errors="coerce").to_numpy(dtype="float64", na_value=-1.0)
     else:
         row = np.zeros(n)
-    sev_codes, sev_names = _codes_of(findings["severity"], _found(findings, "severity", codes))
+    sev_codes, sev_names = _codes_of(findings["severity"], known_codes(findings, "severity", codes))
     lookup = np.array([SEVERITIES.index(s) if s in SEVERITIES else len(SEVERITIES) for s in sev_names] + [len(SEVERITIES)])
     rank = lookup[sev_codes]  # code -1 (missing) picks the last entry
     keys = (blank, owner, deal_level, row, rank)  # most significant first
@@ -283,7 +176,7 @@ def _value_counts(values: pd.Series, found=None) -> dict:
 
 
 def _severity_counts(frame: pd.DataFrame, codes: ColumnCodes | None = None) -> dict[str, int]:
-    counts = _value_counts(frame["severity"], _found(frame, "severity", codes)) if len(frame) else {}
+    counts = _value_counts(frame["severity"], known_codes(frame, "severity", codes)) if len(frame) else {}
     return {s: int(counts.get(s, 0)) for s in SEVERITIES}
 
 
@@ -344,7 +237,7 @@ def summarize(result: AuditResult, codes: ColumnCodes | None = None) -> dict:
         entry["muted"] = int(muted_by_owner.get(name, 0))
         by_owner[name] = entry
 
-    rules = _value_counts(findings["rule"], _found(findings, "rule", codes)) if len(findings) else {}
+    rules = _value_counts(findings["rule"], known_codes(findings, "rule", codes)) if len(findings) else {}
     return {
         "deals": n,
         "open_deals": int(is_open.sum()),
@@ -364,8 +257,8 @@ def _owner_severity_counts(table: pd.DataFrame, codes: ColumnCodes | None = None
 
     if len(table) == 0:
         return {}
-    owner, keys = _owner_codes(table["owner"], _found(table, "owner", codes))
-    sev_codes, sev_names = _codes_of(table["severity"], _found(table, "severity", codes))
+    owner, keys = _owner_codes(table["owner"], known_codes(table, "owner", codes))
+    sev_codes, sev_names = _codes_of(table["severity"], known_codes(table, "severity", codes))
     lookup = np.array([SEVERITIES.index(s) if s in SEVERITIES else -1 for s in sev_names] + [-1], dtype=np.int64)
     level = lookup[sev_codes]
     known = level >= 0

@@ -74,7 +74,7 @@ def _as_str(values):
     """`values.astype("str")`, converting each distinct value once."""
     import pandas as pd
 
-    from pipeaudit.findings import factorized_text
+    from pipeaudit.codes import factorized_text
 
     found = factorized_text(values)
     if found is None:

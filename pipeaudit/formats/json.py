@@ -44,7 +44,8 @@ def dumps(obj: Any) -> bytes:
 
 
 def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
-    from pipeaudit.findings import ColumnCodes, notes, summarize
+    from pipeaudit.codes import ColumnCodes
+    from pipeaudit.findings import notes, summarize
 
     codes = ColumnCodes(result.findings) if result.findings is not None else None
     summary = summarize(result, codes)
@@ -185,7 +186,8 @@ def _arrow_chunks(findings, codes=None):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from pipeaudit.findings import OUTPUT_COLUMNS, ColumnCodes, order_positions
+    from pipeaudit.codes import ColumnCodes
+    from pipeaudit.findings import OUTPUT_COLUMNS, order_positions
 
     if codes is None or codes.frame is not findings:
         codes = ColumnCodes(findings)
