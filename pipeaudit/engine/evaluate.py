@@ -6,7 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Iterable
 
 from pipeaudit.engine.checks import get_checks
-from pipeaudit.engine.conditions import KIND_OF, Env, days_from, mask
+from pipeaudit.engine.conditions import KIND_OF, TEXT_KINDS, Env, days_from, mask, text_codes
 from pipeaudit.model import FINDING_COLUMNS, PHASE_LABELS, PHASES, SEVERITIES, Deals, SkippedRule
 
 if TYPE_CHECKING:
@@ -114,8 +114,7 @@ def formatted_labels(env: Env, name: str, lang: str) -> tuple["np.ndarray", "np.
     if name not in env.frame.columns:
         out = (np.zeros(n, dtype=np.int64), np.array([_DASH], dtype=object))
     else:
-        s = env.frame[name]
-        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        codes, uniques = _column_codes(env, name)
         # The distinct values plus one missing value, in the column's own dtype, formatted as a column.
         distinct = pd.Series(uniques).reindex(range(len(uniques) + 1))
         texts = pc.fill_null(_format_values(distinct, name, KIND_OF.get(name, "text"), lang), _DASH)
@@ -132,11 +131,41 @@ def formatted_column(env: Env, name: str, lang: str):
     return pa.array(texts[codes], type=pa.string())
 
 
+def _column_codes(env: Env, name: str):
+    """(codes, distinct values) of a Deals column, code -1 = missing, once per run.
+
+    Text columns come from the engine's text codes (shared objects, no hashing of strings); other
+    columns from pd.factorize. Distinct values may repeat a text, which formatting tolerates.
+    """
+    key = ("codes", name)
+    if key not in env.cache:
+        import pandas as pd
+
+        found = text_codes(env, name) if KIND_OF.get(name, "text") in TEXT_KINDS else None
+        if found is not None:
+            codes, distinct = found
+            env.cache[key] = (codes, pd.Index(distinct, dtype=object))
+        else:
+            env.cache[key] = pd.factorize(env.frame[name], use_na_sentinel=True)
+    return env.cache[key]
+
+
 def column_values(env: Env, name: str) -> "np.ndarray":
     """The whole column as an object array (NA → None), computed once per run."""
     key = ("values", name)
     if key not in env.cache:
-        env.cache[key] = env.frame[name].to_numpy(dtype=object, na_value=None)
+        s = env.frame[name]
+        found = text_codes(env, name) if KIND_OF.get(name, "text") in TEXT_KINDS else None
+        if found is not None:
+            codes, _ = found  # missing cells are known: no isna pass over the column
+            values = s.to_numpy()
+            missing = codes < 0
+            if missing.any():
+                values = values.copy()
+                values[missing] = None
+            env.cache[key] = values
+        else:
+            env.cache[key] = s.to_numpy(dtype=object, na_value=None)
     return env.cache[key]
 
 
@@ -163,11 +192,12 @@ def _coded(values, texts_of) -> tuple["np.ndarray", "np.ndarray"]:
     return np.where(codes < 0, len(uniques), codes), texts
 
 
-def fill(template: "Template", rule: "Rule", env: Env, pos: "np.ndarray", extras: dict, lang: str) -> "np.ndarray":
-    """The filled template per hit, as an object array with one shared str per distinct text.
+def fill(template: "Template", rule: "Rule", env: Env, pos: "np.ndarray", extras: dict, lang: str):
+    """The filled template per hit as (codes, texts): texts[codes] is the message of each hit.
 
     Each placeholder becomes (codes per hit, texts); the distinct combinations of codes are joined
-    once (pyarrow, element-wise) and spread back by code. Data never reaches a format string.
+    once (pyarrow, element-wise), so each distinct message is one str. Data never reaches a format
+    string.
     """
     import numpy as np
     import pandas as pd
@@ -200,10 +230,8 @@ def fill(template: "Template", rule: "Rule", env: Env, pos: "np.ndarray", extras
             codes, texts = formatted_labels(env, part, lang)
             parts.append((codes[pos], texts))
     coded = [p for p in parts if not isinstance(p, str)]
-    if not coded:  # only literals: one text for all hits, one shared object (np.full would copy it n times)
-        same = np.empty(n, dtype=object)
-        same.fill("".join(parts))
-        return same
+    if not coded:  # only literals: one text for all hits
+        return np.zeros(n, dtype=np.int32), np.array(["".join(parts)], dtype=object)
     # One code per distinct combination of placeholder values (pairwise, so keys never overflow).
     key = coded[0][0].astype(np.int64)
     for codes, texts in coded[1:]:
@@ -222,7 +250,7 @@ def fill(template: "Template", rule: "Rule", env: Env, pos: "np.ndarray", extras
         joined = columns[0]
     else:
         joined = pc.binary_join_element_wise(*columns, "")
-    return joined.to_numpy(zero_copy_only=False)[combo]
+    return combo.astype(np.int32), joined.to_numpy(zero_copy_only=False)
 
 
 def skipped_rules(deals: Deals, rules: Iterable["Rule"]) -> list[SkippedRule]:
@@ -278,20 +306,13 @@ def evaluate(deals: Deals, rules: Iterable["Rule"], as_of: date, lang: str) -> t
     pos = np.concatenate(chunks["pos"])
     rule_id = np.concatenate(chunks["rule"])
     # Sort on the arrays first (owner, row, severity, rule), then build the frame once, in order.
-    if "owner" in frame.columns:
-        key = ("owner_rank",)
-        if key not in env.cache:
-            codes, _ = pd.factorize(frame["owner"], sort=True, use_na_sentinel=True)
-            env.cache[key] = np.where(codes < 0, np.iinfo(np.int64).max, codes)
-        owner_rank = env.cache[key][pos]
-    else:
-        owner_rank = np.zeros(len(pos), dtype=np.int64)
-    rows = frame["row"].to_numpy(dtype=np.int64)[pos] if "row" in frame.columns else pos
+    deal_rows = frame["row"].to_numpy(dtype=np.int64) if "row" in frame.columns else np.arange(len(frame))
+    rows = deal_rows[pos]
     names = np.array([r.name for r in ran], dtype=object)
     sevs = np.array([r.severity for r in ran], dtype=object)
     sev_of = np.array([SEVERITIES.index(r.severity) if r.severity in SEVERITIES else 9 for r in ran])
     name_rank = np.argsort(np.argsort(names.astype(str), kind="stable"), kind="stable")
-    order = np.lexsort((name_rank[rule_id], sev_of[rule_id], rows, owner_rank))
+    order = _display_order(_owner_rank(env), deal_rows, pos, rule_id, sev_of, name_rank)
     pos = pos[order]
     rule_id = rule_id[order]
     index = pd.RangeIndex(len(pos))
@@ -301,13 +322,17 @@ def evaluate(deals: Deals, rules: Iterable["Rule"], as_of: date, lang: str) -> t
         "row": pd.array(rows[order], dtype="Int64"),
     }
     for c in _DEAL_COLUMNS:
-        if c in frame.columns:
+        found = text_codes(env, c) if c in frame.columns else None
+        if found is not None:  # gather small int codes, then the few distinct objects
+            codes, distinct = found
+            data[c] = np.append(distinct, None)[codes[pos]]
+        elif c in frame.columns:
             data[c] = column_values(env, c)[pos]
         else:
             data[c] = np.full(len(pos), None, dtype=object)
     # Text as object arrays whose equal values share one str: 8 bytes a finding, not a string each.
-    data["message"] = np.concatenate(chunks["message"])[order]
-    data["question"] = np.concatenate(chunks["question"])[order]
+    data["message"] = _spread_texts(chunks["message"], order)
+    data["question"] = _spread_texts(chunks["question"], order)
     data["deal_index"] = pd.array(np.asarray(frame.index)[pos], dtype="Int64")
     columns = [
         pd.Series(data[c], index=index, name=c, copy=False, dtype=None if c in ("row", "deal_index") else object)
@@ -316,6 +341,53 @@ def evaluate(deals: Deals, rules: Iterable["Rule"], as_of: date, lang: str) -> t
     # concat keeps one block per column: no copy of millions of object pointers into a 2-D block.
     findings = pd.concat(columns, axis=1)
     return findings, skipped
+
+
+def _spread_texts(parts: list, order: "np.ndarray") -> "np.ndarray":
+    """Per-rule (codes, texts) pairs as one object array in `order`, equal texts sharing one object."""
+    import numpy as np
+
+    offsets = np.cumsum([0, *(len(texts) for _, texts in parts)])
+    codes = np.concatenate([c + offset for (c, _), offset in zip(parts, offsets)])
+    texts = np.concatenate([t for _, t in parts])
+    return texts[codes[order]]
+
+
+def _owner_rank(env: Env) -> "np.ndarray":
+    """Each deal's owner as its rank in alphabetical order; no owner ranks last."""
+    import numpy as np
+    import pandas as pd
+
+    frame = env.frame
+    if "owner" not in frame.columns:
+        return np.zeros(len(frame), dtype=np.int64)
+    found = text_codes(env, "owner")
+    if found is not None:  # sort the distinct owners only
+        codes, distinct = found
+        ranks, sorted_owners = pd.factorize(distinct, sort=True)
+        return np.append(ranks, len(sorted_owners))[codes]
+    codes, sorted_owners = pd.factorize(frame["owner"], sort=True, use_na_sentinel=True)
+    return np.where(codes < 0, len(sorted_owners), codes)
+
+
+def _display_order(owner_rank, deal_rows, pos, rule_id, sev_of, name_rank) -> "np.ndarray":
+    """Positions sorting findings by (owner, row, severity, rule name), stable.
+
+    Equivalent to np.lexsort over the four keys, but as one int64 key and one stable argsort,
+    which is several times faster on millions of findings.
+    """
+    import numpy as np
+
+    rule_rank = np.empty(len(sev_of), dtype=np.int64)
+    rule_rank[np.lexsort((name_rank, sev_of))] = np.arange(len(sev_of))
+    low = int(deal_rows.min()) if len(deal_rows) else 0
+    span = (int(deal_rows.max()) - low + 1) if len(deal_rows) else 1
+    owners = int(owner_rank.max()) + 1 if len(owner_rank) else 1
+    if owners * span * max(len(sev_of), 1) >= 2**62:  # would overflow: sort on the keys one by one
+        rows = deal_rows[pos]
+        return np.lexsort((name_rank[rule_id], sev_of[rule_id], rows, owner_rank[pos]))
+    deal_key = owner_rank.astype(np.int64) * span + (deal_rows - low)
+    return np.argsort(deal_key[pos] * len(sev_of) + rule_rank[rule_id], kind="stable")
 
 
 def sort_findings(findings: "pd.DataFrame") -> "pd.DataFrame":
