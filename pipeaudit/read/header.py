@@ -156,13 +156,35 @@ def empty_mask(col: pd.Series) -> np.ndarray:
         # Workbook cells: the reader already turned "" into None; whitespace-only cells are left to the
         # value parsers (checking every object cell here would cost more than reading the sheet).
         return np.asarray(pd.isna(col.to_numpy()), dtype=bool)
+    arrow = _arrow_strings(col)
+    if arrow is not None:  # straight to Arrow's kernels: pandas' wrappers cost more than the scan
+        import pyarrow.compute as pc
+
+        blank = pc.fill_null(pc.utf8_is_space(arrow), True)  # null: empty
+        return blank.to_numpy(zero_copy_only=False).astype(bool, copy=False)
     mask = col.isna().to_numpy(dtype=bool)
     if not mask.all():
         mask = mask | col.str.isspace().fillna(False).to_numpy(dtype=bool)
     return mask
 
 
+def _arrow_strings(col: pd.Series):
+    """The Arrow (large_)string (chunked) array under a pandas Arrow-backed str column, or None."""
+    import pyarrow as pa
+
+    if col.dtype == object or not hasattr(col.array, "__arrow_array__"):
+        return None
+    try:
+        arr = pa.array(col.array)  # zero-copy; may be a ChunkedArray, which the kernels take as is
+    except (pa.ArrowException, TypeError):
+        return None
+    return arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else None
+
+
 _TOTAL_FIRST = frozenset("总合小共汇gGsStT")
+#: First characters a cell matching ARROW_TOTAL_LABEL can start with: a label's first letter in
+#: either case (ſ folds to s under (?i)) or the leading space _WS allows.
+_ARROW_TOTAL_FIRST = frozenset("总合小共汇gGsStTſ \t\u3000\u00a0")
 
 
 def _total_label_mask(col: pd.Series) -> np.ndarray:
@@ -180,6 +202,21 @@ def _total_label_mask(col: pd.Series) -> np.ndarray:
         ]
         mask = np.zeros(n, dtype=bool)
         mask[hits] = True
+        return mask
+    arrow = _arrow_strings(col)
+    if arrow is not None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        # Only a cell starting with a label's first letter (any case, RE2 folds ſ to s) or with
+        # leading space can match: the regex runs on those alone.
+        first = pc.utf8_slice_codeunits(arrow, 0, 1)
+        maybe = pc.fill_null(pc.is_in(first, value_set=pa.array(list(_ARROW_TOTAL_FIRST), type=first.type)), False)
+        mask = np.zeros(n, dtype=bool)
+        where = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
+        if len(where):
+            hit = pc.match_substring_regex(arrow.take(pa.array(where)), ARROW_TOTAL_LABEL)
+            mask[where] = pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
         return mask
     try:
         # A plain pattern string keeps the match inside Arrow's regex engine (a compiled re.Pattern
