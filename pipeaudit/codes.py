@@ -80,16 +80,22 @@ def known_codes(frame: pd.DataFrame, name: str, codes: ColumnCodes | None):
     return codes(name) if codes is not None and codes.frame is frame else None
 
 
-def _object_addresses(cells):
-    """The PyObject pointers an object array holds, as integers (a view, valid while `cells` lives)."""
+def object_addresses(cells):
+    """The PyObject pointers a C-contiguous object array holds, as integers of the same shape.
+
+    A view, valid while `cells` lives. Equal pointers are the same object, so comparing them is an
+    exact identity test, done by numpy without touching a single Python object.
+    """
     import ctypes
 
     import numpy as np
 
-    if len(cells) == 0:
-        return np.zeros(0, dtype=np.uintp)
+    if cells.size == 0:
+        return np.zeros(cells.shape, dtype=np.uintp)
+    if not cells.flags.c_contiguous or cells.dtype != object:
+        raise ValueError("object_addresses needs a C-contiguous object array")
     pointer = cells.ctypes.data_as(ctypes.POINTER(ctypes.c_size_t))
-    return np.ctypeslib.as_array(pointer, shape=(len(cells),)).view(np.uintp)
+    return np.ctypeslib.as_array(pointer, shape=cells.shape).view(np.uintp)
 
 
 def _identity_codes(cells):
@@ -106,7 +112,7 @@ def _identity_codes(cells):
 
     n = len(cells)
     cells = np.ascontiguousarray(cells)
-    addresses = _object_addresses(cells)
+    addresses = object_addresses(cells)
     if n == 0:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
     new_run = np.empty(n, dtype=bool)
