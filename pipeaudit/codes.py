@@ -28,6 +28,8 @@ def factorized_text(values: pd.Series):
         cells = values.to_numpy()
         codes, first = _identity_codes(cells)
         distinct = cells[first]
+        if pd.api.types.infer_dtype(distinct, skipna=False) == "string":
+            return codes, distinct  # all str: nothing missing (a C-speed check)
         missing = pd.isna(distinct)
         if missing.any():  # None/NaN objects: code -1, as pd.factorize gives
             remap = np.cumsum(~missing) - 1
@@ -98,6 +100,10 @@ def object_addresses(cells):
     return np.ctypeslib.as_array(pointer, shape=cells.shape).view(np.uintp)
 
 
+#: Runs sampled to tell a column of mostly distinct objects (IDs) from one of a few repeated ones.
+_RUN_SAMPLE = 4096
+
+
 def _identity_codes(cells):
     """(codes, first position of each code) of an object array, grouping cells by object identity.
 
@@ -119,7 +125,12 @@ def _identity_codes(cells):
     new_run[0] = True
     np.not_equal(addresses[1:], addresses[:-1], out=new_run[1:])
     starts = np.flatnonzero(new_run)
-    run_codes, _ = pd.factorize(addresses[starts])  # hash one pointer per run, not per cell
+    heads = addresses[starts]
+    sample = heads[:_RUN_SAMPLE]
+    if len(heads) > 2 * _RUN_SAMPLE and len(np.unique(sample)) * 2 > len(sample):
+        # Mostly one run per object (a deal's findings sit together): hashing would merge little.
+        return np.cumsum(new_run) - 1, starts
+    run_codes, _ = pd.factorize(heads)  # hash one pointer per run, not per cell
     codes = run_codes[np.cumsum(new_run) - 1]
     first = np.empty(run_codes.max() + 1, dtype=np.intp)
     first[run_codes[::-1]] = starts[::-1]  # the earliest run of each code
