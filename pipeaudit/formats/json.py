@@ -211,6 +211,7 @@ def _arrow_chunks(findings, codes=None):
             tokens = _quoted(pa.array(np.append(distinct, None), type=ls), lead)  # the last one: missing
             cell_codes = np.where(cell_codes < 0, len(distinct), cell_codes)  # missing: the null token
             parts.append(("codes", cell_codes.astype(np.int32 if len(tokens) < 2**31 else np.int64), tokens))
+    parts = _merge_small_pairs(parts)
     parts.append(pa.scalar("},", ls))  # a comma after every object; the chunk's last one is cut off
     empty = pa.scalar("", ls)
     order = order_positions(findings, codes)
@@ -234,6 +235,36 @@ def _arrow_chunks(findings, codes=None):
         offsets = np.frombuffer(objects.buffers()[1], dtype=np.int64, count=len(objects) + 1, offset=objects.offset * 8)
         data = objects.buffers()[2]
         yield memoryview(data)[int(offsets[0]) : int(offsets[-1]) - 1]  # without the trailing comma
+
+
+#: Neighbouring coded columns with at most this many value pairs are joined into one token each.
+MERGE_PAIRS = 65_536
+
+
+def _merge_small_pairs(parts: list) -> list:
+    """Join neighbouring coded columns with few values (rule + severity, owner + stage) into one
+    token per pair of values: each chunk then gathers and joins one column fewer."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    merged: list = []
+    for part in parts:
+        prev = merged[-1] if merged else None
+        if (
+            isinstance(part, tuple) and part[0] == "codes"
+            and isinstance(prev, tuple) and prev[0] == "codes"
+            and len(prev[2]) * len(part[2]) <= MERGE_PAIRS
+        ):
+            width = len(part[2])
+            first = pa.array(np.repeat(np.arange(len(prev[2])), width))
+            second = pa.array(np.tile(np.arange(width), len(prev[2])))
+            tokens = pc.binary_join_element_wise(prev[2].take(first), part[2].take(second), pa.scalar("", prev[2].type))
+            codes = prev[1].astype(np.int32) * np.int32(width) + part[1].astype(np.int32)
+            merged[-1] = ("codes", codes, tokens)
+        else:
+            merged.append(part)
+    return merged
 
 
 def _int_column(values):
