@@ -253,7 +253,6 @@ def summarize(result: AuditResult, codes: ColumnCodes | None = None) -> dict:
 def _owner_severity_counts(table: pd.DataFrame, codes: ColumnCodes | None = None) -> dict[str, Any]:
     """Trimmed owner -> counts per SEVERITIES, for every owner with a finding of some severity."""
     import numpy as np
-    import pandas as pd
 
     if len(table) == 0:
         return {}
