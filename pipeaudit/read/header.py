@@ -226,6 +226,25 @@ def _total_label_mask(col: pd.Series) -> np.ndarray:
         return np.zeros(n, dtype=bool)
 
 
+def _blank_rows(cells: pd.DataFrame) -> np.ndarray:
+    """Rows with every cell empty. A column is only checked on the rows still blank after the
+    columns before it: once the ID column is found filled, nothing else needs reading."""
+    import numpy as np
+
+    n = len(cells)
+    blank = np.ones(n, dtype=bool)
+    for c in cells.columns:
+        todo = np.flatnonzero(blank)
+        if len(todo) == 0:
+            break
+        col = cells[c]
+        if len(todo) == n:
+            blank &= empty_mask(col)
+        else:
+            blank[todo] = empty_mask(col.iloc[todo])
+    return blank
+
+
 def shape_data(
     cells: pd.DataFrame, row_numbers: np.ndarray, empties: list[np.ndarray] | None = None
 ) -> tuple[pd.DataFrame, np.ndarray, list[int], int]:
@@ -238,10 +257,16 @@ def shape_data(
     n = len(cells)
     if n == 0:
         return cells, row_numbers, [], 0
-    if empties is None:
-        empties = [empty_mask(cells[c]) for c in cells.columns]
-    blank = np.logical_and.reduce(empties) if empties else np.ones(n, dtype=bool)
-    filled_count = np.add.reduce([~e for e in empties]) if empties else np.zeros(n, dtype=int)
+    if empties is not None:
+        blank = np.logical_and.reduce(empties) if empties else np.ones(n, dtype=bool)
+
+        def filled_count(k: int) -> int:
+            return sum(1 for e in empties if not e[k])
+    else:
+        blank = _blank_rows(cells)
+
+        def filled_count(k: int) -> int:  # only asked for the few total-row candidates
+            return sum(1 for c in cells.columns if not empty_mask(cells[c].iloc[k : k + 1])[0])
 
     # Total rows: a label in one of the first few filled columns, little else but numbers.
     label = np.zeros(n, dtype=bool)
@@ -257,7 +282,7 @@ def shape_data(
             texts = [v for v in row if isinstance(v, str) and v.strip()]
             labels = [v for v in texts if TOTAL_LABEL.match(v)]
             others = [v for v in texts if not TOTAL_LABEL.match(v) and not _NUMBERISH.match(v)]
-            if labels and len(others) <= allowed and filled_count[k] <= max(2, width - 1):
+            if labels and len(others) <= allowed and filled_count(k) <= max(2, width - 1):
                 drop_total[k] = True
                 totals.append(int(row_numbers[k]))
     keep = ~(blank | drop_total)
