@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pipeaudit.codes import ColumnCodes, factorized_text, known_codes, value_codes
 from pipeaudit.errors import ConfigError
 from pipeaudit.model import DERIVED, FIELDS, SEVERITIES, AuditResult
 
@@ -62,16 +63,28 @@ def column_lists(findings: pd.DataFrame, columns: tuple[str, ...] = OUTPUT_COLUM
             values = pd.to_numeric(findings[name], errors="coerce").astype("Int64")
             out[name] = values.to_numpy(dtype=object, na_value=None).tolist()
         else:
-            values = findings[name].astype("str")
-            out[name] = values.to_numpy(dtype=object, na_value=None).tolist()
+            out[name] = text_values(findings[name]).tolist()
     return out
 
 
-def order_positions(findings: pd.DataFrame):
+def text_values(values: pd.Series):
+    """The column as an object array of str/None, as `astype("str")` would give, one object per
+    distinct value (so repeated values share one Python string)."""
+    import numpy as np
+
+    found = factorized_text(values)
+    if found is None:
+        return values.astype("str").to_numpy(dtype=object, na_value=None)
+    codes, distinct = found
+    return np.append(distinct, None)[codes]
+
+
+def order_positions(findings: pd.DataFrame, codes: ColumnCodes | None = None):
     """Positions that put findings in display order, or None when they already are (the usual case).
 
     Display order: named owners (alphabetical) then the blank owner; within an owner, rep-level
-    findings first, then by row, then most severe first. One np.lexsort over factorized keys (stable).
+    findings first, then by row, then most severe first. One np.lexsort over factorized keys (stable),
+    run only when a linear scan finds the frame out of order.
     """
     import numpy as np
     import pandas as pd
@@ -79,9 +92,11 @@ def order_positions(findings: pd.DataFrame):
     n = len(findings)
     if n < 2:
         return None
-    owner = _owner_key(findings["owner"]) if "owner" in findings else pd.Series("", index=findings.index)
-    codes, _ = pd.factorize(owner, sort=True)
-    blank = (owner == "").to_numpy(dtype=bool)
+    if "owner" in findings:
+        owner, keys = _owner_codes(findings["owner"], known_codes(findings, "owner", codes))
+        blank = (keys == "")[owner]
+    else:
+        owner, blank = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
     if "deal_index" in findings:
         deal_level = pd.to_numeric(findings["deal_index"], errors="coerce").notna().to_numpy(dtype=bool)
     else:
@@ -90,13 +105,26 @@ def order_positions(findings: pd.DataFrame):
         row = pd.to_numeric(findings["row"], errors="coerce").to_numpy(dtype="float64", na_value=-1.0)
     else:
         row = np.zeros(n)
-    sev_codes, sev_names = pd.factorize(findings["severity"])
+    sev_codes, sev_names = _codes_of(findings["severity"], known_codes(findings, "severity", codes))
     lookup = np.array([SEVERITIES.index(s) if s in SEVERITIES else len(SEVERITIES) for s in sev_names] + [len(SEVERITIES)])
     rank = lookup[sev_codes]  # code -1 (missing) picks the last entry
-    order = np.lexsort((rank, row, deal_level, codes, blank))
-    if bool((order[1:] > order[:-1]).all()):
+    keys = (blank, owner, deal_level, row, rank)  # most significant first
+    if _non_decreasing(keys):  # a stable sort would keep every position
         return None
-    return order
+    return np.lexsort(keys[::-1])
+
+
+def _non_decreasing(keys) -> bool:
+    """Are the rows already in lexicographic order of `keys` (most significant first)? O(n)."""
+    import numpy as np
+
+    undecided = np.ones(len(keys[0]) - 1, dtype=bool)  # neighbours equal on every key so far
+    for key in keys:
+        a, b = key[:-1], key[1:]
+        if (undecided & (a > b)).any():
+            return False
+        undecided &= a == b
+    return True
 
 
 def ordered(findings: pd.DataFrame) -> pd.DataFrame:
@@ -109,8 +137,46 @@ def _owner_key(series: pd.Series) -> pd.Series:
     return series.astype("str").fillna("").str.strip()
 
 
-def _severity_counts(frame: pd.DataFrame) -> dict[str, int]:
-    counts = frame["severity"].value_counts() if len(frame) else {}
+def _owner_codes(series: pd.Series, found=None):
+    """(codes, keys): keys[codes] equals _owner_key(series), keys sorted and distinct.
+
+    Trims and compares the distinct owners only, not every finding.
+    """
+    import numpy as np
+    import pandas as pd
+
+    found = factorized_text(series) if found is None else found
+    if found is None:
+        keys, codes = _owner_key(series), None
+    else:
+        codes, distinct = found
+        keys = pd.Series(np.append(distinct, ""), dtype="str").str.strip()
+    key_codes, key_names = pd.factorize(keys, sort=True)
+    key_names = np.asarray(key_names, dtype=object)
+    if codes is None:
+        return key_codes, key_names
+    return key_codes[codes], key_names  # code -1 (missing) picks the appended "" key
+
+
+def _codes_of(values: pd.Series, found=None):
+    """(codes, distinct values) by value, code -1 = missing: value_codes, or pd.factorize for non-text."""
+    import pandas as pd
+
+    by_value = value_codes(values, found)
+    return by_value if by_value is not None else pd.factorize(values, use_na_sentinel=True)
+
+
+def _value_counts(values: pd.Series, found=None) -> dict:
+    """Non-missing value -> count, like Series.value_counts(), counted on codes."""
+    import numpy as np
+
+    codes, distinct = _codes_of(values, found)
+    counts = np.bincount(codes[codes >= 0], minlength=len(distinct))
+    return {value: int(c) for value, c in zip(distinct, counts) if c}
+
+
+def _severity_counts(frame: pd.DataFrame, codes: ColumnCodes | None = None) -> dict[str, int]:
+    counts = _value_counts(frame["severity"], known_codes(frame, "severity", codes)) if len(frame) else {}
     return {s: int(counts.get(s, 0)) for s in SEVERITIES}
 
 
@@ -118,13 +184,14 @@ def _skipped(result: AuditResult) -> list[dict[str, Any]]:
     return [{"rule": s.rule, "missing": list(s.missing)} for s in result.skipped]
 
 
-def summarize(result: AuditResult) -> dict:
+def summarize(result: AuditResult, codes: ColumnCodes | None = None) -> dict:
     """The JSON "summary" object: totals, severity counts and one entry per owner.
 
     open_amount sums the open deals' amounts as the Deals builder normalised them (万元 already
     multiplied out); 0 when the export has no amount column. Owners with only rep-level findings
-    (no deals) still get an entry.
+    (no deals) still get an entry. `codes` may carry the findings' factorized columns.
     """
+    import numpy as np
     import pandas as pd
 
     frame = result.deals.frame
@@ -133,51 +200,71 @@ def summarize(result: AuditResult) -> dict:
     n = len(frame)
     status = frame["status"] if "status" in frame else pd.Series("open", index=frame.index)
     is_open = (status == "open").fillna(False).astype(bool)
-    owner = _owner_key(frame["owner"]) if "owner" in frame else pd.Series("", index=frame.index, dtype="str")
     amount = (
         pd.to_numeric(frame["amount"], errors="coerce").where(is_open).fillna(0.0)
         if "amount" in frame
         else pd.Series(0.0, index=frame.index)
     )
-    per_owner = pd.DataFrame({"open": is_open, "amount": amount.astype("float64")}).groupby(
-        owner.rename("owner"), sort=True
+    # Grouped on integer owner codes (the trimmed owner of each distinct value), not on strings.
+    if "owner" in frame:
+        deal_owner, deal_keys = _owner_codes(frame["owner"])
+    else:
+        deal_owner, deal_keys = np.zeros(n, dtype=np.int64), np.array([""], dtype=object)
+    grouped = pd.DataFrame({"open": is_open.to_numpy(), "amount": amount.astype("float64").to_numpy()}).groupby(
+        deal_owner, sort=True
     ).agg(deals=("open", "size"), open_deals=("open", "sum"), open_amount=("amount", "sum"))
+    per_owner = {deal_keys[k]: row for k, row in zip(grouped.index, grouped.itertuples(index=False))}
 
-    def by_owner_severity(table: pd.DataFrame) -> pd.DataFrame:
-        if len(table) == 0:
-            return pd.DataFrame(columns=list(SEVERITIES))
-        owners = _owner_key(table["owner"]).rename("owner")
-        counts = pd.Series(1, index=table.index).groupby([owners, table["severity"].rename("severity")]).size()
-        return counts.unstack(fill_value=0).reindex(columns=list(SEVERITIES), fill_value=0)
+    sev = _owner_severity_counts(findings, codes)
+    muted_by_owner: dict[str, int] = {}
+    if len(muted) and "owner" in muted:
+        muted_owner, keys = _owner_codes(muted["owner"])
+        counts = np.bincount(muted_owner, minlength=len(keys))
+        muted_by_owner = {keys[k]: int(c) for k, c in enumerate(counts) if c}
 
-    sev = by_owner_severity(findings)
-    muted_by_owner = _owner_key(muted["owner"]).value_counts() if len(muted) and "owner" in muted else {}
-
-    owners = sorted(set(per_owner.index) | set(sev.index))
+    owners = sorted(set(per_owner) | set(sev))
     by_owner: dict[str, dict[str, Any]] = {}
     for name in owners:  # one entry per owner (hundreds at most), not per deal
-        has = name in per_owner.index
+        stats = per_owner.get(name)
         entry: dict[str, Any] = {
-            "deals": int(per_owner.at[name, "deals"]) if has else 0,
-            "open_deals": int(per_owner.at[name, "open_deals"]) if has else 0,
-            "open_amount": _number(per_owner.at[name, "open_amount"]) if has else 0,
+            "deals": int(stats.deals) if stats else 0,
+            "open_deals": int(stats.open_deals) if stats else 0,
+            "open_amount": _number(stats.open_amount) if stats else 0,
         }
-        for s in SEVERITIES:
-            entry[s] = int(sev.at[name, s]) if name in sev.index else 0
+        counts = sev.get(name)
+        for i, s in enumerate(SEVERITIES):
+            entry[s] = int(counts[i]) if counts is not None else 0
         entry["muted"] = int(muted_by_owner.get(name, 0))
         by_owner[name] = entry
 
-    rules = findings["rule"].value_counts() if len(findings) else pd.Series(dtype="int64")
+    rules = _value_counts(findings["rule"], known_codes(findings, "rule", codes)) if len(findings) else {}
     return {
         "deals": n,
         "open_deals": int(is_open.sum()),
         "open_amount": _number(amount.sum()),
-        "findings": _severity_counts(findings),
+        "findings": _severity_counts(findings, codes),
         "by_owner": by_owner,
         "muted": len(muted),
         "rules": {str(k): int(v) for k, v in sorted(rules.items())},
         "skipped_rules": _skipped(result),
     }
+
+
+def _owner_severity_counts(table: pd.DataFrame, codes: ColumnCodes | None = None) -> dict[str, Any]:
+    """Trimmed owner -> counts per SEVERITIES, for every owner with a finding of some severity."""
+    import numpy as np
+
+    if len(table) == 0:
+        return {}
+    owner, keys = _owner_codes(table["owner"], known_codes(table, "owner", codes))
+    sev_codes, sev_names = _codes_of(table["severity"], known_codes(table, "severity", codes))
+    lookup = np.array([SEVERITIES.index(s) if s in SEVERITIES else -1 for s in sev_names] + [-1], dtype=np.int64)
+    level = lookup[sev_codes]
+    known = level >= 0
+    width = len(SEVERITIES)
+    counts = np.bincount(owner[known] * width + level[known], minlength=len(keys) * width).reshape(len(keys), width)
+    present = np.unique(owner[sev_codes >= 0])  # an unknown severity still lists its owner, with zeros
+    return {keys[k]: counts[k] for k in present}
 
 
 def _number(value: Any) -> int | float:

@@ -180,7 +180,10 @@ Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")  # most severe first
 
 #: Columns of AuditResult.findings, in this order. `row`/`deal_index` are <NA> for rep-level
-#: findings (e.g. funnel-short), which name an owner but no deal.
+#: findings (e.g. funnel-short), which name an owner but no deal. `row`/`deal_index` are Int64, the
+#: rest object (str or None); the engine makes equal values share one str object (a few rules,
+#: owners and messages over millions of findings), which pipeaudit.codes uses to group them fast.
+#: Any frame with these columns works with every output; sharing only makes it faster.
 FINDING_COLUMNS: tuple[str, ...] = (
     "rule",
     "severity",

@@ -131,7 +131,11 @@ _IGNORE_SPLIT = r"[,;，；、\s]+"
 
 
 def apply_suppressions(findings: "pd.DataFrame", deals: Deals, cfg: Config, as_of: date, lang: str, rules) -> tuple["pd.DataFrame", "pd.DataFrame", list[str]]:
-    """Split findings into (reported, muted with a reason); expired config entries stop muting and say so."""
+    """Split findings into (reported, muted with a reason); expired config entries stop muting and say so.
+
+    Texts are compared once per distinct value (findings repeat a few rules and deals millions of
+    times); with nothing to mute the findings are returned as they are, not copied.
+    """
     import numpy as np
     import pandas as pd
 
@@ -142,20 +146,24 @@ def apply_suppressions(findings: "pd.DataFrame", deals: Deals, cfg: Config, as_o
         muted = findings.assign(reason=pd.Series([], dtype=object))
         return findings, muted, notes
     codes = {r.code: r.name for r in rules if getattr(r, "code", None)}
-    rule_col = findings["rule"].astype("str")
-    ids = findings["deal_id"].astype("str").str.strip()
-    names = findings["deal"].astype("str").str.strip()
+    live = []
     for s in cfg.suppress:
         rule = codes.get(s.rule, s.rule)
         target = s.deal.strip()
-        hit = ((rule_col == rule) & ((ids == target) | (names == target))).to_numpy(dtype=bool, na_value=False)
         if s.until is not None and s.until < as_of:
             notes.append(
                 f"suppression of {rule} for {target} expired on {s.until.isoformat()} / "
                 f"{target} 的 {rule} 屏蔽已于 {s.until.isoformat()} 到期"
             )
             continue
-        reason = np.where(hit & pd.isna(reason), s.reason, reason)
+        live.append((rule, target, s.reason))
+    if live:
+        rule_is = _text_matcher(findings["rule"], strip=False)
+        id_is = _text_matcher(findings["deal_id"], strip=True)
+        name_is = _text_matcher(findings["deal"], strip=True)
+        for rule, target, why in live:
+            hit = rule_is(rule) & (id_is(target) | name_is(target))
+            reason = np.where(hit & pd.isna(reason), why, reason)
     if "ignore" in deals.frame.columns:
         idx = findings["deal_index"]
         has = idx.notna().to_numpy()
@@ -169,19 +177,49 @@ def apply_suppressions(findings: "pd.DataFrame", deals: Deals, cfg: Config, as_o
             )
             pairs = pd.DataFrame({"pos": np.flatnonzero(has), "token": tokens.to_numpy()}).explode("token")
             pairs = pairs[pairs["token"].notna() & (pairs["token"] != "")]
-            rules_at = rule_col.str.casefold().to_numpy()[pairs["pos"].to_numpy(dtype=np.int64)]
+            at = pairs["pos"].to_numpy(dtype=np.int64)
+            rules_at = findings["rule"].iloc[at].astype("str").str.casefold().to_numpy()
             code_of = {v: k.casefold() for k, v in codes.items()}
-            code_at = findings["rule"].map(code_of).fillna("").to_numpy(dtype=object)[pairs["pos"].to_numpy(dtype=np.int64)]
+            code_at = findings["rule"].iloc[at].map(code_of).fillna("").to_numpy(dtype=object)
             tok = pairs["token"].to_numpy(dtype=object)
             match = (tok == rules_at) | (tok == "all") | (tok == "*") | ((tok == code_at) & (code_at != ""))
-            pos = np.unique(pairs["pos"].to_numpy(dtype=np.int64)[match])
+            pos = np.unique(at[match])
             label = "导出文件的忽略列" if lang == "zh" else "ignore column in the export"
             fill = np.zeros(n, dtype=bool)
             fill[pos] = True
             reason = np.where(fill & pd.isna(reason), label, reason)
     muted_mask = ~pd.isna(reason)
+    if not muted_mask.any():
+        return findings, findings.iloc[:0].assign(reason=pd.Series([], dtype=object)), notes
     muted = findings[muted_mask].assign(reason=reason[muted_mask]).reset_index(drop=True)
     return findings[~muted_mask].reset_index(drop=True), muted, notes
+
+
+def _text_matcher(values: "pd.Series", *, strip: bool):
+    """A function text -> bool mask of the cells equal to it (as str, trimmed if `strip`; missing never
+    matches), comparing the column's distinct values only."""
+    import numpy as np
+    import pandas as pd
+
+    from pipeaudit.codes import factorized_text
+
+    found = factorized_text(values)
+    if found is None:  # not text: compare every cell, as str
+        cells = values.astype("str")
+        cells = cells.str.strip() if strip else cells
+
+        def per_cell(text: str):
+            return (cells == text).to_numpy(dtype=bool, na_value=False)
+
+        return per_cell
+    codes, distinct = found
+    texts = pd.Series(distinct, dtype="str")
+    texts = texts.str.strip() if strip else texts
+
+    def per_value(text: str):
+        return np.append((texts == text).to_numpy(dtype=bool, na_value=False), False)[codes]
+
+    return per_value
 
 
 def run_audit(opts: AuditOptions, cfg: Config | None = None, deals: Deals | None = None) -> AuditResult:

@@ -363,9 +363,7 @@ def _text_of(v: object) -> object:
 def clean_text(s: pd.Series) -> pd.Series:
     """Text as object dtype: stripped str, blank → None; numbers/dates rendered plainly."""
     if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:  # the CSV reader's str columns
-        t = s.str.strip()
-        t = t.where(t != "")
-        return pd.Series(t.to_numpy(dtype=object, na_value=None), index=s.index, dtype=object)
+        return pd.Series(_clean_arrow_text(s), index=s.index, dtype=object)
     codes, u = _factorize(s)
     if pd.api.types.infer_dtype(u, skipna=False) == "string":
         t = u.str.strip()
@@ -374,6 +372,36 @@ def clean_text(s: pd.Series) -> pd.Series:
         vals = np.array([_text_of(v) for v in u], dtype=object)
     return pd.Series(_spread(codes, vals, None), index=s.index, dtype=object)
 
+
+def _clean_arrow_text(s: pd.Series) -> np.ndarray:
+    """clean_text of an Arrow-backed str column, in Arrow's kernels (same trimming as str.strip).
+
+    A column of repeated values (owners, stages) is dictionary-encoded first: only its distinct
+    values are trimmed and become Python strings, and equal cells share one object. A column of
+    mostly distinct values (IDs, names) is converted directly, which costs less than hashing it.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(s.array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+
+    def cleaned(values):  # trimmed, "" -> null, as an object array with None
+        t = pc.utf8_trim_whitespace(values)
+        t = pc.if_else(pc.equal(t, ""), pa.scalar(None, t.type), t)
+        return t.to_numpy(zero_copy_only=False)
+
+    sample = arr.slice(0, _DISTINCT_SAMPLE)
+    if len(arr) > 2 * _DISTINCT_SAMPLE and pc.count_distinct(sample).as_py() * 2 > len(sample):
+        return cleaned(arr)
+    encoded = pc.dictionary_encode(arr)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return _spread(codes, cleaned(encoded.dictionary), None)
+
+
+#: Values sampled from the top of a text column to tell IDs and names from repeated values.
+_DISTINCT_SAMPLE = 4096
 
 _CLASS = re.compile(r"^(?:class|grade|等级|级别)?[\s:\-]*([abcdx])(?:[\s\-]*(?:类|级|class|grade|类商机|级商机))?$", re.I)
 

@@ -289,13 +289,27 @@ def _blank(env: Env, name: str):
             env.cache[key] = np.ones(len(env.frame), dtype=bool)
         else:
             s = env.frame[name]
-            m = s.isna().to_numpy(dtype=bool)
             if KIND_OF.get(name) in TEXT_KINDS and (s.dtype == object or str(s.dtype) == "str"):
                 codes, uniques = _factorized(env, name)
                 blank_u = uniques.str.strip().eq("").to_numpy(dtype=bool, na_value=True)
-                if blank_u.any():
-                    m = m | (blank_u[codes] & (codes >= 0))
-            env.cache[key] = m
+                env.cache[key] = np.append(blank_u, True)[codes]  # code -1: missing, blank too
+            else:
+                env.cache[key] = s.isna().to_numpy(dtype=bool)
+    return env.cache[key]
+
+
+def text_codes(env: Env, name: str):
+    """(codes, distinct values as an object array) of an object text column, or None, once per run.
+
+    Code -1 = missing. Cells are grouped by shared object (pipeaudit.codes), so a text may appear
+    under two codes; everything built on this maps per code, which that does not change.
+    """
+    key = ("text_codes", name)
+    if key not in env.cache:
+        from pipeaudit.codes import factorized_text
+
+        s = env.frame[name]
+        env.cache[key] = factorized_text(s) if s.dtype == object else None
     return env.cache[key]
 
 
@@ -305,8 +319,13 @@ def _factorized(env: Env, name: str):
     if key not in env.cache:
         import pandas as pd
 
-        codes, uniques = pd.factorize(env.frame[name], use_na_sentinel=True)
-        env.cache[key] = (codes, pd.Series(uniques, dtype=object).astype("str"))
+        found = text_codes(env, name)
+        if found is not None:
+            codes, distinct = found
+            env.cache[key] = (codes, pd.Series(distinct, dtype="str"))
+        else:
+            codes, uniques = pd.factorize(env.frame[name], use_na_sentinel=True)
+            env.cache[key] = (codes, pd.Series(uniques, dtype=object).astype("str"))
     return env.cache[key]
 
 

@@ -6,7 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Iterable
 
 from pipeaudit.engine.checks import get_checks
-from pipeaudit.engine.conditions import KIND_OF, Env, days_from, mask
+from pipeaudit.engine.conditions import KIND_OF, TEXT_KINDS, Env, days_from, mask, text_codes
 from pipeaudit.model import FINDING_COLUMNS, PHASE_LABELS, PHASES, SEVERITIES, Deals, SkippedRule
 
 if TYPE_CHECKING:
@@ -63,31 +63,20 @@ def applies_mask(rule: "Rule", env: Env) -> "np.ndarray":
 _DASH = "—"
 
 
-def formatted_column(env: Env, name: str, lang: str):
-    """The whole column as display text (pyarrow strings; dates ISO, amounts with separators), once per run."""
+def _format_values(s: "pd.Series", name: str, kind: str, lang: str):
+    """Display text of the values in `s` as an Arrow string array: dates ISO, amounts with separators."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    key = ("formatted", name, lang)
-    if key in env.cache:
-        return env.cache[key]
-    n = len(env.frame)
-    if name not in env.frame.columns:
-        out = pa.array(np.full(n, _DASH, dtype=object), type=pa.string())
-        env.cache[key] = out
-        return out
-    kind = KIND_OF.get(name, "text")
-    s = env.frame[name]
     if name == "phase":
         labels = np.array([_DASH, *(PHASE_LABELS[p][0 if lang == "zh" else 1] for p in PHASES)], dtype=object)
         codes = s.astype("Float64").fillna(0).to_numpy(dtype=np.int64).clip(0, len(PHASES))
-        out = pa.array(labels[codes], type=pa.string())
-    elif kind == "date":
+        return pa.array(labels[codes], type=pa.string())
+    if kind == "date":
         ts = pa.array(pd.to_datetime(s, errors="coerce").to_numpy(dtype="datetime64[ns]"), from_pandas=True)
-        out = ts.cast(pa.date32()).cast(pa.string())  # ISO YYYY-MM-DD, in C
-    elif kind in ("amount", "probability", "count"):
+        return ts.cast(pa.date32()).cast(pa.string())  # ISO YYYY-MM-DD, in C
+    if kind in ("amount", "probability", "count"):
         num = pd.to_numeric(s, errors="coerce").astype(float)
         if kind == "probability":
             num = (num * 100).round(0)
@@ -99,25 +88,84 @@ def formatted_column(env: Env, name: str, lang: str):
         # Our own format string on a float, once per distinct value: never on data text.
         codes, uniques = pd.factorize(num, use_na_sentinel=True)
         table = np.array([*(fmt(float(v)) for v in uniques), None], dtype=object)
-        out = pa.array(table[codes], type=pa.string())
-    elif kind == "bool":
+        return pa.array(table[codes], type=pa.string())
+    if kind == "bool":
         words = ("是", "否") if lang == "zh" else ("yes", "no")
         b = s.astype("boolean")
         arr = np.where(b.to_numpy(dtype=bool, na_value=False), words[0], words[1]).astype(object)
         arr[b.isna().to_numpy()] = None
-        out = pa.array(arr, type=pa.string())
+        return pa.array(arr, type=pa.string())
+    return pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
+
+
+def formatted_labels(env: Env, name: str, lang: str) -> tuple["np.ndarray", "np.ndarray"]:
+    """(codes per deal, display texts): texts[codes] is the column as shown in messages, "—" when blank.
+
+    The column is factorized and only its distinct values are formatted, once per run.
+    """
+    import numpy as np
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    key = ("labels", name, lang)
+    if key in env.cache:
+        return env.cache[key]
+    n = len(env.frame)
+    if name not in env.frame.columns:
+        out = (np.zeros(n, dtype=np.int64), np.array([_DASH], dtype=object))
     else:
-        out = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
-    out = pc.fill_null(out, _DASH)
+        codes, uniques = _column_codes(env, name)
+        # The distinct values plus one missing value, in the column's own dtype, formatted as a column.
+        distinct = pd.Series(uniques).reindex(range(len(uniques) + 1))
+        texts = pc.fill_null(_format_values(distinct, name, KIND_OF.get(name, "text"), lang), _DASH)
+        out = (np.where(codes < 0, len(uniques), codes), texts.to_numpy(zero_copy_only=False))
     env.cache[key] = out
     return out
+
+
+def formatted_column(env: Env, name: str, lang: str):
+    """The whole column as display text (pyarrow strings; dates ISO, amounts with separators)."""
+    import pyarrow as pa
+
+    codes, texts = formatted_labels(env, name, lang)
+    return pa.array(texts[codes], type=pa.string())
+
+
+def _column_codes(env: Env, name: str):
+    """(codes, distinct values) of a Deals column, code -1 = missing, once per run.
+
+    Text columns come from the engine's text codes (shared objects, no hashing of strings); other
+    columns from pd.factorize. Distinct values may repeat a text, which formatting tolerates.
+    """
+    key = ("codes", name)
+    if key not in env.cache:
+        import pandas as pd
+
+        found = text_codes(env, name) if KIND_OF.get(name, "text") in TEXT_KINDS else None
+        if found is not None:
+            codes, distinct = found
+            env.cache[key] = (codes, pd.Index(distinct, dtype=object))
+        else:
+            env.cache[key] = pd.factorize(env.frame[name], use_na_sentinel=True)
+    return env.cache[key]
 
 
 def column_values(env: Env, name: str) -> "np.ndarray":
     """The whole column as an object array (NA → None), computed once per run."""
     key = ("values", name)
     if key not in env.cache:
-        env.cache[key] = env.frame[name].to_numpy(dtype=object, na_value=None)
+        s = env.frame[name]
+        found = text_codes(env, name) if KIND_OF.get(name, "text") in TEXT_KINDS else None
+        if found is not None:
+            codes, _ = found  # missing cells are known: no isna pass over the column
+            values = s.to_numpy()
+            missing = codes < 0
+            if missing.any():
+                values = values.copy()
+                values[missing] = None
+            env.cache[key] = values
+        else:
+            env.cache[key] = s.to_numpy(dtype=object, na_value=None)
     return env.cache[key]
 
 
@@ -129,36 +177,80 @@ def _param_text(value: Any) -> str:
     return str(value)
 
 
-def fill(template: "Template", rule: "Rule", env: Env, pos: "np.ndarray", extras: dict, lang: str):
-    """Join literal parts and per-hit values element-wise (pyarrow); data never reaches a format string."""
+def _coded(values, texts_of) -> tuple["np.ndarray", "np.ndarray"]:
+    """(codes, texts) for per-hit values: factorized, then `texts_of` turns the distinct values
+    (plus one missing value at the end) into an Arrow string array."""
     import numpy as np
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = np.empty(len(uniques) + 1, dtype=object if getattr(values, "dtype", None) == object else float)
+    distinct[:-1] = np.asarray(uniques)
+    distinct[-1] = None if distinct.dtype == object else np.nan
+    texts = pc.fill_null(texts_of(distinct), _DASH).to_numpy(zero_copy_only=False)
+    return np.where(codes < 0, len(uniques), codes), texts
+
+
+def fill(template: "Template", rule: "Rule", env: Env, pos: "np.ndarray", extras: dict, lang: str):
+    """The filled template per hit as (codes, texts): texts[codes] is the message of each hit.
+
+    Each placeholder becomes (codes per hit, texts); the distinct combinations of codes are joined
+    once (pyarrow, element-wise), so each distinct message is one str. Data never reaches a format
+    string.
+    """
+    import numpy as np
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    take = pa.array(pos, type=pa.int64())
-    parts: list[Any] = []
+    n = len(pos)
+    parts: list[Any] = []  # literal str, or (codes per hit, texts)
     for is_ph, part in template.parts:
         if not is_ph:
             parts.append(part)
         elif part in extras:
-            parts.append(pc.fill_null(pa.array(np.asarray(extras[part], dtype=object), type=pa.string(), from_pandas=True), _DASH))
+            values = np.asarray(extras[part], dtype=object)
+            parts.append(_coded(values, lambda u: pa.array(u, type=pa.string(), from_pandas=True)))
         elif part in env.params:
             parts.append(_param_text(env.params[part]))
         elif part in ("age_days", "age_weeks", "until_days", "until_weeks"):
             days = days_from(env, rule.age_field)[pos]
-            if part.startswith("until"):
-                days = -days
-            if part.endswith("weeks"):
-                days = days / 7
-            whole = pa.array(np.floor(days), from_pandas=True).cast(pa.int64())
-            parts.append(pc.fill_null(pc.cast(whole, pa.string()), _DASH))
+
+            def whole_text(u, part=part):
+                if part.startswith("until"):
+                    u = -u
+                if part.endswith("weeks"):
+                    u = u / 7
+                whole = pa.array(np.floor(u), from_pandas=True).cast(pa.int64())
+                return pc.cast(whole, pa.string())
+
+            parts.append(_coded(days, whole_text))
         else:
-            parts.append(formatted_column(env, part, lang).take(take))
-    if not any(isinstance(p, pa.Array) for p in parts):  # only literals: one text for all hits
-        return pa.array(np.full(len(pos), "".join(parts), dtype=object), type=pa.string())
-    if len(parts) == 1:
-        return parts[0]
-    return pc.binary_join_element_wise(*parts, "")
+            codes, texts = formatted_labels(env, part, lang)
+            parts.append((codes[pos], texts))
+    coded = [p for p in parts if not isinstance(p, str)]
+    if not coded:  # only literals: one text for all hits
+        return np.zeros(n, dtype=np.int32), np.array(["".join(parts)], dtype=object)
+    # One code per distinct combination of placeholder values (pairwise, so keys never overflow).
+    key = coded[0][0].astype(np.int64)
+    for codes, texts in coded[1:]:
+        key, distinct = pd.factorize(key * len(texts) + codes)
+        key = key.astype(np.int64)
+    combo, firsts = pd.factorize(key)
+    first = np.empty(len(firsts), dtype=np.int64)
+    first[combo[::-1]] = np.arange(n - 1, -1, -1)  # the first hit with each combination
+    columns = []
+    for p in parts:
+        if isinstance(p, str):
+            columns.append(p)
+        else:
+            columns.append(pa.array(p[1][p[0][first]], type=pa.string()))
+    if len(columns) == 1:
+        joined = columns[0]
+    else:
+        joined = pc.binary_join_element_wise(*columns, "")
+    return combo.astype(np.int32), joined.to_numpy(zero_copy_only=False)
 
 
 def skipped_rules(deals: Deals, rules: Iterable["Rule"]) -> list[SkippedRule]:
@@ -213,45 +305,89 @@ def evaluate(deals: Deals, rules: Iterable["Rule"], as_of: date, lang: str) -> t
         return empty_findings(), skipped
     pos = np.concatenate(chunks["pos"])
     rule_id = np.concatenate(chunks["rule"])
-    import pyarrow as pa
-
-    message = pa.concat_arrays(chunks["message"])
-    question = pa.concat_arrays(chunks["question"])
     # Sort on the arrays first (owner, row, severity, rule), then build the frame once, in order.
-    if "owner" in frame.columns:
-        key = ("owner_rank",)
-        if key not in env.cache:
-            codes, _ = pd.factorize(frame["owner"], sort=True, use_na_sentinel=True)
-            env.cache[key] = np.where(codes < 0, np.iinfo(np.int64).max, codes)
-        owner_rank = env.cache[key][pos]
-    else:
-        owner_rank = np.zeros(len(pos), dtype=np.int64)
-    rows = frame["row"].to_numpy(dtype=np.int64)[pos] if "row" in frame.columns else pos
+    deal_rows = frame["row"].to_numpy(dtype=np.int64) if "row" in frame.columns else np.arange(len(frame))
+    rows = deal_rows[pos]
     names = np.array([r.name for r in ran], dtype=object)
     sevs = np.array([r.severity for r in ran], dtype=object)
     sev_of = np.array([SEVERITIES.index(r.severity) if r.severity in SEVERITIES else 9 for r in ran])
     name_rank = np.argsort(np.argsort(names.astype(str), kind="stable"), kind="stable")
-    order = np.lexsort((name_rank[rule_id], sev_of[rule_id], rows, owner_rank))
+    order = _display_order(_owner_rank(env), deal_rows, pos, rule_id, sev_of, name_rank)
     pos = pos[order]
     rule_id = rule_id[order]
+    index = pd.RangeIndex(len(pos))
     data: dict[str, Any] = {
         "rule": names[rule_id],
         "severity": sevs[rule_id],
         "row": pd.array(rows[order], dtype="Int64"),
     }
     for c in _DEAL_COLUMNS:
-        if c in frame.columns:
+        found = text_codes(env, c) if c in frame.columns else None
+        if found is not None:  # gather small int codes, then the few distinct objects
+            codes, distinct = found
+            data[c] = np.append(distinct, None)[codes[pos]]
+        elif c in frame.columns:
             data[c] = column_values(env, c)[pos]
         else:
             data[c] = np.full(len(pos), None, dtype=object)
-    take = pa.array(order, type=pa.int64())
-    data["message"] = pd.arrays.ArrowStringArray(pa.chunked_array([message.take(take)]))
-    data["question"] = pd.arrays.ArrowStringArray(pa.chunked_array([question.take(take)]))
+    # Text as object arrays whose equal values share one str: 8 bytes a finding, not a string each.
+    data["message"] = _spread_texts(chunks["message"], order)
+    data["question"] = _spread_texts(chunks["question"], order)
     data["deal_index"] = pd.array(np.asarray(frame.index)[pos], dtype="Int64")
-    findings = pd.DataFrame(
-        {c: (data[c] if c in ("row", "deal_index", "message", "question") else pd.Series(data[c], dtype=object, copy=False)) for c in FINDING_COLUMNS}
-    )
+    columns = [
+        pd.Series(data[c], index=index, name=c, copy=False, dtype=None if c in ("row", "deal_index") else object)
+        for c in FINDING_COLUMNS
+    ]
+    # concat keeps one block per column: no copy of millions of object pointers into a 2-D block.
+    findings = pd.concat(columns, axis=1)
     return findings, skipped
+
+
+def _spread_texts(parts: list, order: "np.ndarray") -> "np.ndarray":
+    """Per-rule (codes, texts) pairs as one object array in `order`, equal texts sharing one object."""
+    import numpy as np
+
+    offsets = np.cumsum([0, *(len(texts) for _, texts in parts)])
+    codes = np.concatenate([c + offset for (c, _), offset in zip(parts, offsets)])
+    texts = np.concatenate([t for _, t in parts])
+    return texts[codes[order]]
+
+
+def _owner_rank(env: Env) -> "np.ndarray":
+    """Each deal's owner as its rank in alphabetical order; no owner ranks last."""
+    import numpy as np
+    import pandas as pd
+
+    frame = env.frame
+    if "owner" not in frame.columns:
+        return np.zeros(len(frame), dtype=np.int64)
+    found = text_codes(env, "owner")
+    if found is not None:  # sort the distinct owners only
+        codes, distinct = found
+        ranks, sorted_owners = pd.factorize(distinct, sort=True)
+        return np.append(ranks, len(sorted_owners))[codes]
+    codes, sorted_owners = pd.factorize(frame["owner"], sort=True, use_na_sentinel=True)
+    return np.where(codes < 0, len(sorted_owners), codes)
+
+
+def _display_order(owner_rank, deal_rows, pos, rule_id, sev_of, name_rank) -> "np.ndarray":
+    """Positions sorting findings by (owner, row, severity, rule name), stable.
+
+    Equivalent to np.lexsort over the four keys, but as one int64 key and one stable argsort,
+    which is several times faster on millions of findings.
+    """
+    import numpy as np
+
+    rule_rank = np.empty(len(sev_of), dtype=np.int64)
+    rule_rank[np.lexsort((name_rank, sev_of))] = np.arange(len(sev_of))
+    low = int(deal_rows.min()) if len(deal_rows) else 0
+    span = (int(deal_rows.max()) - low + 1) if len(deal_rows) else 1
+    owners = int(owner_rank.max()) + 1 if len(owner_rank) else 1
+    if owners * span * max(len(sev_of), 1) >= 2**62:  # would overflow: sort on the keys one by one
+        rows = deal_rows[pos]
+        return np.lexsort((name_rank[rule_id], sev_of[rule_id], rows, owner_rank[pos]))
+    deal_key = owner_rank.astype(np.int64) * span + (deal_rows - low)
+    return np.argsort(deal_key[pos] * len(sev_of) + rule_rank[rule_id], kind="stable")
 
 
 def sort_findings(findings: "pd.DataFrame") -> "pd.DataFrame":

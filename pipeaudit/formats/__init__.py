@@ -44,7 +44,9 @@ def check_format(fmt: str) -> str:
 
 def render(result: AuditResult, fmt: str, stream: TextIO, *, color: bool = False) -> None:
     """Write `result` to `stream` in format `fmt`; colour only matters to text."""
-    FORMATS[check_format(fmt)](_arrow_text(result), stream, color=color)
+    fmt = check_format(fmt)
+    # JSON factorizes and encodes each distinct value itself; the others read Arrow strings.
+    FORMATS[fmt](result if fmt == "json" else _arrow_text(result), stream, color=color)
 
 
 _TEXT_COLUMNS = ("rule", "severity", "deal_id", "deal", "owner", "stage", "message", "question")
@@ -54,7 +56,8 @@ def _arrow_text(result: AuditResult) -> AuditResult:
     """Convert object-dtype text columns of the findings to Arrow strings once, up front.
 
     Every writer reads them as `str` dtype; converting here saves each helper from converting the
-    same Python objects again (the engine hands over object columns).
+    same Python objects again (the engine hands over object columns). The distinct values are
+    converted, then gathered by code in C.
     """
     import dataclasses
 
@@ -64,4 +67,17 @@ def _arrow_text(result: AuditResult) -> AuditResult:
     todo = [c for c in _TEXT_COLUMNS if c in findings.columns and findings[c].dtype == object]
     if not todo:
         return result
-    return dataclasses.replace(result, findings=findings.astype({c: "str" for c in todo}))
+    return dataclasses.replace(result, findings=findings.assign(**{c: _as_str(findings[c]) for c in todo}))
+
+
+def _as_str(values):
+    """`values.astype("str")`, converting each distinct value once."""
+    import pandas as pd
+
+    from pipeaudit.codes import factorized_text
+
+    found = factorized_text(values)
+    if found is None:
+        return values.astype("str")
+    codes, distinct = found
+    return pd.Series(pd.array(distinct, dtype="str").take(codes, allow_fill=True), index=values.index, name=values.name)

@@ -44,9 +44,11 @@ def dumps(obj: Any) -> bytes:
 
 
 def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
+    from pipeaudit.codes import ColumnCodes
     from pipeaudit.findings import notes, summarize
 
-    summary = summarize(result)
+    codes = ColumnCodes(result.findings) if result.findings is not None else None
+    summary = summarize(result, codes)
     head = {
         "source": str(result.deals.source),
         "sheet": result.deals.sheet,
@@ -57,7 +59,7 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
     stream.write(dumps(head)[:-1].decode())
     stream.write(',"findings":[')
     try:
-        chunks = _arrow_chunks(result.findings)
+        chunks = _arrow_chunks(result.findings, codes)
     except (ImportError, ValueError, TypeError, UnicodeError, ArithmeticError) as exc:  # exotic dtypes
         if "pyarrow" not in type(exc).__module__ and not isinstance(exc, (ValueError, TypeError, UnicodeError)):
             raise
@@ -152,7 +154,15 @@ def _arrow_token(values, lead: str, *, integer: bool):
     arr = pa.array(values.astype("str").array, from_pandas=True)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    arr = pc.cast(arr, ls)
+    return _quoted(pc.cast(arr, ls), lead)
+
+
+def _quoted(arr, lead: str):
+    """`"key":"text"` for each string of a large_string array (escaped for JSON), `"key":null` for nulls."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ls = pa.large_string()
     quotes, controls = _needs_escape(arr)
     if quotes:
         arr = pc.replace_substring(arr, "\\", "\\\\")
@@ -162,38 +172,105 @@ def _arrow_token(values, lead: str, *, integer: bool):
             char = chr(code)
             arr = pc.replace_substring(arr, char, _ESCAPES.get(char, f"\\u{code:04x}"))
     quoted = pc.binary_join_element_wise(pa.scalar(lead + '"', ls), arr, pa.scalar('"', ls), pa.scalar("", ls))
-    return pc.fill_null(quoted, null)
+    return pc.fill_null(quoted, pa.scalar(lead + "null", ls))
 
 
-def _arrow_chunks(findings):
+def _arrow_chunks(findings, codes=None):
+    """The findings as JSON objects, CHUNK at a time, each chunk one buffer of `{...},{...}`.
+
+    Text columns are factorized first, so quoting and escaping run once per distinct value (a few
+    rules, owners and messages repeated over millions of findings); each chunk then only gathers
+    ready-made tokens by code and joins them, which keeps memory at one chunk's worth.
+    """
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from pipeaudit.codes import ColumnCodes
     from pipeaudit.findings import OUTPUT_COLUMNS, order_positions
 
+    if codes is None or codes.frame is not findings:
+        codes = ColumnCodes(findings)
     n = len(findings)
     if n == 0:
         return
     ls = pa.large_string()
-    parts = []
+    parts: list = []  # per column: a scalar, ("codes", codes, tokens), ("row", ints, lead) or a full array
     for i, name in enumerate(OUTPUT_COLUMNS):
         lead = ("{" if i == 0 else ",") + f'"{name}":'
-        if name in findings.columns:
-            parts.append(_arrow_token(findings[name], lead, integer=name == "row"))
-        else:
+        if name not in findings.columns:
             parts.append(pa.scalar(lead + "null", ls))
-    parts.append(pa.scalar("}", ls))
-    empty = pa.scalar("", ls)
-    comma = pa.scalar(",", ls)
-    order = order_positions(findings)
-    if order is not None:
-        order = pa.array(order)
-    for start in range(0, n, CHUNK):  # chunk by chunk: Arrow's element-wise join is fastest on ~20k rows
-        if order is None:
-            pieces = [p.slice(start, CHUNK) if isinstance(p, pa.Array) else p for p in parts]
+        elif name == "row":
+            parts.append(("row", *_int_column(findings[name]), lead))
         else:
-            take = order.slice(start, CHUNK)
-            pieces = [pc.take(p, take) if isinstance(p, pa.Array) else p for p in parts]
+            found = codes(name)
+            if found is None:  # not text: encode every cell
+                parts.append(_arrow_token(findings[name], lead, integer=False))
+                continue
+            cell_codes, distinct = found
+            tokens = _quoted(pa.array(np.append(distinct, None), type=ls), lead)  # the last one: missing
+            cell_codes = np.where(cell_codes < 0, len(distinct), cell_codes)  # missing: the null token
+            parts.append(("codes", cell_codes.astype(np.int32 if len(tokens) < 2**31 else np.int64), tokens))
+    parts = _merge_small_pairs(parts)
+    parts.append(pa.scalar("},", ls))  # a comma after every object; the chunk's last one is cut off
+    empty = pa.scalar("", ls)
+    order = order_positions(findings, codes)
+    for start in range(0, n, CHUNK):
+        stop = min(start + CHUNK, n)
+        rows = order[start:stop] if order is not None else slice(start, stop)
+        pieces = []
+        for part in parts:
+            if isinstance(part, tuple) and part[0] == "codes":
+                pieces.append(part[2].take(pa.array(part[1][rows])))
+            elif isinstance(part, tuple):  # row numbers
+                _, ints, missing, lead = part
+                digits = pc.cast(pa.array(ints[rows], type=pa.int64(), mask=missing[rows]), ls)
+                joined = pc.binary_join_element_wise(pa.scalar(lead, ls), digits, empty)
+                pieces.append(pc.fill_null(joined, pa.scalar(lead + "null", ls)))
+            elif isinstance(part, pa.Array):
+                pieces.append(part.take(pa.array(rows)) if order is not None else part.slice(start, stop - start))
+            else:
+                pieces.append(part)
         objects = pc.binary_join_element_wise(*pieces, empty)
-        offsets = pa.array([0, len(objects)], pa.int64())
-        yield pc.binary_join(pa.LargeListArray.from_arrays(offsets, objects), comma)[0].as_buffer()
+        offsets = np.frombuffer(objects.buffers()[1], dtype=np.int64, count=len(objects) + 1, offset=objects.offset * 8)
+        data = objects.buffers()[2]
+        yield memoryview(data)[int(offsets[0]) : int(offsets[-1]) - 1]  # without the trailing comma
+
+
+#: Neighbouring coded columns with at most this many value pairs are joined into one token each.
+MERGE_PAIRS = 65_536
+
+
+def _merge_small_pairs(parts: list) -> list:
+    """Join neighbouring coded columns with few values (rule + severity, owner + stage) into one
+    token per pair of values: each chunk then gathers and joins one column fewer."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    merged: list = []
+    for part in parts:
+        prev = merged[-1] if merged else None
+        if (
+            isinstance(part, tuple) and part[0] == "codes"
+            and isinstance(prev, tuple) and prev[0] == "codes"
+            and len(prev[2]) * len(part[2]) <= MERGE_PAIRS
+        ):
+            width = len(part[2])
+            first = pa.array(np.repeat(np.arange(len(prev[2])), width))
+            second = pa.array(np.tile(np.arange(width), len(prev[2])))
+            tokens = pc.binary_join_element_wise(prev[2].take(first), part[2].take(second), pa.scalar("", prev[2].type))
+            codes = prev[1].astype(np.int32) * np.int32(width) + part[1].astype(np.int32)
+            merged[-1] = ("codes", codes, tokens)
+        else:
+            merged.append(part)
+    return merged
+
+
+def _int_column(values):
+    """(int64 values, missing mask) of a column of whole numbers such as row numbers."""
+    import numpy as np
+    import pandas as pd
+
+    ints = pd.to_numeric(values, errors="coerce").astype("Int64")
+    return ints.to_numpy(dtype=np.int64, na_value=0), ints.isna().to_numpy(dtype=bool)

@@ -162,27 +162,24 @@ def _table(path: Path, name: str, sheet: Any, h: int) -> RawTable:
     header_cells = rows[h]
     body = rows[h + 1 :]
     width = len(header_cells)
-    # Drop trailing columns that have neither a header nor data (formatting often widens the range).
     n = len(body)
-    # Transpose once in C (zip), then one object array per column: no per-cell Python work.
-    columns = list(zip(*body)) if body else [() for _ in range(width)]
-    arrays, empties = [], []
-    for j in range(width):
-        values = np.fromiter(columns[j], dtype=object, count=n)
-        empty = np.asarray(values == "", dtype=bool) if n else np.zeros(0, dtype=bool)
-        values[empty] = None  # calamine gives "" for an empty cell
-        arrays.append(values)
-        empties.append(empty)
-    del columns
-    while width and header_cells[width - 1] in ("", None) and bool(empties[width - 1].all()):
+    # Transpose once in C: one row of `columns` per sheet column, no per-cell Python work.
+    columns = _columns(body, width)
+    del body, rows
+    # calamine gives "" for an empty cell: CPython's one empty str, so a pointer compare finds them.
+    from pipeaudit.codes import object_addresses
+
+    empty = object_addresses(columns) == id("")
+    columns[empty] = None
+    # Drop trailing columns that have neither a header nor data (formatting often widens the range).
+    while width and header_cells[width - 1] in ("", None) and bool(empty[width - 1].all()):
         width -= 1
-        arrays.pop()
-        empties.pop()
     headers = header_names(header_cells[:width], first_column=start_col + 1)
     # Object columns, as found: letting pandas infer string dtypes here would cost more than the read.
-    cells = pd.DataFrame({j: pd.Series(arrays[j], dtype=object, copy=False) for j in range(width)}, index=pd.RangeIndex(n), copy=False)
-    row_numbers = np.arange(start_row + h + 2, start_row + h + 2 + len(body), dtype=np.int64)
-    cells, row_numbers, totals, blanks = shape_data(cells, row_numbers, empties)
+    # The frame is a view of `columns` (one block), not a copy of it.
+    cells = pd.DataFrame(columns[:width].T, index=pd.RangeIndex(n), columns=range(width), dtype=object, copy=False)
+    row_numbers = np.arange(start_row + h + 2, start_row + h + 2 + n, dtype=np.int64)
+    cells, row_numbers, totals, blanks = shape_data(cells, row_numbers, list(empty[:width]))
     return RawTable(
         source=path,
         sheet=name,
@@ -193,3 +190,20 @@ def _table(path: Path, name: str, sheet: Any, h: int) -> RawTable:
         skipped_total_rows=totals,
         dropped_blank_rows=blanks,
     )
+
+
+def _columns(body: list[list[object]], width: int):
+    """The rows below the header as a C-contiguous (width, n) object array: columns[j] is column j."""
+    import numpy as np
+
+    n = len(body)
+    if n and all(len(r) == width for r in body):
+        grid = np.empty((n, width), dtype=object)
+        grid[:] = body  # numpy copies the references; a cell that is a list would fail loudly here
+        return np.ascontiguousarray(grid.T)
+    columns = np.empty((width, n), dtype=object)
+    columns.fill("")  # a ragged grid (calamine's is rectangular): short rows end in empty cells
+    for i, row in enumerate(body):
+        cells = row[:width]
+        columns[: len(cells), i] = cells
+    return columns

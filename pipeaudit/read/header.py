@@ -156,13 +156,35 @@ def empty_mask(col: pd.Series) -> np.ndarray:
         # Workbook cells: the reader already turned "" into None; whitespace-only cells are left to the
         # value parsers (checking every object cell here would cost more than reading the sheet).
         return np.asarray(pd.isna(col.to_numpy()), dtype=bool)
+    arrow = _arrow_strings(col)
+    if arrow is not None:  # straight to Arrow's kernels: pandas' wrappers cost more than the scan
+        import pyarrow.compute as pc
+
+        blank = pc.fill_null(pc.utf8_is_space(arrow), True)  # null: empty
+        return blank.to_numpy(zero_copy_only=False).astype(bool, copy=False)
     mask = col.isna().to_numpy(dtype=bool)
     if not mask.all():
         mask = mask | col.str.isspace().fillna(False).to_numpy(dtype=bool)
     return mask
 
 
+def _arrow_strings(col: pd.Series):
+    """The Arrow (large_)string (chunked) array under a pandas Arrow-backed str column, or None."""
+    import pyarrow as pa
+
+    if col.dtype == object or not hasattr(col.array, "__arrow_array__"):
+        return None
+    try:
+        arr = pa.array(col.array)  # zero-copy; may be a ChunkedArray, which the kernels take as is
+    except (pa.ArrowException, TypeError):
+        return None
+    return arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else None
+
+
 _TOTAL_FIRST = frozenset("总合小共汇gGsStT")
+#: First characters a cell matching ARROW_TOTAL_LABEL can start with: a label's first letter in
+#: either case (ſ folds to s under (?i)) or the leading space _WS allows.
+_ARROW_TOTAL_FIRST = frozenset("总合小共汇gGsStTſ \t\u3000\u00a0")
 
 
 def _total_label_mask(col: pd.Series) -> np.ndarray:
@@ -181,12 +203,46 @@ def _total_label_mask(col: pd.Series) -> np.ndarray:
         mask = np.zeros(n, dtype=bool)
         mask[hits] = True
         return mask
+    arrow = _arrow_strings(col)
+    if arrow is not None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        # Only a cell starting with a label's first letter (any case, RE2 folds ſ to s) or with
+        # leading space can match: the regex runs on those alone.
+        first = pc.utf8_slice_codeunits(arrow, 0, 1)
+        maybe = pc.fill_null(pc.is_in(first, value_set=pa.array(list(_ARROW_TOTAL_FIRST), type=first.type)), False)
+        mask = np.zeros(n, dtype=bool)
+        where = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
+        if len(where):
+            hit = pc.match_substring_regex(arrow.take(pa.array(where)), ARROW_TOTAL_LABEL)
+            mask[where] = pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+        return mask
     try:
         # A plain pattern string keeps the match inside Arrow's regex engine (a compiled re.Pattern
         # would fall back to Python per cell).
         return col.str.match(ARROW_TOTAL_LABEL).fillna(False).to_numpy(dtype=bool)
     except AttributeError:  # a column without strings
         return np.zeros(n, dtype=bool)
+
+
+def _blank_rows(cells: pd.DataFrame) -> np.ndarray:
+    """Rows with every cell empty. A column is only checked on the rows still blank after the
+    columns before it: once the ID column is found filled, nothing else needs reading."""
+    import numpy as np
+
+    n = len(cells)
+    blank = np.ones(n, dtype=bool)
+    for c in cells.columns:
+        todo = np.flatnonzero(blank)
+        if len(todo) == 0:
+            break
+        col = cells[c]
+        if len(todo) == n:
+            blank &= empty_mask(col)
+        else:
+            blank[todo] = empty_mask(col.iloc[todo])
+    return blank
 
 
 def shape_data(
@@ -201,10 +257,16 @@ def shape_data(
     n = len(cells)
     if n == 0:
         return cells, row_numbers, [], 0
-    if empties is None:
-        empties = [empty_mask(cells[c]) for c in cells.columns]
-    blank = np.logical_and.reduce(empties) if empties else np.ones(n, dtype=bool)
-    filled_count = np.add.reduce([~e for e in empties]) if empties else np.zeros(n, dtype=int)
+    if empties is not None:
+        blank = np.logical_and.reduce(empties) if empties else np.ones(n, dtype=bool)
+
+        def filled_count(k: int) -> int:
+            return sum(1 for e in empties if not e[k])
+    else:
+        blank = _blank_rows(cells)
+
+        def filled_count(k: int) -> int:  # only asked for the few total-row candidates
+            return sum(1 for c in cells.columns if not empty_mask(cells[c].iloc[k : k + 1])[0])
 
     # Total rows: a label in one of the first few filled columns, little else but numbers.
     label = np.zeros(n, dtype=bool)
@@ -220,7 +282,7 @@ def shape_data(
             texts = [v for v in row if isinstance(v, str) and v.strip()]
             labels = [v for v in texts if TOTAL_LABEL.match(v)]
             others = [v for v in texts if not TOTAL_LABEL.match(v) and not _NUMBERISH.match(v)]
-            if labels and len(others) <= allowed and filled_count[k] <= max(2, width - 1):
+            if labels and len(others) <= allowed and filled_count(k) <= max(2, width - 1):
                 drop_total[k] = True
                 totals.append(int(row_numbers[k]))
     keep = ~(blank | drop_total)
