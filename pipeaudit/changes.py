@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -402,8 +403,12 @@ def pipeline_enrich(deals: "Deals", ctx: Any) -> "Deals":
     from pipeaudit.options import ReadOptions
     from pipeaudit.pipeline import load_deals
 
+    from pipeaudit.read import EXCEL_SUFFIXES
+
     opts = ctx.opts
-    prev_opts = ReadOptions(path=opts.baseline, sheet=opts.sheet, maps=dict(opts.maps), config=opts.config)
+    # --sheet names this week's sheet; last week's export may be a CSV, which has none
+    sheet = opts.sheet if Path(opts.baseline).suffix.lower() in EXCEL_SUFFIXES else None
+    prev_opts = ReadOptions(path=opts.baseline, sheet=sheet, maps=dict(opts.maps), config=opts.config)
     try:
         loaded = load_deals(prev_opts, ctx.cfg)
     except (InputError, ConfigError) as exc:  # say it is last week's file that failed, not this week's

@@ -275,17 +275,50 @@ def _number(value: Any) -> int | float:
     return int(value) if value.is_integer() else round(value, 2)
 
 
+#: Export fields that `--history` derives from the stored weeks when the export lacks them.
+HISTORY_FILLS = frozenset({"class_since", "stage_since"})
+
+
+def sort_missing(missing: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """A skipped rule's missing fields by where they can come from: (a column of the export,
+    last week's values from --baseline or --history, what only --history keeps)."""
+    export = [m for m in missing if m not in DERIVED]
+    week = [m for m in missing if m in DERIVED and m.startswith("prev_")]
+    stored = [m for m in missing if m in DERIVED and not m.startswith("prev_")]
+    return export, week, stored
+
+
+def skipped_reason(missing: list[str], lang: str) -> str:
+    """Why a rule could not run, pointing at the option that would feed it when one would."""
+    export, week, stored = sort_missing(missing)
+    parts: list[str] = []
+    if lang == "zh":
+        label = lambda ms: "、".join(f"{_zh_label(m)}（{m}）" if _zh_label(m) != m else m for m in ms)  # noqa: E731
+        if export:
+            fill = "（也可由 --history 推算）" if set(export) <= HISTORY_FILLS else ""
+            parts.append(f"导出文件没有 {label(export)} 列{fill}")
+        if week:
+            parts.append(f"需要 --baseline 或 --history 提供上周数据：{label(week)}")
+        if stored:
+            parts.append(f"需要 --history 的历史数据：{label(stored)}")
+        return "；".join(parts)
+    if export:
+        fill = " (--history can derive it)" if set(export) <= HISTORY_FILLS else ""
+        parts.append(f"the export has no {', '.join(export)} column{'s' if len(export) > 1 else ''}{fill}")
+    if week:
+        parts.append(f"needs last week's values from --baseline or --history ({', '.join(week)})")
+    if stored:
+        parts.append(f"needs the weeks kept by --history ({', '.join(stored)})")
+    return "; ".join(parts)
+
+
 def notes(result: AuditResult) -> list[str]:
     """Notes for the reader of any output: skipped rules, then the run's and the reader's notes."""
     zh = result.lang == "zh"
     lines: list[str] = []
     for s in result.skipped:
-        missing = ", ".join(s.missing)
-        if zh:
-            labels = "、".join(f"{_zh_label(m)}（{m}）" if _zh_label(m) != m else m for m in s.missing)
-            lines.append(f"已跳过 {s.rule}：导出文件没有 {labels} 列")
-        else:
-            lines.append(f"skipped {s.rule}: the export has no {missing} column{'s' if len(s.missing) > 1 else ''}")
+        reason = skipped_reason(s.missing, result.lang)
+        lines.append(f"已跳过 {s.rule}：{reason}" if zh else f"skipped {s.rule}: {reason}")
     lines.extend(result.notes)
     lines.extend(result.deals.notes)
     return list(dict.fromkeys(lines))  # keep order, drop duplicates

@@ -96,7 +96,8 @@ def choose_lang(opts: AuditOptions, cfg: Config, deals: Deals) -> str:
 
 
 def filter_rep(deals: Deals, rep: str | None) -> Deals:
-    """Only `rep`'s deals (owner equal after trimming); an unknown rep names the close owners."""
+    """Only `rep`'s deals (owner equal after trimming and case-folding, as findings.restrict_to_rep
+    compares); an unknown rep names the close owners."""
     import dataclasses
 
     if rep is None:
@@ -105,7 +106,7 @@ def filter_rep(deals: Deals, rep: str | None) -> Deals:
     if "owner" not in deals.frame.columns:
         raise ConfigError(f"--rep {rep!r}: the export has no owner column / 导出文件没有负责人列")
     owners = deals.frame["owner"].astype("str").str.strip()
-    keep = (owners == want).to_numpy(dtype=bool, na_value=False)
+    keep = (owners.str.casefold() == want.casefold()).to_numpy(dtype=bool, na_value=False)
     if not keep.any():
         names = sorted(set(owners.dropna().tolist()))
         import difflib
@@ -139,17 +140,23 @@ def apply_suppressions(findings: "pd.DataFrame", deals: Deals, cfg: Config, as_o
     import numpy as np
     import pandas as pd
 
+    from pipeaudit.yamlsafe import did_you_mean
+
     notes: list[str] = []
     n = len(findings)
     reason = np.full(n, None, dtype=object)
-    if n == 0:
-        muted = findings.assign(reason=pd.Series([], dtype=object))
-        return findings, muted, notes
     codes = {r.code: r.name for r in rules if getattr(r, "code", None)}
+    names = {r.name for r in rules}
     live = []
     for s in cfg.suppress:
         rule = codes.get(s.rule, s.rule)
         target = s.deal.strip()
+        if rule not in names:  # a typo would otherwise mute nothing, silently
+            notes.append(
+                f"suppression of {rule} for {target} matches no loaded rule{did_you_mean(rule, sorted(names))} / "
+                f"屏蔽项中的规则 {rule} 不存在"
+            )
+            continue
         if s.until is not None and s.until < as_of:
             notes.append(
                 f"suppression of {rule} for {target} expired on {s.until.isoformat()} / "
@@ -157,6 +164,8 @@ def apply_suppressions(findings: "pd.DataFrame", deals: Deals, cfg: Config, as_o
             )
             continue
         live.append((rule, target, s.reason))
+    if n == 0:
+        return findings, findings.assign(reason=pd.Series([], dtype=object)), notes
     if live:
         rule_is = _text_matcher(findings["rule"], strip=False)
         id_is = _text_matcher(findings["deal_id"], strip=True)

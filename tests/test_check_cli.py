@@ -131,6 +131,24 @@ def test_muted_findings_are_counted_not_reported(export, tmp_path):
     assert text.rstrip().endswith("— 1 条已屏蔽")
 
 
+def test_a_suppression_naming_no_rule_says_so_with_a_hint(export, tmp_path):
+    (tmp_path / "pipeaudit.yaml").write_text(
+        "suppress:\n  - {deal: SJ-3, rule: no-insidr, reason: typo}\n", encoding="utf-8"
+    )
+    doc = json.loads(invoke(export, *AS_OF, *TWO_RULES, "--format", "json").stdout)
+    assert doc["summary"]["muted"] == 0
+    assert any("no-insidr" in n and "did you mean 'no-insider'" in n for n in doc["notes"])
+
+
+def test_rep_is_matched_ignoring_case_and_spaces(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "en.csv"
+    path.write_text("Deal,Owner,Stage,Decision Maker\nA,Alice Chen,Qualification,\nB,Bob,Qualification,\n", "utf-8")
+    res = invoke(path, "--rep", " alice chen ", "--format", "json", "--fail-on", "never")
+    assert res.exit_code == 0, res.output
+    assert list(json.loads(res.stdout)["summary"]["by_owner"]) == ["Alice Chen"]
+
+
 @pytest.mark.parametrize("fmt", ["text", "json", "csv", "junit", "github"])
 def test_output_file_equals_stdout_and_is_atomic(export, tmp_path, fmt):
     shown = CliRunner().invoke(app, ["check", str(export), *AS_OF, *TWO_RULES, "--format", fmt])

@@ -153,3 +153,15 @@ def test_json_of_300k_findings_is_fast():
     start = time.perf_counter()
     render(result, "json", io.StringIO())
     assert time.perf_counter() - start < 5.0
+
+
+def test_a_skipped_rule_names_the_option_that_would_feed_it():
+    from pipeaudit.findings import skipped_reason
+
+    assert skipped_reason(["prev_close_date"], "en") == (
+        "needs last week's values from --baseline or --history (prev_close_date)")
+    assert skipped_reason(["close_slips"], "en") == "needs the weeks kept by --history (close_slips)"
+    assert skipped_reason(["deal_class", "class_since"], "en") == "the export has no deal_class, class_since columns"
+    assert skipped_reason(["class_since"], "en").endswith("(--history can derive it)")
+    zh = skipped_reason(["prev_amount", "forecast_category"], "zh")
+    assert zh.startswith("导出文件没有") and "--baseline 或 --history" in zh and "上周金额（prev_amount）" in zh

@@ -32,7 +32,7 @@ def test_grouped_by_rep_then_deal_with_questions():
 
 def test_notes_and_summary_line():
     text = _text()
-    assert "Notes:\n  - skipped a-deal-overdue: the export has no class_since column\n" in text
+    assert "Notes:\n  - skipped a-deal-overdue: the export has no class_since column (--history can derive it)\n" in text
     assert "  - suppression for D-009/no-insider expired on 2026-11-01\n" in text
     assert text.endswith("\n3 errors, 2 warnings, 1 info in 6 deals (4 open) — 1 muted\n")
 
@@ -80,3 +80,17 @@ def test_rep_blocks_stay_separated_across_flushes(monkeypatch):
     text = _text(result=make_result(findings=findings))
     assert "\n\n李四 — " in text and "\n\n(no owner) — " in text
     assert "missing-decision-maker  \n" in text and "None" not in text
+
+
+def test_a_finding_about_the_whole_export_has_its_own_heading():
+    import pandas as pd
+
+    from test_formats_fixtures import finding
+
+    findings = make_findings()
+    whole = finding("history-too-short", "info", None, None, None, None, None, "One week stored", "Run weekly", None)
+    findings = pd.concat([findings, pd.DataFrame([whole])], ignore_index=True)
+    for lang, heading, label in (("en", "Whole export", "export"), ("zh", "整个导出文件", "全局")):
+        lines = _text(lang, result=make_result(lang, findings=findings)).splitlines()
+        at = lines.index(heading)
+        assert lines[at + 1].split()[:3] == [label, "info" if lang == "en" else "提示", "history-too-short"]

@@ -106,10 +106,6 @@ def test_xls_sheet_without_eof_hides_nothing(tmp_path: Path) -> None:
         safety.check_xls(write_xls(tmp_path / "run.xls", bytes(stream)))
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "calamine panics on a malformed formula record (slice out of range): pyo3 raises PanicException, "
-    "a BaseException that read/excel.py's handlers do not catch, so it ends as a traceback (exit 1). "
-    "Not an abort; catching it in excel._open/_load_sheet (read-path owner) closes this"))
 def test_xls_malformed_formula_is_one_line_not_a_panic(tmp_path: Path) -> None:
     # FORMULA: row, col, ixfe, value, flags, chn, then cce claims 200 bytes of formula that are not there
     formula = record(0x0006, struct.pack("<HHH", 1, 0, 0) + b"\0" * 14 + struct.pack("<H", 200) + b"\x3a")

@@ -31,6 +31,14 @@ def test_missing_path(tmp_path: Path) -> None:
     one_line(exc, "nope.xlsx", "no such file")
 
 
+def test_a_sheet_asked_of_a_csv_is_refused_not_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "deals.csv"
+    path.write_text("商机名称,负责人,销售阶段\nERP,张三,C方案论证\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        read_table(path, sheet="3")
+    one_line(exc, "deals.csv", "--sheet 3", "has no sheets")
+
+
 def test_folder(tmp_path: Path) -> None:
     (tmp_path / "dir.csv").mkdir()
     with pytest.raises(InputError) as exc:

@@ -128,7 +128,10 @@ class Progress:
                 return
             from rich.console import Console
 
-            self._status = Console(stderr=True).status(self.label)
+            # its own copy of the terminal's descriptor: the workbook reader holds fd 2 for a while
+            # (read.excel._calamine_panics), and the spinner must keep drawing meanwhile
+            self._stream = os.fdopen(os.dup(sys.stderr.fileno()), "w", encoding=sys.stderr.encoding, errors="replace")
+            self._status = Console(file=self._stream, force_terminal=True).status(self.label)
             self._status.start()
 
     def stage(self, label: str) -> None:
@@ -145,3 +148,4 @@ class Progress:
             if self._status is not None:
                 self._status.stop()
                 self._status = None
+                self._stream.close()

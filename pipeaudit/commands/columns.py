@@ -24,13 +24,10 @@ def run(opts: AuditOptions) -> int:
     return 0
 
 
-#: Export fields that `--history` derives from the stored weeks when the export lacks them.
-_HISTORY_FILLS = {"class_since", "stage_since"}
-
-
 def render_skipped(skipped) -> list[str]:
     """The rules this export cannot feed, and the fields each lacks. Fields only --baseline or
     --history supply (prev_*, close_slips) are said to come from there, not from the export."""
+    from pipeaudit.findings import HISTORY_FILLS, sort_missing
     from pipeaudit.model import DERIVED
 
     if not skipped:
@@ -38,12 +35,10 @@ def render_skipped(skipped) -> list[str]:
     out = [f"将被跳过的规则 Rules skipped ({len(skipped)}):"]
     width = max(len(s.rule) for s in skipped)
     for s in skipped:
-        export = [m for m in s.missing if m not in DERIVED]
-        week = [m for m in s.missing if m in DERIVED and m.startswith("prev_")]
-        stored = [m for m in s.missing if m in DERIVED and not m.startswith("prev_")]
+        export, week, stored = sort_missing(s.missing)
         parts = []
         if export:
-            fillable = " (或 or --history)" if set(export) <= _HISTORY_FILLS else ""
+            fillable = " (或 or --history)" if set(export) <= HISTORY_FILLS else ""
             parts.append(f"缺少 no column: {', '.join(export)}{fillable}")
         if week:
             parts.append(f"需要 needs --baseline/--history: {', '.join(week)}")

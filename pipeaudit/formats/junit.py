@@ -1,10 +1,11 @@
-"""JUnit XML: one <testsuite> per rule, so CI systems list failures by rule natively.
+"""JUnit XML: one <testsuite> per rep, one <testcase> per deal checked, one <failure> per finding.
 
-Design choice (size matters at 100k deals): a rule's suite holds one failing <testcase> per finding
-(name = deal, id and row; classname = owner); a rule that flagged nothing holds one passing testcase
-("no deal flagged"), and a rule skipped for a missing column holds one <skipped> testcase. We do not
-emit a passing testcase per unflagged deal: rules × deals would be millions of elements. Every
-finding is a <failure type="<severity>"> whatever --fail-on says; the exit code carries the gate.
+A CI system then shows the audit as it shows tests: every deal in the export is a test, green when
+no rule flagged it, and each finding is a failure of that deal (type = severity, message = rule
+and message, body = the questions). A rep-level finding (e.g. funnel-short) is a testcase of its
+own in the rep's suite; rules skipped for a missing column are <skipped> testcases of a last suite.
+A deal per testcase keeps the file proportional to the export (rules x deals would not be).
+Every finding is a failure whatever --fail-on says; the exit code carries the gate.
 Data is untrusted: characters illegal in XML 1.0 are removed and markup characters escaped (in
 attributes also tab/CR/LF, so they survive attribute-value normalisation).
 """
@@ -26,10 +27,10 @@ _ATTR = str.maketrans(
 _FLUSH_EVERY = 5000
 
 _WORDS = {
-    "en": {"no_owner": "(no owner)", "row": "row", "rep": "rep-level", "pass": "no deal flagged", "q": "? ",
-           "skipped": "the export has no {} column"},
-    "zh": {"no_owner": "（无负责人）", "row": "行", "rep": "负责人层面", "pass": "没有商机被标记", "q": "问：",
-           "skipped": "导出文件没有 {} 列"},
+    "en": {"no_owner": "(no owner)", "row": "row", "rep": "rep-level", "team": "whole export", "q": "? ",
+           "skipped_suite": "rules skipped"},
+    "zh": {"no_owner": "（无负责人）", "row": "行", "rep": "负责人层面", "team": "整个导出文件", "q": "问：",
+           "skipped_suite": "跳过的规则"},
 }
 
 
@@ -90,97 +91,175 @@ _TEXT_PAIRS = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
 _ATTR_PAIRS = (*_TEXT_PAIRS, ('"', "&quot;"), ("\t", "&#9;"), ("\n", "&#10;"), ("\r", "&#13;"))
 
 
-def _testcases(findings, words: dict[str, str]):
-    """One `<testcase>…<failure/>…</testcase>` line per finding, built column-wise."""
+def _text_column(frame, name: str):
     import pandas as pd
 
-    index = findings.index
+    if name in frame.columns:
+        return frame[name].astype("str")
+    return pd.Series(None, index=frame.index, dtype="str")
 
-    def column(name: str):
-        if name in findings.columns:
-            return findings[name].astype("str")
-        return pd.Series(None, index=index, dtype="str")
 
-    owner = column("owner").fillna("")
-    owner = owner.where(owner.str.strip() != "", words["no_owner"])
-    deal, deal_id = column("deal").fillna(""), column("deal_id").fillna("")
-    rows = pd.to_numeric(column("row"), errors="coerce").astype("Int64")
+def _case_labels(deal, deal_id, row, words: dict[str, str]):
+    """'Deal [ID] row N' for each deal, from whichever of name and id it has."""
+    import pandas as pd
+
+    deal, deal_id = deal.fillna(""), deal_id.fillna("")
     base = (deal + " [" + deal_id + "]").where((deal != "") & (deal_id != ""), deal.where(deal != "", deal_id))
     base = base.where(base != "", "?")
-    label = (base + f" {words['row']} " + rows.astype("str")).where(rows.notna(), owner + f": {words['rep']}")
-    message = column("message").fillna("")
-    question = column("question").fillna("").str.replace("\r\n", "\n", regex=False).str.replace("\r", "\n", regex=False)
-    question = question.str.strip()
-    asked = (words["q"] + question.str.replace("\n", "\n" + words["q"], regex=False)).where(question != "", "")
-    body = message + pd.Series("\n", index=index, dtype="str").where(asked != "", "") + asked
+    rows = pd.to_numeric(row, errors="coerce").astype("Int64")
+    return (base + f" {words['row']} " + rows.astype("str")).where(rows.notna(), base)
+
+
+def _arrow(series):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(series.array)
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return pc.cast(arr, pa.large_string())
+
+
+def _join(parts):
+    """Concatenate string columns and literals element-wise in one Arrow pass."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     ls = pa.large_string()
-
-    def arrow(series):
-        arr = pa.array(series.array)
-        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-        return pc.cast(arr, ls)
-
-    parts = [
-        '<testcase name="', arrow(_escape_column(label, attribute=True)),
-        '" classname="', arrow(_escape_column(owner, attribute=True)),
-        '"><failure message="', arrow(_escape_column(message, attribute=True)),
-        '" type="', arrow(_escape_column(column("severity"), attribute=True)),
-        '">', arrow(_escape_column(body, attribute=False)), "</failure></testcase>\n",
-    ]
     parts = [pa.scalar(p, ls) if isinstance(p, str) else p for p in parts]
-    return pc.binary_join_element_wise(*parts, pa.scalar("", ls))  # one pass instead of ten `+`
+    return pc.binary_join_element_wise(*parts, pa.scalar("", ls))
+
+
+def _failures(findings, words: dict[str, str]):
+    """One `<failure …>…</failure>` string per finding, built column-wise."""
+    import pandas as pd
+
+    index = findings.index
+    rule, severity = _text_column(findings, "rule").fillna(""), _text_column(findings, "severity").fillna("")
+    message = _text_column(findings, "message").fillna("")
+    question = _text_column(findings, "question").fillna("").str.replace("\r\n", "\n", regex=False)
+    question = question.str.replace("\r", "\n", regex=False).str.strip()
+    asked = (words["q"] + question.str.replace("\n", "\n" + words["q"], regex=False)).where(question != "", "")
+    headline = rule + ": " + message
+    body = message + pd.Series("\n", index=index, dtype="str").where(asked != "", "") + asked
+    return _join([
+        '<failure message="', _arrow(_escape_column(headline, attribute=True)),
+        '" type="', _arrow(_escape_column(severity, attribute=True)),
+        '">', _arrow(_escape_column(body, attribute=False)), "</failure>\n",
+    ])
+
+
+def _cases(result: AuditResult, findings, words: dict[str, str]):
+    """The testcases: every deal of the export, plus one per rep with rep-level findings, plus one
+    per deal a finding names that the table lacks. Returns (cases frame, case of each finding)."""
+    import pandas as pd
+
+    frame = result.deals.frame
+    deal_cases = pd.DataFrame({
+        "key": frame.index.to_numpy(),
+        "owner": _text_column(frame, "owner").to_numpy(dtype=object),
+        "label": _case_labels(_text_column(frame, "deal"), _text_column(frame, "deal_id"),
+                              frame["row"] if "row" in frame.columns else pd.Series(None, index=frame.index),
+                              words).to_numpy(dtype=object),
+        "row": pd.to_numeric(frame["row"], errors="coerce").to_numpy(dtype="float64")
+        if "row" in frame.columns else float("nan"),
+    })
+    deal_cases["key"] = deal_cases["key"].astype(object)
+    at = pd.to_numeric(findings["deal_index"], errors="coerce") if "deal_index" in findings.columns \
+        else pd.Series(float("nan"), index=findings.index)
+    owner = _text_column(findings, "owner")
+    key = pd.Series([("rep", o) for o in owner.fillna("").str.strip()], index=findings.index, dtype=object) \
+        if len(findings) else pd.Series([], dtype=object)
+    deal_level = at.notna().to_numpy()
+    key[deal_level] = at[deal_level].astype("int64").to_numpy(dtype=object)
+    known = pd.Index(deal_cases["key"])
+    extra = findings.loc[~pd.Index(key).isin(known)].copy()
+    extra["_key"] = key[extra.index]
+    extra = extra.drop_duplicates("_key")
+    if len(extra):
+        is_rep = pd.to_numeric(extra["deal_index"], errors="coerce").isna() if "deal_index" in extra.columns \
+            else pd.Series(True, index=extra.index)
+        labels = _case_labels(_text_column(extra, "deal"), _text_column(extra, "deal_id"),
+                              extra["row"] if "row" in extra.columns else pd.Series(None, index=extra.index), words)
+        extra_cases = pd.DataFrame({
+            "key": extra["_key"].to_numpy(dtype=object),
+            "owner": _text_column(extra, "owner").to_numpy(dtype=object),
+            "label": labels.where(~is_rep, words["rep"]).where(
+                ~is_rep | (_text_column(extra, "owner").fillna("").str.strip() != ""), words["team"]
+            ).to_numpy(dtype=object),
+            "row": pd.to_numeric(extra["row"], errors="coerce").to_numpy(dtype="float64")
+            if "row" in extra.columns else float("nan"),
+            "rep_level": is_rep.to_numpy(),
+        })
+        deal_cases["rep_level"] = False
+        cases = pd.concat([deal_cases, extra_cases], ignore_index=True)
+    else:
+        cases = deal_cases.assign(rep_level=False)
+    owners = cases["owner"].astype("str").fillna("").str.strip()
+    cases["owner"] = owners.to_numpy(dtype=object)
+    # Reps in name order, a rep's own findings first, then deals in row order; no owner last.
+    order = pd.DataFrame({"blank": owners == "", "owner": owners, "deal": ~cases["rep_level"], "row": cases["row"]})
+    cases = cases.loc[order.sort_values(["blank", "owner", "deal", "row"], kind="stable").index].reset_index(drop=True)
+    position = pd.Series(range(len(cases)), index=pd.Index(cases["key"], tupleize_cols=False))
+    return cases, position.reindex(pd.Index(key, tupleize_cols=False)).to_numpy()
 
 
 def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
-    import numpy as np
-    import pandas as pd
+    import pyarrow as pa
 
-    from pipeaudit.findings import ordered
+    from pipeaudit.findings import ordered, skipped_reason
 
     words = _WORDS.get(result.lang, _WORDS["en"])
     findings = ordered(result.findings)
-    cases = _testcases(findings, words).to_pylist() if len(findings) else []
-    rule_codes, rule_names = pd.factorize(findings["rule"].astype("str").fillna("")) if len(findings) else ([], [])
-    by_rule = np.argsort(np.asarray(rule_codes), kind="stable")
-    counts = np.bincount(np.asarray(rule_codes, dtype=np.int64), minlength=len(rule_names)) if len(findings) else []
-    starts = np.concatenate([[0], np.cumsum(counts)]) if len(findings) else [0]
-    positions = {str(name): (int(starts[k]), int(starts[k + 1])) for k, name in enumerate(rule_names)}
+    cases, case_of = _cases(result, findings, words)
+    n_cases, n_findings = len(cases), len(findings)
+    # within a case, findings keep the display order (most severe first)
+    by_case = np.argsort(case_of, kind="stable") if n_findings else np.zeros(0, dtype=np.intp)
+    per_case = np.bincount(case_of, minlength=n_cases) if n_findings else np.zeros(n_cases, dtype=np.int64)
 
-    ran = [_rule_name(r) for r in result.rules]
-    skipped = {s.rule: s for s in result.skipped}
-    names = list(dict.fromkeys([*ran, *sorted(positions), *skipped]))
+    owner = cases["owner"].astype("str")
+    display = owner.where(owner != "", words["no_owner"])
+    name, classname = _arrow(_escape_column(cases["label"].astype("str"), attribute=True)), \
+        _arrow(_escape_column(display, attribute=True))
+    opening = _join(['<testcase name="', name, '" classname="', classname, '">\n'])
+    empty = _join(['<testcase name="', name, '" classname="', classname, '"/>\n'])
+    failures = _failures(findings, words) if n_findings else pa.array([], pa.large_string())
 
-    def hits(name: str) -> int:
-        lo, hi = positions.get(name, (0, 0))
-        return hi - lo
+    # One string per piece, in file order: a case with failures is opening + failures + closing,
+    # a clean case is one empty element. Pieces are gathered from one Arrow array by position.
+    pieces = pa.concat_arrays([opening, empty, failures, pa.array(["</testcase>\n"], pa.large_string())])
+    closing = 2 * n_cases + n_findings
+    flagged = per_case > 0
+    size = np.where(flagged, per_case + 2, 1)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+    take = np.full(int(size.sum()), closing, dtype=np.int64)
+    take[start] = np.where(flagged, np.arange(n_cases), n_cases + np.arange(n_cases))
+    if n_findings:
+        first = np.repeat(start + 1, per_case)
+        nth = np.arange(n_findings) - np.repeat(np.concatenate([[0], np.cumsum(per_case)[:-1]]), per_case)
+        take[first + nth] = 2 * n_cases + by_case
 
-    total_tests = sum(max(1, hits(n)) for n in names)
-    total_skipped = sum(1 for n in names if n in skipped and not hits(n))
+    suite_codes, suite_names = (np.zeros(0, dtype=np.intp), []) if not n_cases else \
+        __import__("pandas").factorize(display, sort=False)
+    skipped = list(result.skipped)
     stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    stream.write(
-        f'<testsuites name="pipeaudit" tests="{total_tests}" failures="{len(findings)}" '
-        f'errors="0" skipped="{total_skipped}">\n'
-    )
-    for name in names:
-        n_hits = hits(name)
-        n_skipped = 1 if (not n_hits and name in skipped) else 0
-        stream.write(
-            f'<testsuite name="{attr(name)}" tests="{max(1, n_hits)}" failures="{n_hits}" '
-            f'errors="0" skipped="{n_skipped}">\n'
-        )
-        if n_hits:
-            lo, hi = positions[name]
-            for start in range(lo, hi, _FLUSH_EVERY):
-                stream.write("".join(cases[i] for i in by_rule[start : min(hi, start + _FLUSH_EVERY)]))
-        elif n_skipped:
-            message = words["skipped"].format(", ".join(skipped[name].missing))
-            stream.write(
-                f'<testcase name="{attr(name)}" classname="pipeaudit"><skipped message="{attr(message)}"/></testcase>\n'
-            )
-        else:
-            stream.write(f'<testcase name="{attr(words["pass"])}" classname="pipeaudit"/>\n')
+    stream.write(f'<testsuites name="pipeaudit" tests="{n_cases + len(skipped)}" failures="{n_findings}" '
+                 f'errors="0" skipped="{len(skipped)}">\n')
+    bounds = np.concatenate([start, [len(take)]])
+    for code, suite in enumerate(suite_names):
+        members = np.flatnonzero(suite_codes == code)
+        lo, hi = members[0], members[-1] + 1  # a suite's cases are contiguous (sorted by owner)
+        stream.write(f'<testsuite name="{attr(suite)}" tests="{hi - lo}" failures="{int(per_case[lo:hi].sum())}" '
+                     'errors="0" skipped="0">\n')
+        for chunk in range(bounds[lo], bounds[hi], _FLUSH_EVERY):
+            part = pieces.take(pa.array(take[chunk:min(bounds[hi], chunk + _FLUSH_EVERY)]))
+            stream.write("".join(part.to_pylist()))
+        stream.write("</testsuite>\n")
+    if skipped:
+        stream.write(f'<testsuite name="pipeaudit: {attr(words["skipped_suite"])}" tests="{len(skipped)}" '
+                     f'failures="0" errors="0" skipped="{len(skipped)}">\n')
+        for s in skipped:
+            reason = skipped_reason(s.missing, result.lang)
+            stream.write(f'<testcase name="{attr(s.rule)}" classname="pipeaudit"><skipped message="{attr(reason)}"/>'
+                         "</testcase>\n")
         stream.write("</testsuite>\n")
     stream.write("</testsuites>\n")

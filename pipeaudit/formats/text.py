@@ -22,6 +22,8 @@ WORDS = {
         "no_deal": "(unnamed deal)",
         "row": "row {}",
         "rep_row": "rep",
+        "export_row": "export",
+        "whole": "Whole export",
         "q": "? ",
         "severity": {"error": "error", "warning": "warning", "info": "info"},
         "notes": "Notes:",
@@ -33,6 +35,8 @@ WORDS = {
         "no_deal": "（未命名商机）",
         "row": "第 {} 行",
         "rep_row": "负责人",
+        "export_row": "全局",
+        "whole": "整个导出文件",
         "q": "问：",
         "severity": {"error": "错误", "warning": "警告", "info": "提示"},
         "notes": "说明：",
@@ -92,17 +96,20 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
         *(cols[c] for c in (*_COLUMNS, "deal_index"))
     ):
         owner_key = (owner or "").strip()
-        if owner_key != current_owner:
-            current_owner, current_deal = owner_key, object()
+        # a finding with neither owner nor deal is about the export itself: a group of its own
+        group = owner_key if owner_key or deal_index is not None else _WHOLE_EXPORT
+        if group != current_owner:
+            current_owner, current_deal = group, object()
             if not first_rep:
                 out.append("")
             first_rep = False
-            out.append(_rep_heading(owner_key, summary, w, lang, paint))
+            out.append(paint(w["whole"], "head") if group is _WHOLE_EXPORT
+                       else _rep_heading(owner_key, summary, w, lang, paint))
         if deal_index is not None and deal_index != current_deal:
             current_deal = deal_index
             out.append("  " + _deal_heading(deal, deal_id, row, stage, w))
         indent = "    " if deal_index is not None else "  "
-        where = w["row"].format(row) if row is not None else w["rep_row"]
+        where = w["row"].format(row) if row is not None else w["rep_row"] if owner_key else w["export_row"]
         sev = sev_label.get(severity) or paint(severity or "", "head")
         out.append(f"{indent}{where}  {sev}  {rule or ''}  {message or ''}")
         if question:
@@ -124,6 +131,7 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
     stream.write("\n".join(out) + "\n")
 
 
+_WHOLE_EXPORT = object()
 _COLUMNS = ("rule", "severity", "row", "deal_id", "deal", "owner", "stage", "message", "question")
 
 

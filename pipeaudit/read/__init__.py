@@ -49,6 +49,8 @@ def read_table(
         from pipeaudit.read.excel import read_excel
 
         return read_excel(path, size, sheet, header_score)
+    if sheet is not None:  # a sheet that cannot be honoured must not be ignored silently
+        raise InputError(f"{path}: --sheet {sheet}: 文本文件没有工作表 / a {path.suffix or 'text'} file has no sheets")
     from pipeaudit.read.csv import read_delimited
 
     return read_delimited(path, size, header_score)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,12 +77,56 @@ def open_workbook(path: Path, size: int) -> Any:
     return _open(path)
 
 
-def list_excel_sheets(path: Path, size: int) -> list[str]:
-    wb = open_workbook(path, size)
+@contextlib.contextmanager
+def _calamine_panics(path: Path) -> Iterator[None]:
+    """A Rust panic inside python-calamine (a malformed record it does not expect) surfaces as
+    pyo3's PanicException, a BaseException no `except Exception` catches: make it a refusal.
+
+    Rust's panic hook also prints the panic (and maybe a backtrace) straight to file descriptor 2,
+    so stderr is held in a temporary file while calamine works: dropped after a panic, passed on
+    untouched otherwise. (The progress spinner writes to its own copy of the descriptor.)
+    """
+    import os
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryFile() as held:
+        _flush(sys.stderr)
+        saved = os.dup(2)
+        os.dup2(held.fileno(), 2)
+        panicked = False
+        try:
+            yield
+        except BaseException as exc:
+            if type(exc).__name__ != "PanicException":
+                raise
+            panicked = True
+            detail = (str(exc).splitlines() or [""])[0][:160]
+            raise not_workbook_error(path, f"the workbook reader could not parse it: {detail}") from None
+        finally:
+            _flush(sys.stderr)
+            os.dup2(saved, 2)
+            os.close(saved)
+            if not panicked:
+                held.seek(0)
+                for block in iter(lambda: held.read(1 << 16), b""):
+                    os.write(2, block)
+
+
+def _flush(stream: Any) -> None:
     try:
-        return list(wb.sheet_names)
-    finally:
-        wb.close()
+        stream.flush()
+    except (AttributeError, OSError, ValueError):
+        pass
+
+
+def list_excel_sheets(path: Path, size: int) -> list[str]:
+    with _calamine_panics(path):
+        wb = open_workbook(path, size)
+        try:
+            return list(wb.sheet_names)
+        finally:
+            wb.close()
 
 
 def _load_sheet(path: Path, wb: Any, name: str) -> Any:
@@ -117,6 +163,11 @@ def _resolve_sheet(path: Path, names: list[str], sheet: str) -> str:
 
 
 def read_excel(path: Path, size: int, sheet: str | None, score: HeaderScore | None) -> RawTable:
+    with _calamine_panics(path):
+        return _read_excel(path, size, sheet, score)
+
+
+def _read_excel(path: Path, size: int, sheet: str | None, score: HeaderScore | None) -> RawTable:
     wb = open_workbook(path, size)
     try:
         names = list(wb.sheet_names)
