@@ -37,7 +37,7 @@ def test_top_level_shape_and_types():
         assert f["severity"] in ("error", "warning", "info")
     assert doc["muted"] == 1
     assert doc["skipped_rules"] == [{"rule": "a-deal-overdue", "missing": ["class_since"]}]
-    assert "skipped a-deal-overdue: the export has no class_since column" in doc["notes"]
+    assert "skipped a-deal-overdue: the export has no class_since column (--history can derive it)" in doc["notes"]
     assert "changes" not in doc
 
 

@@ -129,9 +129,21 @@ def test_ods(tmp_path: Path) -> None:
     assert t.cells.iloc[1, 1] == "项目2"
 
 
-@pytest.mark.skip(reason="no .xls (BIFF) writer is installed; calamine's xls path is covered upstream")
-def test_xls() -> None:  # pragma: no cover
-    pass
+def test_xls(tmp_path: Path) -> None:
+    from xls_writer import label, number, workbook_stream, write_xls
+
+    notes = [label(0, 0, "说明：本文件由 CRM 导出")]
+    cells = [label(0, 0, "商机明细")]
+    cells += [label(1, c, h) for c, h in enumerate(HEADER)]
+    for r in (2, 3):
+        cells += [label(r, 0, f"SJ-{r}"), label(r, 1, f"项目{r - 1}"), label(r, 2, "张三"), label(r, 3, "C方案论证"),
+                  number(r, 4, 10.0 + r)]
+    cells += [label(4, 0, "合计"), number(4, 4, 25.0)]
+    path = write_xls(tmp_path / "old.xls", workbook_stream([("说明", notes), ("商机", cells)]))
+    t = read_table(path, header_score=toy_score)
+    assert t.sheet == "商机" and t.header_row == 2
+    assert t.row_numbers.tolist() == [3, 4] and t.skipped_total_rows == [5]
+    assert t.cells.iloc[1, 1] == "项目2" and t.cells.iloc[0, 4] == 12.0
 
 
 def test_real_header_scorer_when_available(tmp_path: Path) -> None:
