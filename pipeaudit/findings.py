@@ -288,28 +288,34 @@ def sort_missing(missing: list[str]) -> tuple[list[str], list[str], list[str]]:
     return export, week, stored
 
 
+_SKIP_WORDS = {
+    "zh": {"export": "导出文件没有 {} 列", "fill": "（也可由 --history 推算）", "sep": "；", "and": "、",
+           "week": "需要 --baseline 或 --history 提供上周数据：{}", "stored": "需要 --history 的历史数据：{}"},
+    "en": {"export": "the export has no {} column", "fill": " (--history can derive it)", "sep": "; ", "and": ", ",
+           "week": "needs last week's values from --baseline or --history ({})",
+           "stored": "needs the weeks kept by --history ({})"},
+}
+
+
 def skipped_reason(missing: list[str], lang: str) -> str:
     """Why a rule could not run, pointing at the option that would feed it when one would."""
+    w = _SKIP_WORDS["zh" if lang == "zh" else "en"]
+
+    def names(fields: list[str]) -> str:
+        if lang != "zh":
+            return w["and"].join(fields)
+        return w["and"].join(f"{_zh_label(m)}（{m}）" if _zh_label(m) != m else m for m in fields)
+
     export, week, stored = sort_missing(missing)
     parts: list[str] = []
-    if lang == "zh":
-        label = lambda ms: "、".join(f"{_zh_label(m)}（{m}）" if _zh_label(m) != m else m for m in ms)  # noqa: E731
-        if export:
-            fill = "（也可由 --history 推算）" if set(export) <= HISTORY_FILLS else ""
-            parts.append(f"导出文件没有 {label(export)} 列{fill}")
-        if week:
-            parts.append(f"需要 --baseline 或 --history 提供上周数据：{label(week)}")
-        if stored:
-            parts.append(f"需要 --history 的历史数据：{label(stored)}")
-        return "；".join(parts)
     if export:
-        fill = " (--history can derive it)" if set(export) <= HISTORY_FILLS else ""
-        parts.append(f"the export has no {', '.join(export)} column{'s' if len(export) > 1 else ''}{fill}")
+        plural = "s" if lang != "zh" and len(export) > 1 else ""
+        parts.append(w["export"].format(names(export)) + plural + (w["fill"] if set(export) <= HISTORY_FILLS else ""))
     if week:
-        parts.append(f"needs last week's values from --baseline or --history ({', '.join(week)})")
+        parts.append(w["week"].format(names(week)))
     if stored:
-        parts.append(f"needs the weeks kept by --history ({', '.join(stored)})")
-    return "; ".join(parts)
+        parts.append(w["stored"].format(names(stored)))
+    return w["sep"].join(parts)
 
 
 def notes(result: AuditResult) -> list[str]:
