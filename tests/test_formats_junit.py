@@ -107,3 +107,18 @@ def test_any_text_gives_valid_xml_that_round_trips(deal, owner, message):
     if clean(owner).strip():
         assert flagged[0].get("classname").strip() == clean(owner).strip()
     assert flagged[0].find("failure").get("message") == "missing-decision-maker: " + clean(message)
+
+
+def test_batches_that_cut_across_suites_give_the_same_file(monkeypatch):
+    import pipeaudit.formats.junit as junit
+
+    def render_with(batch: int) -> str:
+        monkeypatch.setattr(junit, "_CASES_PER_BATCH", batch)
+        buf = io.StringIO()
+        render(make_result(), "junit", buf)
+        return buf.getvalue()
+
+    whole = render_with(10_000)
+    for batch in (1, 2, 3):
+        assert render_with(batch) == whole
+    ET.fromstring(whole.encode("utf-8"))

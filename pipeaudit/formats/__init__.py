@@ -45,8 +45,9 @@ def check_format(fmt: str) -> str:
 def render(result: AuditResult, fmt: str, stream: TextIO, *, color: bool = False) -> None:
     """Write `result` to `stream` in format `fmt`; colour only matters to text."""
     fmt = check_format(fmt)
-    # JSON factorizes and encodes each distinct value itself; the others read Arrow strings.
-    FORMATS[fmt](result if fmt == "json" else _arrow_text(result), stream, color=color)
+    # JSON factorizes and encodes each distinct value itself, and JUnit converts batch by batch;
+    # the others read Arrow strings.
+    FORMATS[fmt](result if fmt in ("json", "junit") else _arrow_text(result), stream, color=color)
 
 
 _TEXT_COLUMNS = ("rule", "severity", "deal_id", "deal", "owner", "stage", "message", "question")

@@ -150,61 +150,93 @@ def _failures(findings, words: dict[str, str]):
 
 def _cases(result: AuditResult, findings, words: dict[str, str]):
     """The testcases: every deal of the export, plus one per rep with rep-level findings, plus one
-    per deal a finding names that the table lacks. Returns (cases frame, case of each finding)."""
+    per deal a finding names that the table lacks. Returns (cases frame in file order, the case
+    of each finding). Cases are keyed by integers: a deal by its index (>= 0), a rep-level case
+    by -1 - the code of its owner."""
     import pandas as pd
 
     frame = result.deals.frame
+    n = len(findings)
+    # text stays in Arrow-backed columns: a million deals as Python strings would cost ~0.5 GB
     deal_cases = pd.DataFrame({
-        "key": frame.index.to_numpy(),
-        "owner": _text_column(frame, "owner").to_numpy(dtype=object),
+        "key": frame.index.to_numpy(dtype=np.int64),
+        "owner": _text_column(frame, "owner").fillna("").str.strip().array,
         "label": _case_labels(_text_column(frame, "deal"), _text_column(frame, "deal_id"),
                               frame["row"] if "row" in frame.columns else pd.Series(None, index=frame.index),
-                              words).to_numpy(dtype=object),
+                              words).array,
         "row": pd.to_numeric(frame["row"], errors="coerce").to_numpy(dtype="float64")
-        if "row" in frame.columns else float("nan"),
+        if "row" in frame.columns else np.nan,
+        "rep_level": False,
     })
-    deal_cases["key"] = deal_cases["key"].astype(object)
-    at = pd.to_numeric(findings["deal_index"], errors="coerce") if "deal_index" in findings.columns \
-        else pd.Series(float("nan"), index=findings.index)
-    owner = _text_column(findings, "owner")
-    key = pd.Series([("rep", o) for o in owner.fillna("").str.strip()], index=findings.index, dtype=object) \
-        if len(findings) else pd.Series([], dtype=object)
-    deal_level = at.notna().to_numpy()
-    key[deal_level] = at[deal_level].astype("int64").to_numpy(dtype=object)
-    known = pd.Index(deal_cases["key"])
-    extra = findings.loc[~pd.Index(key).isin(known)].copy()
-    extra["_key"] = key[extra.index]
-    extra = extra.drop_duplicates("_key")
+    at = pd.to_numeric(findings["deal_index"], errors="coerce").to_numpy(dtype="float64") \
+        if "deal_index" in findings.columns else np.full(n, np.nan)
+    # owners compared trimmed; each distinct value is trimmed once, not each of millions of findings
+    raw_codes, raw_owners = pd.factorize(findings["owner"]) if "owner" in findings.columns \
+        else (np.full(n, -1, dtype=np.int64), [])
+    trimmed = pd.Series(np.append(np.asarray(raw_owners, dtype=object), ""), dtype="str").fillna("").str.strip()
+    merged, distinct_owners = pd.factorize(trimmed)
+    owner_codes = merged[raw_codes]  # code -1 (no owner) picks the appended ""
+    owner_of = np.asarray(distinct_owners, dtype=object)
+    deal_level = ~np.isnan(at)
+    key = np.where(deal_level, np.nan_to_num(at, nan=0.0).astype(np.int64), -1 - owner_codes.astype(np.int64))
+    extra = np.flatnonzero(~pd.Index(key).isin(deal_cases["key"]))
     if len(extra):
-        is_rep = pd.to_numeric(extra["deal_index"], errors="coerce").isna() if "deal_index" in extra.columns \
-            else pd.Series(True, index=extra.index)
-        labels = _case_labels(_text_column(extra, "deal"), _text_column(extra, "deal_id"),
-                              extra["row"] if "row" in extra.columns else pd.Series(None, index=extra.index), words)
+        _, first = np.unique(key[extra], return_index=True)
+        rows = findings.iloc[extra[first]]
+        is_rep = ~deal_level[extra[first]]
+        owners = owner_of[owner_codes[extra[first]]]
+        labels = _case_labels(_text_column(rows, "deal"), _text_column(rows, "deal_id"),
+                              rows["row"] if "row" in rows.columns else pd.Series(None, index=rows.index), words)
+        level = np.where(owners == "", words["team"], words["rep"])
         extra_cases = pd.DataFrame({
-            "key": extra["_key"].to_numpy(dtype=object),
-            "owner": _text_column(extra, "owner").to_numpy(dtype=object),
-            "label": labels.where(~is_rep, words["rep"]).where(
-                ~is_rep | (_text_column(extra, "owner").fillna("").str.strip() != ""), words["team"]
-            ).to_numpy(dtype=object),
-            "row": pd.to_numeric(extra["row"], errors="coerce").to_numpy(dtype="float64")
-            if "row" in extra.columns else float("nan"),
-            "rep_level": is_rep.to_numpy(),
+            "key": key[extra[first]],
+            "owner": pd.array(owners, dtype="str"),
+            "label": pd.array(np.where(is_rep, level, labels.to_numpy(dtype=object)), dtype="str"),
+            "row": pd.to_numeric(rows["row"], errors="coerce").to_numpy(dtype="float64")
+            if "row" in rows.columns else np.nan,
+            "rep_level": is_rep,
         })
-        deal_cases["rep_level"] = False
         cases = pd.concat([deal_cases, extra_cases], ignore_index=True)
     else:
-        cases = deal_cases.assign(rep_level=False)
-    owners = cases["owner"].astype("str").fillna("").str.strip()
-    cases["owner"] = owners.to_numpy(dtype=object)
+        cases = deal_cases
     # Reps in name order, a rep's own findings first, then deals in row order; no owner last.
-    order = pd.DataFrame({"blank": owners == "", "owner": owners, "deal": ~cases["rep_level"], "row": cases["row"]})
+    blank = cases["owner"] == ""
+    order = pd.DataFrame({"blank": blank, "owner": cases["owner"], "deal": ~cases["rep_level"], "row": cases["row"]})
     cases = cases.loc[order.sort_values(["blank", "owner", "deal", "row"], kind="stable").index].reset_index(drop=True)
-    position = pd.Series(range(len(cases)), index=pd.Index(cases["key"], tupleize_cols=False))
-    return cases, position.reindex(pd.Index(key, tupleize_cols=False)).to_numpy()
+    case_of = pd.Index(cases["key"]).get_indexer(key)
+    return cases, case_of
+
+
+#: Cases written per batch: bounds the strings held at once on a million-deal export.
+_CASES_PER_BATCH = 20_000
+
+
+def _batch(name, classname, findings, positions, counts, words: dict[str, str]) -> tuple[list[str], np.ndarray]:
+    """The XML pieces of consecutive cases, and where each case's pieces start: a flagged case is
+    opening + its failures + closing, a clean case one empty element. `positions` are the rows of
+    `findings` for these cases, in order; `name` and `classname` their escaped attributes."""
+    import pyarrow as pa
+
+    opening = _join(['<testcase name="', name, '" classname="', classname, '">\n'])
+    empty = _join(['<testcase name="', name, '" classname="', classname, '"/>\n'])
+    failures = _failures(findings.iloc[positions], words) if len(positions) else pa.array([], pa.large_string())
+    pieces = pa.concat_arrays([opening, empty, failures, pa.array(["</testcase>\n"], pa.large_string())])
+    n_cases, n_failures = len(name), len(positions)
+    closing = 2 * n_cases + n_failures
+    flagged = counts > 0
+    size = np.where(flagged, counts + 2, 1)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+    take = np.full(int(size.sum()), closing, dtype=np.int64)
+    take[start] = np.where(flagged, np.arange(n_cases), n_cases + np.arange(n_cases))
+    if n_failures:
+        first = np.repeat(start + 1, counts)
+        nth = np.arange(n_failures) - np.repeat(np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+        take[first + nth] = 2 * n_cases + np.arange(n_failures)
+    return pieces.take(pa.array(take)).to_pylist(), np.append(start, len(take))
 
 
 def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
-    import pyarrow as pa
+    import pandas as pd
 
     from pipeaudit.findings import ordered, skipped_reason
 
@@ -212,48 +244,40 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
     findings = ordered(result.findings)
     cases, case_of = _cases(result, findings, words)
     n_cases, n_findings = len(cases), len(findings)
-    # within a case, findings keep the display order (most severe first)
-    by_case = np.argsort(case_of, kind="stable") if n_findings else np.zeros(0, dtype=np.intp)
+    # findings grouped by case; within a case they keep the display order (most severe first)
+    by_case = np.argsort(case_of, kind="stable")
     per_case = np.bincount(case_of, minlength=n_cases) if n_findings else np.zeros(n_cases, dtype=np.int64)
+    first_finding = np.concatenate([[0], np.cumsum(per_case)]).astype(np.int64)
 
-    owner = cases["owner"].astype("str")
-    display = owner.where(owner != "", words["no_owner"])
-    name, classname = _arrow(_escape_column(cases["label"].astype("str"), attribute=True)), \
-        _arrow(_escape_column(display, attribute=True))
-    opening = _join(['<testcase name="', name, '" classname="', classname, '">\n'])
-    empty = _join(['<testcase name="', name, '" classname="', classname, '"/>\n'])
-    failures = _failures(findings, words) if n_findings else pa.array([], pa.large_string())
-
-    # One string per piece, in file order: a case with failures is opening + failures + closing,
-    # a clean case is one empty element. Pieces are gathered from one Arrow array by position.
-    pieces = pa.concat_arrays([opening, empty, failures, pa.array(["</testcase>\n"], pa.large_string())])
-    closing = 2 * n_cases + n_findings
-    flagged = per_case > 0
-    size = np.where(flagged, per_case + 2, 1)
-    start = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
-    take = np.full(int(size.sum()), closing, dtype=np.int64)
-    take[start] = np.where(flagged, np.arange(n_cases), n_cases + np.arange(n_cases))
-    if n_findings:
-        first = np.repeat(start + 1, per_case)
-        nth = np.arange(n_findings) - np.repeat(np.concatenate([[0], np.cumsum(per_case)[:-1]]), per_case)
-        take[first + nth] = 2 * n_cases + by_case
-
-    suite_codes, suite_names = (np.zeros(0, dtype=np.intp), []) if not n_cases else \
-        __import__("pandas").factorize(display, sort=False)
     skipped = list(result.skipped)
     stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     stream.write(f'<testsuites name="pipeaudit" tests="{n_cases + len(skipped)}" failures="{n_findings}" '
                  f'errors="0" skipped="{len(skipped)}">\n')
-    bounds = np.concatenate([start, [len(take)]])
-    for code, suite in enumerate(suite_names):
-        members = np.flatnonzero(suite_codes == code)
-        lo, hi = members[0], members[-1] + 1  # a suite's cases are contiguous (sorted by owner)
-        stream.write(f'<testsuite name="{attr(suite)}" tests="{hi - lo}" failures="{int(per_case[lo:hi].sum())}" '
-                     'errors="0" skipped="0">\n')
-        for chunk in range(bounds[lo], bounds[hi], _FLUSH_EVERY):
-            part = pieces.take(pa.array(take[chunk:min(bounds[hi], chunk + _FLUSH_EVERY)]))
-            stream.write("".join(part.to_pylist()))
-        stream.write("</testsuite>\n")
+    owner_codes = pd.factorize(cases["owner"])[0]
+    # escaped once for all cases (a slice of a pandas column would rescan its whole buffer)
+    display = cases["owner"].astype("str").where(cases["owner"] != "", words["no_owner"])
+    names = _arrow(_escape_column(cases["label"].astype("str"), attribute=True))
+    classnames = _arrow(_escape_column(display, attribute=True))
+    # a suite's cases are contiguous (sorted by owner): its bounds are where the owner changes
+    changes = np.flatnonzero(owner_codes[1:] != owner_codes[:-1]) + 1 if n_cases else np.zeros(0, dtype=np.int64)
+    bounds = np.concatenate([[0], changes, [n_cases]]).astype(np.int64) if n_cases else np.zeros(1, dtype=np.int64)
+    for a in range(0, n_cases, _CASES_PER_BATCH):
+        b = min(n_cases, a + _CASES_PER_BATCH)
+        positions = by_case[first_finding[a]:first_finding[b]]
+        parts, starts = _batch(names.slice(a, b - a), classnames.slice(a, b - a), findings, positions,
+                               per_case[a:b], words)
+        # the suites this batch touches: open the ones that begin here, close the ones that end here
+        for k in range(int(np.searchsorted(bounds, a, side="right")) - 1, len(bounds) - 1):
+            lo, hi = int(bounds[k]), int(bounds[k + 1])
+            if lo >= b:
+                break
+            if lo >= a:
+                suite = cases["owner"].iat[lo] or words["no_owner"]
+                stream.write(f'<testsuite name="{attr(suite)}" tests="{hi - lo}" '
+                             f'failures="{int(per_case[lo:hi].sum())}" errors="0" skipped="0">\n')
+            stream.write("".join(parts[starts[max(lo, a) - a]:starts[min(hi, b) - a]]))
+            if hi <= b:
+                stream.write("</testsuite>\n")
     if skipped:
         stream.write(f'<testsuite name="pipeaudit: {attr(words["skipped_suite"])}" tests="{len(skipped)}" '
                      f'failures="0" errors="0" skipped="{len(skipped)}">\n')
