@@ -93,7 +93,7 @@ def order_positions(findings: pd.DataFrame, codes: ColumnCodes | None = None):
     if n < 2:
         return None
     if "owner" in findings:
-        owner, keys = _owner_codes(findings["owner"], known_codes(findings, "owner", codes))
+        owner, keys = owner_codes(findings["owner"], known_codes(findings, "owner", codes))
         blank = (keys == "")[owner]
     else:
         owner, blank = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
@@ -137,7 +137,7 @@ def _owner_key(series: pd.Series) -> pd.Series:
     return series.astype("str").fillna("").str.strip()
 
 
-def _owner_codes(series: pd.Series, found=None):
+def owner_codes(series: pd.Series, found=None):
     """(codes, keys): keys[codes] equals _owner_key(series), keys sorted and distinct.
 
     Trims and compares the distinct owners only, not every finding.
@@ -207,7 +207,7 @@ def summarize(result: AuditResult, codes: ColumnCodes | None = None) -> dict:
     )
     # Grouped on integer owner codes (the trimmed owner of each distinct value), not on strings.
     if "owner" in frame:
-        deal_owner, deal_keys = _owner_codes(frame["owner"])
+        deal_owner, deal_keys = owner_codes(frame["owner"])
     else:
         deal_owner, deal_keys = np.zeros(n, dtype=np.int64), np.array([""], dtype=object)
     grouped = pd.DataFrame({"open": is_open.to_numpy(), "amount": amount.astype("float64").to_numpy()}).groupby(
@@ -218,7 +218,7 @@ def summarize(result: AuditResult, codes: ColumnCodes | None = None) -> dict:
     sev = _owner_severity_counts(findings, codes)
     muted_by_owner: dict[str, int] = {}
     if len(muted) and "owner" in muted:
-        muted_owner, keys = _owner_codes(muted["owner"])
+        muted_owner, keys = owner_codes(muted["owner"])
         counts = np.bincount(muted_owner, minlength=len(keys))
         muted_by_owner = {keys[k]: int(c) for k, c in enumerate(counts) if c}
 
@@ -256,7 +256,7 @@ def _owner_severity_counts(table: pd.DataFrame, codes: ColumnCodes | None = None
 
     if len(table) == 0:
         return {}
-    owner, keys = _owner_codes(table["owner"], known_codes(table, "owner", codes))
+    owner, keys = owner_codes(table["owner"], known_codes(table, "owner", codes))
     sev_codes, sev_names = _codes_of(table["severity"], known_codes(table, "severity", codes))
     lookup = np.array([SEVERITIES.index(s) if s in SEVERITIES else -1 for s in sev_names] + [-1], dtype=np.int64)
     level = lookup[sev_codes]

@@ -20,11 +20,9 @@ import numpy as np
 from pipeaudit.model import AuditResult
 
 _ILLEGAL_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _ATTR = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
 )
-_FLUSH_EVERY = 5000
 
 _WORDS = {
     "en": {"no_owner": "(no owner)", "row": "row", "rep": "rep-level", "team": "whole export", "q": "? ",
@@ -43,19 +41,11 @@ def attr(value: object) -> str:
     return clean(value).translate(_ATTR)
 
 
-def text(value: object) -> str:
-    return clean(value).translate(_TEXT)
-
-
-def _rule_name(rule: object) -> str:
-    return str(getattr(rule, "name", rule))
-
-
 _ILLEGAL_RE2 = "[^\\x09\\x0a\\x0d\\x{20}-\\x{D7FF}\\x{E000}-\\x{FFFD}\\x{10000}-\\x{10FFFF}]"
 
 
 def _escape_column(series, *, attribute: bool):
-    """clean() + attr()/text() over a whole column with string kernels, not per finding; a scan of
+    """clean() + attr() (or text-node escaping) over a whole column with string kernels; a scan of
     the column's bytes decides which passes are needed at all (usually none)."""
     out = series.astype("str").fillna("")
     raw = _utf8_bytes(out)
@@ -99,15 +89,18 @@ def _text_column(frame, name: str):
     return pd.Series(None, index=frame.index, dtype="str")
 
 
-def _case_labels(deal, deal_id, row, words: dict[str, str]):
-    """'Deal [ID] row N' for each deal, from whichever of name and id it has."""
+def _case_labels(table, words: dict[str, str]):
+    """('Deal [ID] row N' for each row of a deals or findings table, from whichever of name and id
+    it has; the row numbers as floats, NaN where there is none)."""
     import pandas as pd
 
-    deal, deal_id = deal.fillna(""), deal_id.fillna("")
+    deal, deal_id = _text_column(table, "deal").fillna(""), _text_column(table, "deal_id").fillna("")
     base = (deal + " [" + deal_id + "]").where((deal != "") & (deal_id != ""), deal.where(deal != "", deal_id))
     base = base.where(base != "", "?")
-    rows = pd.to_numeric(row, errors="coerce").astype("Int64")
-    return (base + f" {words['row']} " + rows.astype("str")).where(rows.notna(), base)
+    rows = pd.to_numeric(table["row"], errors="coerce").astype("Int64") if "row" in table.columns \
+        else pd.Series(pd.NA, index=table.index, dtype="Int64")
+    labels = (base + f" {words['row']} " + rows.astype("str")).where(rows.notna(), base)
+    return labels, rows.to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _arrow(series):
@@ -155,45 +148,40 @@ def _cases(result: AuditResult, findings, words: dict[str, str]):
     by -1 - the code of its owner."""
     import pandas as pd
 
+    from pipeaudit.findings import owner_codes
+
     frame = result.deals.frame
     n = len(findings)
     # text stays in Arrow-backed columns: a million deals as Python strings would cost ~0.5 GB
+    labels, rows = _case_labels(frame, words)
     deal_cases = pd.DataFrame({
         "key": frame.index.to_numpy(dtype=np.int64),
         "owner": _text_column(frame, "owner").fillna("").str.strip().array,
-        "label": _case_labels(_text_column(frame, "deal"), _text_column(frame, "deal_id"),
-                              frame["row"] if "row" in frame.columns else pd.Series(None, index=frame.index),
-                              words).array,
-        "row": pd.to_numeric(frame["row"], errors="coerce").to_numpy(dtype="float64")
-        if "row" in frame.columns else np.nan,
+        "label": labels.array,
+        "row": rows,
         "rep_level": False,
     })
     at = pd.to_numeric(findings["deal_index"], errors="coerce").to_numpy(dtype="float64") \
         if "deal_index" in findings.columns else np.full(n, np.nan)
-    # owners compared trimmed; each distinct value is trimmed once, not each of millions of findings
-    raw_codes, raw_owners = pd.factorize(findings["owner"]) if "owner" in findings.columns \
-        else (np.full(n, -1, dtype=np.int64), [])
-    trimmed = pd.Series(np.append(np.asarray(raw_owners, dtype=object), ""), dtype="str").fillna("").str.strip()
-    merged, distinct_owners = pd.factorize(trimmed)
-    owner_codes = merged[raw_codes]  # code -1 (no owner) picks the appended ""
-    owner_of = np.asarray(distinct_owners, dtype=object)
+    if "owner" in findings.columns:  # trimmed, each distinct owner once (missing is "")
+        owner_code, owner_of = owner_codes(findings["owner"])
+    else:
+        owner_code, owner_of = np.zeros(n, dtype=np.int64), np.array([""], dtype=object)
     deal_level = ~np.isnan(at)
-    key = np.where(deal_level, np.nan_to_num(at, nan=0.0).astype(np.int64), -1 - owner_codes.astype(np.int64))
+    key = np.where(deal_level, np.nan_to_num(at, nan=0.0).astype(np.int64), -1 - owner_code.astype(np.int64))
     extra = np.flatnonzero(~pd.Index(key).isin(deal_cases["key"]))
     if len(extra):
         _, first = np.unique(key[extra], return_index=True)
-        rows = findings.iloc[extra[first]]
-        is_rep = ~deal_level[extra[first]]
-        owners = owner_of[owner_codes[extra[first]]]
-        labels = _case_labels(_text_column(rows, "deal"), _text_column(rows, "deal_id"),
-                              rows["row"] if "row" in rows.columns else pd.Series(None, index=rows.index), words)
+        picked = extra[first]
+        is_rep = ~deal_level[picked]
+        owners = owner_of[owner_code[picked]]
+        labels, rows = _case_labels(findings.iloc[picked], words)
         level = np.where(owners == "", words["team"], words["rep"])
         extra_cases = pd.DataFrame({
-            "key": key[extra[first]],
+            "key": key[picked],
             "owner": pd.array(owners, dtype="str"),
             "label": pd.array(np.where(is_rep, level, labels.to_numpy(dtype=object)), dtype="str"),
-            "row": pd.to_numeric(rows["row"], errors="coerce").to_numpy(dtype="float64")
-            if "row" in rows.columns else np.nan,
+            "row": rows,
             "rep_level": is_rep,
         })
         cases = pd.concat([deal_cases, extra_cases], ignore_index=True)
