@@ -1,17 +1,22 @@
 """Errors a user can fix. The CLI turns each into one line on stderr and exit code 2."""
 
-
 import re
 
-# Line breaks and terminal control characters: data quoted in a message (a cell, a header, a YAML
-# snippet) must not split the one-line error or drive the user's terminal.
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Control, line-separator and bidi characters: text from the data shown on a terminal (in an error
+# or the columns report) must not split a line, drive the terminal or reorder what is shown.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: object) -> str:
+    """The text with each unsafe character written as a visible escape (\\x1b, \\u202e)."""
+    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}",
+                       str(text))
 
 
 def one_line(text: str) -> str:
-    """The message with line breaks folded into spaces and other control characters made visible."""
+    """The message with line breaks folded into spaces and other unsafe characters made visible."""
     folded = re.sub(r"\s*[\r\n\u2028\u2029]+\s*", " ", text.strip())
-    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}", folded.replace("\t", " "))
+    return visible(folded.replace("\t", " "))
 
 
 class PipeauditError(Exception):

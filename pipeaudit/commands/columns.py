@@ -5,6 +5,7 @@ Plain text (tabulate "simple"), so it reads the same on a terminal, in a pipe or
 
 from __future__ import annotations
 
+from pipeaudit.errors import visible
 from pipeaudit.options import AuditOptions
 
 
@@ -12,7 +13,6 @@ def run(opts: AuditOptions) -> int:
     import typer
 
     from pipeaudit import pipeline
-
     from pipeaudit.engine import load_rules, skipped_rules
 
     cfg = pipeline.load_settings(opts)
@@ -58,8 +58,8 @@ def render(deals, cfg=None, skipped=None) -> str:
     from pipeaudit.model import FIELDS
 
     out: list[str] = []
-    sheet = _safe(deals.sheet) if deals.sheet is not None else "-"
-    out.append(f"文件 File: {_safe(deals.source)}")
+    sheet = visible(deals.sheet) if deals.sheet is not None else "-"
+    out.append(f"文件 File: {visible(deals.source)}")
     out.append(f"工作表 Sheet: {sheet}    表头行 Header row: {deals.header_row}")
     out.append("")
 
@@ -68,14 +68,14 @@ def render(deals, cfg=None, skipped=None) -> str:
         if name in deals.mapping:
             unit = deals.units.get(name)
             spec = FIELDS[name]
-            rows.append([_safe(deals.mapping[name]), name, f"{spec.zh} / {spec.en}", _unit(unit)])
+            rows.append([visible(deals.mapping[name]), name, f"{spec.zh} / {spec.en}", _unit(unit)])
     if rows:
         out.append(tabulate(rows, headers=["表头 Header", "字段 Field", "含义 Meaning", "单位 Unit"], tablefmt="simple"))
     else:
         out.append("没有表头被识别为字段 / No header was recognised as a field")
     out.append("")
 
-    unmapped = ", ".join(_safe(h) for h in deals.unmapped) if deals.unmapped else "-"
+    unmapped = ", ".join(visible(h) for h in deals.unmapped) if deals.unmapped else "-"
     out.append(f"未映射的表头 Unmapped headers: {unmapped}")
     missing = [n for n in FIELDS if n not in deals.mapping]
     out.append(f"缺少的字段 Fields not supplied: {', '.join(missing) if missing else '-'}")
@@ -96,7 +96,7 @@ def render(deals, cfg=None, skipped=None) -> str:
     if "stage" in deals.mapping and len(frame):
         unknown = frame.loc[~frame["stage_known"], "stage"]
         if len(unknown):
-            shown = ", ".join(_safe(v) for v in unknown.unique()[:10])
+            shown = ", ".join(visible(v) for v in unknown.unique()[:10])
             out.append(f"  未知阶段 Unknown stage values ({len(unknown)}): {shown}")
         status = frame["status"].value_counts()
         out.append(
@@ -115,29 +115,16 @@ def render(deals, cfg=None, skipped=None) -> str:
     out.append(tabulate(counts, tablefmt="plain"))
     if len(problems):
         by_field = problems.groupby("column", sort=False).size()
-        out.append("  " + ", ".join(f"{_safe(col)}: {n}" for col, n in by_field.items()))
+        out.append("  " + ", ".join(f"{visible(col)}: {n}" for col, n in by_field.items()))
         first = problems.head(5)
         for row, col, raw in zip(first["row"], first["column"], first["raw"]):
-            out.append(f"    行 row {row}, {_safe(col)}: {_safe(raw)}")
+            out.append(f"    行 row {row}, {visible(col)}: {visible(raw)}")
     if skipped is not None:
         out.append("")
-        out.extend(_safe(line) for line in render_skipped(skipped))
+        out.extend(visible(line) for line in render_skipped(skipped))
     for note in deals.notes:
-        out.append(f"注 Note: {_safe(note)}")
+        out.append(f"注 Note: {visible(note)}")
     return "\n".join(out)
-
-
-_CONTROL = None
-
-
-def _safe(text: object) -> str:
-    """Data shown on a terminal: control characters (escape sequences) become visible escapes."""
-    import re
-
-    global _CONTROL
-    if _CONTROL is None:
-        _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", str(text))
 
 
 def _count_rows(rows: list[int]) -> str:
