@@ -123,14 +123,6 @@ def formatted_labels(env: Env, name: str, lang: str) -> tuple["np.ndarray", "np.
     return out
 
 
-def formatted_column(env: Env, name: str, lang: str):
-    """The whole column as display text (pyarrow strings; dates ISO, amounts with separators)."""
-    import pyarrow as pa
-
-    codes, texts = formatted_labels(env, name, lang)
-    return pa.array(texts[codes], type=pa.string())
-
-
 def _column_codes(env: Env, name: str):
     """(codes, distinct values) of a Deals column, code -1 = missing, once per run.
 

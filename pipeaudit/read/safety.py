@@ -96,9 +96,6 @@ def check_zip(path: Path) -> None:
             f"the workbook has {len(infos)} parts, more than the limit of {limits.MAX_ZIP_MEMBERS} (possible zip bomb)"
         )
     _check_dimensions(path, infos)
-    if path.suffix.lower() == ".ods":  # calamine builds all of an .ods's tables when opening it
-        with zipfile.ZipFile(path) as zf:
-            _check_ods(path, zf, infos)
     total = 0
     for info in infos:
         total += info.file_size
