@@ -402,7 +402,6 @@ def pipeline_enrich(deals: "Deals", ctx: Any) -> "Deals":
     from pipeaudit.history import only_rep
     from pipeaudit.options import ReadOptions
     from pipeaudit.pipeline import load_deals
-
     from pipeaudit.read import EXCEL_SUFFIXES
 
     opts = ctx.opts

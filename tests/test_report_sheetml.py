@@ -32,14 +32,19 @@ def _parts(path):
         return {n: z.read(n) for n in z.namelist()}
 
 
-def test_hostile_text_is_a_string_never_a_formula_and_the_xml_stays_valid(tmp_path):
+def _hostile_column(header: str):
+    """A builder for one sheet "S": `header`, then every HOSTILE text in a cell of its own."""
     def build(book):
         with book.sheet("S", [10]) as s:
-            s.row(["header"])
+            s.row([header])
             for text in HOSTILE:
                 s.row([text])
 
-    path = _write(tmp_path, build)
+    return build
+
+
+def test_hostile_text_is_a_string_never_a_formula_and_the_xml_stays_valid(tmp_path):
+    path = _write(tmp_path, _hostile_column("header"))
     for name, data in _parts(path).items():
         if name.endswith((".xml", ".rels")):
             ElementTree.fromstring(data)  # well-formed, or this raises
@@ -62,13 +67,7 @@ def test_another_reader_sees_the_same_text(tmp_path):
     pd = pytest.importorskip("pandas")
     pytest.importorskip("python_calamine")
 
-    def build(book):
-        with book.sheet("S", [10]) as s:
-            s.row(["h"])
-            for text in HOSTILE:
-                s.row([text])
-
-    path = _write(tmp_path, build)
+    path = _write(tmp_path, _hostile_column("h"))
     got = pd.read_excel(path, engine="calamine", sheet_name="S", dtype=object)["h"].tolist()
     assert [clean_text(t).replace("\r\n", "\n").replace("\r", "\n") for t in HOSTILE] == \
         [str(g).replace("\r\n", "\n").replace("\r", "\n") for g in got]
