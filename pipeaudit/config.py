@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeaudit.errors import ConfigError
+from pipeaudit.funnel import parse_mix, parse_ratios
 from pipeaudit.model import FIELDS, PHASES, SEVERITIES
 from pipeaudit.yamlsafe import did_you_mean, line_of, load_yaml
 
@@ -219,14 +220,12 @@ def _validate(data: Any, path: Path) -> Config:
 def _check_plan(check: _Checker, plan: dict) -> None:
     """plan: is used by `plan` and by quotas on every check/report; a bad value fails at load, with
     its line, rather than later (or never, on a run without quotas)."""
-    from pipeaudit import plan as plan_mod  # lazy: plan registers a rule check in the engine
-
     for key in ("target", "weeks", "avg_deal"):
         if key in plan:
             value = plan[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
                 raise check.fail(plan, key, f"plan.{key} must be a positive number, not {value!r} / 必须为正数")
-    for key, parse in (("ratios", plan_mod.parse_ratios), ("mix", plan_mod.parse_mix)):
+    for key, parse in (("ratios", parse_ratios), ("mix", parse_mix)):
         if key in plan:
             value = plan[key]
             if not isinstance(value, (str, list)):

@@ -333,39 +333,3 @@ def notes(result: AuditResult) -> list[str]:
 def _zh_label(name: str) -> str:
     spec = FIELDS.get(name) or DERIVED.get(name)
     return spec.zh if spec else name
-
-
-def restrict_to_rep(result: AuditResult, rep: str | None) -> AuditResult:
-    """Keep one owner's deals, findings and muted findings (--rep); idempotent if the pipeline did it.
-
-    Owners are compared trimmed and case-folded. An owner that matches nothing is a usage error with a
-    hint, since a typo would otherwise pass a CI gate silently.
-    """
-    if not rep:
-        return result
-    import dataclasses
-
-    from pipeaudit.yamlsafe import did_you_mean
-
-    want = rep.strip().casefold()
-    frame = result.deals.frame
-
-    def keep(table: pd.DataFrame | None) -> pd.DataFrame | None:
-        if table is None:
-            return None
-        if "owner" not in table:
-            return table.iloc[0:0]
-        return table[(_owner_key(table["owner"]).str.casefold() == want).fillna(False).to_numpy(dtype=bool)]
-
-    deals_frame = keep(frame)
-    findings = keep(result.findings)
-    if len(deals_frame) == 0 and len(findings) == 0:
-        known = sorted(set(_owner_key(frame["owner"]).dropna())) if "owner" in frame else []
-        known = [k for k in known if k]
-        hint = did_you_mean(rep, known)
-        shown = ", ".join(known[:10]) + (" …" if len(known) > 10 else "")
-        raise ConfigError(
-            f"--rep {rep!r}: no deal has this owner{hint} (owners: {shown or 'none'}) / 没有负责人为 {rep!r} 的商机"
-        )
-    deals = dataclasses.replace(result.deals, frame=deals_frame)
-    return dataclasses.replace(result, deals=deals, findings=findings, muted=keep(result.muted))

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:  # pandas is imported lazily so that `pipeaudit --help` stays instant
     import pandas as pd
 
+    from pipeaudit.engine.schema import Rule
+
 # --------------------------------------------------------------------------------------
 # Canonical deal fields
 # --------------------------------------------------------------------------------------
@@ -195,7 +197,16 @@ FINDING_COLUMNS: tuple[str, ...] = (
     "message",
     "question",
     "deal_index",
+    "questions",  # every question of the rule, filled for this finding (a tuple of str)
 )
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What a run learned beside the deals, for the checks that judge a rep or the whole export."""
+
+    weeks_stored: int | None = None  # weeks in the history up to the as-of date; None without --history
+    quota_funnels: dict[str, Any] | None = None  # pipeaudit.quotas.funnel_vs_quota; None without quotas
 
 
 @dataclass
@@ -213,7 +224,7 @@ class AuditResult:
     muted: pd.DataFrame  # same columns plus "reason"; counted in summaries, not reported
     as_of: date
     lang: Literal["zh", "en"]
-    rules: list[Any] = field(default_factory=list)  # engine.schema.Rule objects that ran
+    rules: list["Rule"] = field(default_factory=list)  # the selected rules of the run
     skipped: list[SkippedRule] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. expired suppressions
     extras: dict[str, Any] = field(default_factory=dict)  # plan vs actual, week-over-week changes

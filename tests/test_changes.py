@@ -6,7 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeaudit.changes import TERMS, add_prev_columns, compare, dropped_mask, match, regressed_mask, waterfall
+from pipeaudit.engine.checks.amount_dropped import dropped_mask
+from pipeaudit.engine.checks.stage_regressed import regressed_mask
+from pipeaudit.engine.conditions import Env
+from pipeaudit.weekly.baseline import TERMS, add_prev_columns, compare, waterfall
+from pipeaudit.weekly.match import match
 from pipeaudit.deals.build import deals_from_records
 
 
@@ -47,13 +51,14 @@ def test_add_prev_columns_typed_and_na_when_unmatched():
         {"deal_id": "2", "stage": "确认商机", "amount": 5, "close_date": "2026-03-01", "deal_class": "B"},
     )
     prev = deals({"deal_id": "1", "stage": "商务谈判", "amount": "12万", "close_date": "2026-02-01", "deal_class": "B"})
-    out = add_prev_columns(cur, prev.frame).frame
+    pos = match(cur.frame, prev.frame)
+    out = add_prev_columns(cur, prev.frame, pos).frame
     assert out.loc[0, "prev_stage"] == "商务谈判" and out.loc[0, "prev_amount"] == 120000
     assert out.loc[0, "prev_close_date"] == pd.Timestamp("2026-02-01")
     assert out.loc[0, "prev_phase"] == 4 and out.loc[0, "prev_deal_class"] == "B"
     assert pd.isna(out.loc[1, "prev_phase"]) and pd.isna(out.loc[1, "prev_close_date"]) and out.loc[1, "prev_stage"] is None
     assert str(out["prev_close_date"].dtype) == "datetime64[ns]" and str(out["prev_phase"].dtype) == "Int64"
-    assert "prev_stage_rank" not in add_prev_columns(cur, prev.frame, same_ladder=False).frame
+    assert "prev_stage_rank" not in add_prev_columns(cur, prev.frame, pos, same_ladder=False).frame
 
 
 def test_regressed_and_dropped_masks():
@@ -67,10 +72,21 @@ def test_regressed_and_dropped_masks():
         {"deal_id": "2", "stage": "方案论证", "amount": 100},
         {"deal_id": "3", "stage": "商务谈判", "amount": 100},
     )
-    f = add_prev_columns(cur, prev.frame).frame
-    assert regressed_mask(f).tolist() == [True, False, False]
-    assert dropped_mask(f, 20).tolist() == [True, False, False]
-    assert dropped_mask(f, 19).tolist() == [True, True, False]
+    f = add_prev_columns(cur, prev.frame, match(cur.frame, prev.frame)).frame
+    env = Env(f, pd.Timestamp("2026-11-23"))
+    assert regressed_mask(env).tolist() == [True, False, False]
+    assert dropped_mask(env, 20).tolist() == [True, False, False]
+    assert dropped_mask(env, 19).tolist() == [True, True, False]
+
+
+def test_an_empty_previous_week_gives_typed_missing_columns():
+    # a header-only baseline used to crash the run (float() of <NA>)
+    cur = deals({"deal_id": "1", "stage": "方案论证", "amount": 100, "close_date": "2026-03-01", "deal_class": "A"})
+    prev = deals({"deal_id": "9", "stage": "商务谈判", "amount": 1, "close_date": "2026-02-01", "deal_class": "B"})
+    empty = prev.frame.iloc[0:0]
+    out = add_prev_columns(cur, empty, match(cur.frame, empty)).frame
+    assert pd.isna(out.loc[0, "prev_amount"]) and out.loc[0, "prev_stage"] is None
+    assert str(out["prev_close_date"].dtype) == "datetime64[ns]" and str(out["prev_phase"].dtype) == "Int64"
 
 
 def test_waterfall_worked_case():

@@ -8,7 +8,7 @@ import pytest
 from pipeaudit.config import Config
 from pipeaudit.options import AuditOptions
 
-run_audit = pytest.importorskip("pipeaudit.pipeline").run_audit
+from pipeaudit.pipeline import run_audit  # noqa: E402
 HEAD = "商机编号,商机名称,客户,负责人,销售阶段,预计金额,预计成交日期,商机分级\n"
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from pipeaudit.commands import check
 from pipeaudit.errors import ConfigError
-from pipeaudit.findings import order_positions, ordered, restrict_to_rep, severity_at_least, summarize
+from pipeaudit.findings import order_positions, ordered, severity_at_least, summarize
+from pipeaudit.pipeline import only_rep
 from test_formats_fixtures import big_findings, make_findings, make_result
 
 
@@ -59,14 +60,12 @@ def test_owner_with_only_a_rep_level_finding_gets_an_entry():
     }
 
 
-def test_restrict_to_rep_is_case_and_space_insensitive():
-    result = restrict_to_rep(make_result(), "  李四 ")
-    assert set(result.deals.frame["owner"]) == {"李四"}
-    assert set(result.findings["owner"]) == {"李四"} and len(result.findings) == 2
-    assert len(result.muted) == 0
-    assert summarize(result)["deals"] == 2
-    with pytest.raises(ConfigError, match="owners: 张三, 李四, 王五"):
-        restrict_to_rep(make_result(), "李思")
+def test_only_rep_is_case_and_space_insensitive():
+    deals = make_result().deals
+    picked = only_rep(deals, "  李四 ")
+    assert set(picked.frame["owner"]) == {"李四"} and len(picked.frame) == 2
+    with pytest.raises(ConfigError, match="close names / 相近的名字: 李四"):
+        only_rep(deals, "李思")
 
 
 def test_display_order_and_already_ordered_frames_are_not_copied():

@@ -15,7 +15,9 @@ from pipeaudit.deals.build import deals_from_records
 from pipeaudit.engine.evaluate import evaluate
 from pipeaudit.engine.schema import parse_pack
 from pipeaudit.errors import HistoryError
-from pipeaudit.history import APPLICATION_ID, HistoryStore, derive, history_findings
+from pipeaudit.model import RunFacts
+from pipeaudit.weekly.derive import derive
+from pipeaudit.weekly.store import APPLICATION_ID, HistoryStore
 
 MONDAYS = [date(2026, 11, 2) + timedelta(weeks=i) for i in range(5)]
 RULES = Path(__file__).resolve().parent.parent / "rules"
@@ -202,10 +204,13 @@ def test_history_too_short_said_once_and_nothing_guessed(tmp_path):
         s.store(week(), MONDAYS[0])
         out, info = derive(week(), s, MONDAYS[0])
     assert info.weeks == 1 and "close_slips" not in out.frame and "class_since" not in out.frame
-    notes = history_findings({"history": {"weeks": 1}}, rules, "en")
+    short = [r for r in rules if r.name == "history-too-short"]
+    notes, _ = evaluate(out, short, MONDAYS[0], "en", RunFacts(weeks_stored=1))
     assert len(notes) == 1 and notes["owner"].isna().all() and notes["row"].isna().all()
     assert notes["severity"].tolist() == ["info"]
-    assert history_findings({"history": {"weeks": 2}}, rules, "en") is None
+    assert notes["message"].iloc[0].startswith("the history holds 1 week(s), fewer than 2")
+    assert len(evaluate(out, short, MONDAYS[0], "en", RunFacts(weeks_stored=2))[0]) == 0
+    assert len(evaluate(out, short, MONDAYS[0], "en", RunFacts())[0]) == 0  # no history: nothing to say
 
 
 def test_cli_list_show_prune(tmp_path):

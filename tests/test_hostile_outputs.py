@@ -146,7 +146,7 @@ def test_replacing_an_output_keeps_its_mode(tmp_path: Path) -> None:
 def test_atomic_writer_and_history_follow_the_umask(tmp_path: Path, umask: int, expected: int) -> None:
     from datetime import date
 
-    from pipeaudit.history import HistoryStore
+    from pipeaudit.weekly.store import HistoryStore
     from pipeaudit.outputs import atomic_write
 
     old = os.umask(umask)

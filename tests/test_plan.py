@@ -7,15 +7,8 @@ from typer.testing import CliRunner
 
 from pipeaudit.cli import app
 from pipeaudit.errors import ConfigError
-from pipeaudit.plan import (
-    DEFAULT_RATIOS,
-    make_plan,
-    parse_mix,
-    parse_ratios,
-    plan_from_config,
-    read_quotas,
-    render_text,
-)
+from pipeaudit.funnel import DEFAULT_RATIOS, make_plan, parse_mix, parse_ratios, plan_from_config, render_text
+from pipeaudit.quotas import read_quotas
 
 runner = CliRunner()
 SEED_MIX = "150000x2,100000x3,50000x4"

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from pipeaudit.config import load_config
 from pipeaudit.errors import PipeauditError
 
-pipeline = pytest.importorskip("pipeaudit.pipeline")
+from pipeaudit import pipeline  # noqa: E402
 if not hasattr(pipeline, "run_audit"):
     pytest.skip("pipeline.run_audit not implemented yet", allow_module_level=True)
 

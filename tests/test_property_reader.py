@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from pipeaudit.errors import PipeauditError
 
-columns = pytest.importorskip("pipeaudit.deals.columns")
+from pipeaudit.deals import columns  # noqa: E402
 from pipeaudit.read import read_table  # noqa: E402
 
 ALIASES = columns.ALIASES

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from pipeaudit.errors import PipeauditError
 from pipeaudit.resources import data_dir
 
-rules_cmd = pytest.importorskip("pipeaudit.commands.rules")
+from pipeaudit.commands import rules as rules_cmd  # noqa: E402
 
 PACKS = sorted(p for p in data_dir("rules").glob("*.yaml"))
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

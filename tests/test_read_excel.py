@@ -147,7 +147,7 @@ def test_xls(tmp_path: Path) -> None:
 
 
 def test_real_header_scorer_when_available(tmp_path: Path) -> None:
-    columns = pytest.importorskip("pipeaudit.deals.columns")
+    from pipeaudit.deals import columns
     rows = [["华东区商机明细"], ["导出时间：2026-11-20"], ["商机编号", "商机名称", "负责人", "销售阶段", "预计成交金额(万元)"], deal(1)]
     t = read_table(write_xlsx(tmp_path / "r.xlsx", {"S": rows}), header_score=columns.make_header_scorer({}))
     assert t.header_row == 3

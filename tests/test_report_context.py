@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeaudit.engine.schema import Template
-from pipeaudit.report.context import _fill, _QuestionFiller, _records
+from pipeaudit.report.context import _records
 
 
 def _records_via_to_dict(df):
@@ -42,28 +40,6 @@ def test_records_match_to_dict_value_for_value_and_type_for_type():
     for g, w in zip(got, want):
         assert [type(v) for v in g.values()] == [type(v) for v in w.values()]
     assert got[0]["d"] == date(2026, 12, 1) and got[1]["d"] is None and type(got[0]["o"]) is float
-
-
-def test_question_filler_reuses_deal_free_questions_and_fills_the_rest_per_deal():
-    rule = SimpleNamespace(
-        name="r", params={"weeks": 4}, age_field="class_since",
-        questions=[
-            {"zh": "第一？", "en": "First?"},
-            {"en": Template("Over {weeks} weeks?", ((False, "Over "), (True, "weeks"), (False, " weeks?")))},
-            {"en": Template("Deal {deal}?", ((False, "Deal "), (True, "deal"), (False, "?")))},
-            {"en": Template("{age_weeks} wk", ((True, "age_weeks"), (False, " wk")))},
-        ],
-    )
-    as_of = date(2026, 11, 23)
-    fill = _QuestionFiller("en", as_of)
-    a = {"deal": "Alpha", "class_since": date(2026, 11, 2)}
-    b = {"deal": "Beta", "class_since": None}
-    assert fill(rule, "Engine's first", a) == ["Engine's first", "Over 4 weeks?", "Deal Alpha?", "3 wk"]
-    assert fill(rule, None, b) == ["First?", "Over 4 weeks?", "Deal Beta?", "— wk"]
-    assert fill(rule, "one\ntwo\n", a) == ["one", "two"]
-    assert fill(None, "only", a) == ["only"] and fill(None, "", a) == []
-    for q in rule.questions:  # the same text _fill gives, deal by deal
-        assert _fill(q, "en", rule, a, as_of) in fill(rule, "", a)
 
 
 def _md_cell_reference(value):

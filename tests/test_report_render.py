@@ -6,37 +6,35 @@ import re
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import unquote
 
 import pandas as pd
 import pytest
 
 from pipeaudit.deals.build import deals_from_records
-from pipeaudit.engine.schema import Template
 from pipeaudit.errors import PipeauditError
 from pipeaudit.model import FINDING_COLUMNS, AuditResult
 from pipeaudit.report import write_report
 from pipeaudit.report.texts import load_texts
+from factories import rule_with_questions
 
 AS_OF = date(2026, 11, 23)
 EVIL_DEAL = '<script>alert("x")</script> & "quoted"'
 EVIL_OWNER = "<script>o</script>&Co"
 
 RULES = [
-    SimpleNamespace(
-        name="no-insider", severity="error", params={},
-        questions=[{"zh": "内线是谁？", "en": "Who is the insider?"},
-                   {"zh": "内线级别多高？", "en": "How senior is the insider?"}],
-    ),
-    SimpleNamespace(
-        name="a-deal-overdue", severity="warning", params={"weeks": 4},
-        questions=[{"zh": "为什么还没签？", "en": "Why not signed yet?"},
-                   {"zh": Template("超过{weeks}周了，卡在哪？", ((False, "超过"), (True, "weeks"), (False, "周了，卡在哪？"))),
-                    "en": Template("Over {weeks} weeks: where is it stuck?",
-                                   ((False, "Over "), (True, "weeks"), (False, " weeks: where is it stuck?")))}],
+    rule_with_questions("no-insider", "error", [("内线是谁？", "Who is the insider?"), ("内线级别多高？", "How senior is the insider?")]),
+    rule_with_questions(
+        "a-deal-overdue", "warning",
+        [("为什么还没签？", "Why not signed yet?"), ("超过{weeks}周了，卡在哪？", "Over {weeks} weeks: where is it stuck?")],
+        params={"weeks": 4},
     ),
 ]
+QUESTIONS = {  # what the engine fills for these rules (no deal placeholders, so the same on every deal)
+    "zh": {"no-insider": ("内线是谁？", "内线级别多高？"), "a-deal-overdue": ("为什么还没签？", "超过4周了，卡在哪？")},
+    "en": {"no-insider": ("Who is the insider?", "How senior is the insider?"),
+           "a-deal-overdue": ("Why not signed yet?", "Over 4 weeks: where is it stuck?")},
+}
 
 
 def make_result(records, findings, lang="zh", extras=None, rules=RULES) -> AuditResult:
@@ -48,11 +46,13 @@ def make_result(records, findings, lang="zh", extras=None, rules=RULES) -> Audit
                        rules=list(rules), extras=extras or {})
 
 
-def finding(rule, severity, index, rec, message="m", question=None):
+def finding(rule, severity, index, rec, message="m", question=None, lang="zh"):
+    standard = QUESTIONS[lang].get(rule, ())
+    questions = standard if question is None or question in standard else (question,)
     return {"rule": rule, "severity": severity, "row": index + 2 if index is not None else pd.NA,
             "deal_id": rec.get("deal_id"), "deal": rec.get("deal"), "owner": rec.get("owner"),
-            "stage": rec.get("stage"), "message": message, "question": question,
-            "deal_index": index if index is not None else pd.NA}
+            "stage": rec.get("stage"), "message": message, "question": questions[0] if questions else question,
+            "deal_index": index if index is not None else pd.NA, "questions": questions}
 
 
 RECORDS = [
@@ -238,7 +238,7 @@ def test_changes_render_when_present(tmp_path):
 
 def test_english_labels_and_questions(tmp_path):
     out = tmp_path / "o"
-    english = [dict(f, question=None) for f in FINDINGS]  # the engine fills questions in the run's language
+    english = [dict(f, questions=QUESTIONS["en"].get(f["rule"], ())) for f in FINDINGS]  # filled in the run's language
     write_report(make_result(RECORDS, english, lang="en"), out, ["html", "md"])
     text = Page((out / "summary.html").read_text("utf-8")).all_text
     assert "Team pipeline review" in text and "团队过堂汇总" not in text
@@ -375,7 +375,7 @@ def test_a_user_template_that_fails_while_rendering_is_a_user_error(tmp_path, bo
 
 
 def test_week_over_week_waterfall_from_the_changes_module(tmp_path):
-    from pipeaudit.changes import compare
+    from pipeaudit.weekly.baseline import compare
 
     before = [dict(RECORDS[0], amount="10万"), dict(RECORDS[2]), {"deal_id": "D9", "deal": "Gone", "owner": "李四",
                                                                   "stage": "C方案论证", "amount": 500}]

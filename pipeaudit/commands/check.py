@@ -17,7 +17,7 @@ from pipeaudit.options import AuditOptions
 
 
 def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, output: Path | None = None) -> int:
-    from pipeaudit.findings import check_fail_on, restrict_to_rep, severity_at_least
+    from pipeaudit.findings import check_fail_on, severity_at_least
     from pipeaudit.formats import HUMAN_FORMATS, check_format, render
 
     # Validate our own options before the (possibly slow) read, so a typo fails at once.
@@ -38,7 +38,6 @@ def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, ou
     with Progress(enabled=fmt in HUMAN_FORMATS and progress_allowed()) as progress:
         progress.stage("auditing / 检查中")
         result = pipeline.run_audit(opts, cfg)
-        result = restrict_to_rep(result, opts.rep)
         if output is not None:
             progress.stage("writing / 写入中")
             # CSV files get a BOM so Excel detects UTF-8 (Chinese names); stdout never does.

@@ -25,7 +25,7 @@ def _table(head: tuple[str, ...], rows: list[tuple]) -> str:
 
 
 def run_list(db: Path | None = None, config: Path | None = None) -> int:
-    from pipeaudit.history import HistoryStore
+    from pipeaudit.weekly.store import HistoryStore
 
     with HistoryStore(_db(db, config), create=False) as store:
         weeks = store.weeks()
@@ -40,7 +40,7 @@ def run_list(db: Path | None = None, config: Path | None = None) -> int:
 def run_show(deal: str, db: Path | None = None, config: Path | None = None) -> int:
     import pandas as pd
 
-    from pipeaudit.history import HistoryStore
+    from pipeaudit.weekly.store import HistoryStore
 
     with HistoryStore(_db(db, config), create=False) as store:
         frame = store.deal_rows(deal)
@@ -69,7 +69,7 @@ def run_show(deal: str, db: Path | None = None, config: Path | None = None) -> i
 
 
 def run_prune(before: str, db: Path | None = None, config: Path | None = None) -> int:
-    from pipeaudit.history import HistoryStore
+    from pipeaudit.weekly.store import HistoryStore
     from pipeaudit.options import parse_date
 
     cutoff = parse_date(before, "--before")

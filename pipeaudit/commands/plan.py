@@ -21,7 +21,7 @@ def run(
     config: Path | None = None,
 ) -> int:
     from pipeaudit.config import load_config
-    from pipeaudit.plan import plan_from_config, render_text
+    from pipeaudit.funnel import plan_from_config, render_text
 
     if fmt not in ("text", "json"):
         raise ConfigError(f"--format {fmt!r}: plan prints text or json / 只支持 text 或 json")

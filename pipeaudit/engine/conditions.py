@@ -280,7 +280,7 @@ def _false(env: Env):
     return np.zeros(len(env.frame), dtype=bool)
 
 
-def _blank(env: Env, name: str):
+def blank_mask(env: Env, name: str):
     key = ("blank", name)
     if key not in env.cache:
         import numpy as np
@@ -348,17 +348,21 @@ def _text_map(env: Env, name: str, fn) -> "np.ndarray":
     return hit_u[codes]
 
 
-def _numbers(env: Env, name: str):
+def numbers(env: Env, name: str):
+    """The column as float64 (NaN where blank or unreadable; all NaN when the export lacks it)."""
     import numpy as np
 
     key = ("num", name)
     if key not in env.cache:
         import pandas as pd
 
-        s = env.frame[name]
-        if s.dtype == bool or str(s.dtype) == "boolean":
-            s = s.astype("Float64")
-        env.cache[key] = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        if not env.has(name):
+            env.cache[key] = np.full(len(env.frame), np.nan)
+        else:
+            s = env.frame[name]
+            if s.dtype == bool or str(s.dtype) == "boolean":
+                s = s.astype("Float64")
+            env.cache[key] = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     return env.cache[key]
 
 
@@ -401,12 +405,12 @@ def _compare(values, cmps: dict[str, Any], env: Env, scale: float = 1.0):
 
 @operator("blank", _p_field(), "the field is empty on the deal (or the export has no such column)")
 def op_blank(node: Node, env: Env):
-    return _blank(env, node.fields[0])
+    return blank_mask(env, node.fields[0])
 
 
 @operator("present", _p_field(), "the field holds a value")
 def op_present(node: Node, env: Env):
-    return ~_blank(env, node.fields[0])
+    return ~blank_mask(env, node.fields[0])
 
 
 def _bools(env: Env, name: str, which: str):
@@ -447,7 +451,7 @@ def op_equals(node: Node, env: Env):
     value = env.value(node.args["value"])
     kind = KIND_OF[name]
     if kind in NUMERIC_KINDS and _is_number(value):
-        return _numbers(env, name) == float(value)
+        return numbers(env, name) == float(value)
     if kind == "bool" and isinstance(value, bool):
         return _bools(env, name, "is_true" if value else "is_false")
     return _text_isin(env, name, [str(value).strip().casefold()])
@@ -494,7 +498,7 @@ def _numeric_op(op: str):
         name = node.fields[0]
         if not env.has(name):
             return _false(env)
-        return _compare(_numbers(env, name), {op: node.args["value"]}, env)
+        return _compare(numbers(env, name), {op: node.args["value"]}, env)
 
     return fn
 
@@ -552,7 +556,7 @@ def op_after(node: Node, env: Env):
 def op_stage(node: Node, env: Env):
     if not env.has("phase"):
         return _false(env)
-    phase = _numbers(env, "phase")
+    phase = numbers(env, "phase")
     cmps = {}
     if "at_least" in node.args:
         cmps["ge"] = node.args["at_least"]

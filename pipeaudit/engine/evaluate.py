@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any, Iterable
 
-from pipeaudit.engine.checks import get_checks
-from pipeaudit.engine.conditions import KIND_OF, TEXT_KINDS, Env, days_from, mask, text_codes
-from pipeaudit.model import FINDING_COLUMNS, PHASE_LABELS, PHASES, SEVERITIES, Deals, SkippedRule
+from pipeaudit.engine.checks import CHECKS, CheckInput, Hits
+from pipeaudit.engine.conditions import KIND_OF, TEXT_KINDS, Env, mask, numbers, text_codes
+from pipeaudit.engine.template import combine_texts, fill
+from pipeaudit.model import FINDING_COLUMNS, SEVERITIES, Deals, RunFacts, SkippedRule
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from pipeaudit.engine.schema import Rule, Template
+    from pipeaudit.engine.schema import Rule
 
 _DEAL_COLUMNS = ("deal_id", "deal", "owner", "stage")
 
@@ -46,9 +47,7 @@ def applies_mask(rule: "Rule", env: Env) -> "np.ndarray":
             m[:] = False
     if a.needs_stage:
         if "phase" in frame.columns:
-            from pipeaudit.engine.conditions import _numbers
-
-            phase = _numbers(env, "phase")
+            phase = numbers(env, "phase")
             with np.errstate(invalid="ignore"):
                 if a.min_phase is not None:
                     m &= phase >= a.min_phase
@@ -58,88 +57,6 @@ def applies_mask(rule: "Rule", env: Env) -> "np.ndarray":
             m[:] = False
     env.cache[key] = m
     return m
-
-
-_DASH = "—"
-
-
-def _format_values(s: "pd.Series", name: str, kind: str, lang: str):
-    """Display text of the values in `s` as an Arrow string array: dates ISO, amounts with separators."""
-    import numpy as np
-    import pandas as pd
-    import pyarrow as pa
-
-    if name == "phase":
-        labels = np.array([_DASH, *(PHASE_LABELS[p][0 if lang == "zh" else 1] for p in PHASES)], dtype=object)
-        codes = s.astype("Float64").fillna(0).to_numpy(dtype=np.int64).clip(0, len(PHASES))
-        return pa.array(labels[codes], type=pa.string())
-    if kind == "date":
-        ts = pa.array(pd.to_datetime(s, errors="coerce").to_numpy(dtype="datetime64[ns]"), from_pandas=True)
-        return ts.cast(pa.date32()).cast(pa.string())  # ISO YYYY-MM-DD, in C
-    if kind in ("amount", "probability", "count"):
-        num = pd.to_numeric(s, errors="coerce").astype(float)
-        if kind == "probability":
-            num = (num * 100).round(0)
-            fmt = lambda v: f"{v:.0f}%"  # noqa: E731
-        elif kind == "count":
-            fmt = lambda v: f"{v:.0f}"  # noqa: E731
-        else:
-            fmt = lambda v: f"{v:,.0f}" if v == int(v) else f"{v:,.2f}"  # noqa: E731
-        # Our own format string on a float, once per distinct value: never on data text.
-        codes, uniques = pd.factorize(num, use_na_sentinel=True)
-        table = np.array([*(fmt(float(v)) for v in uniques), None], dtype=object)
-        return pa.array(table[codes], type=pa.string())
-    if kind == "bool":
-        words = ("是", "否") if lang == "zh" else ("yes", "no")
-        b = s.astype("boolean")
-        arr = np.where(b.to_numpy(dtype=bool, na_value=False), words[0], words[1]).astype(object)
-        arr[b.isna().to_numpy()] = None
-        return pa.array(arr, type=pa.string())
-    return pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
-
-
-def formatted_labels(env: Env, name: str, lang: str) -> tuple["np.ndarray", "np.ndarray"]:
-    """(codes per deal, display texts): texts[codes] is the column as shown in messages, "—" when blank.
-
-    The column is factorized and only its distinct values are formatted, once per run.
-    """
-    import numpy as np
-    import pandas as pd
-    import pyarrow.compute as pc
-
-    key = ("labels", name, lang)
-    if key in env.cache:
-        return env.cache[key]
-    n = len(env.frame)
-    if name not in env.frame.columns:
-        out = (np.zeros(n, dtype=np.int64), np.array([_DASH], dtype=object))
-    else:
-        codes, uniques = _column_codes(env, name)
-        # The distinct values plus one missing value, in the column's own dtype, formatted as a column.
-        distinct = pd.Series(uniques).reindex(range(len(uniques) + 1))
-        texts = pc.fill_null(_format_values(distinct, name, KIND_OF.get(name, "text"), lang), _DASH)
-        out = (np.where(codes < 0, len(uniques), codes), texts.to_numpy(zero_copy_only=False))
-    env.cache[key] = out
-    return out
-
-
-def _column_codes(env: Env, name: str):
-    """(codes, distinct values) of a Deals column, code -1 = missing, once per run.
-
-    Text columns come from the engine's text codes (shared objects, no hashing of strings); other
-    columns from pd.factorize. Distinct values may repeat a text, which formatting tolerates.
-    """
-    key = ("codes", name)
-    if key not in env.cache:
-        import pandas as pd
-
-        found = text_codes(env, name) if KIND_OF.get(name, "text") in TEXT_KINDS else None
-        if found is not None:
-            codes, distinct = found
-            env.cache[key] = (codes, pd.Index(distinct, dtype=object))
-        else:
-            env.cache[key] = pd.factorize(env.frame[name], use_na_sentinel=True)
-    return env.cache[key]
 
 
 def column_values(env: Env, name: str) -> "np.ndarray":
@@ -161,90 +78,6 @@ def column_values(env: Env, name: str) -> "np.ndarray":
     return env.cache[key]
 
 
-def _param_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return str(value)
-
-
-def _coded(values, texts_of) -> tuple["np.ndarray", "np.ndarray"]:
-    """(codes, texts) for per-hit values: factorized, then `texts_of` turns the distinct values
-    (plus one missing value at the end) into an Arrow string array."""
-    import numpy as np
-    import pandas as pd
-    import pyarrow.compute as pc
-
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    distinct = np.empty(len(uniques) + 1, dtype=object if getattr(values, "dtype", None) == object else float)
-    distinct[:-1] = np.asarray(uniques)
-    distinct[-1] = None if distinct.dtype == object else np.nan
-    texts = pc.fill_null(texts_of(distinct), _DASH).to_numpy(zero_copy_only=False)
-    return np.where(codes < 0, len(uniques), codes), texts
-
-
-def fill(template: "Template", rule: "Rule", env: Env, pos: "np.ndarray", extras: dict, lang: str):
-    """The filled template per hit as (codes, texts): texts[codes] is the message of each hit.
-
-    Each placeholder becomes (codes per hit, texts); the distinct combinations of codes are joined
-    once (pyarrow, element-wise), so each distinct message is one str. Data never reaches a format
-    string.
-    """
-    import numpy as np
-    import pandas as pd
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    n = len(pos)
-    parts: list[Any] = []  # literal str, or (codes per hit, texts)
-    for is_ph, part in template.parts:
-        if not is_ph:
-            parts.append(part)
-        elif part in extras:
-            values = np.asarray(extras[part], dtype=object)
-            parts.append(_coded(values, lambda u: pa.array(u, type=pa.string(), from_pandas=True)))
-        elif part in env.params:
-            parts.append(_param_text(env.params[part]))
-        elif part in ("age_days", "age_weeks", "until_days", "until_weeks"):
-            days = days_from(env, rule.age_field)[pos]
-
-            def whole_text(u, part=part):
-                if part.startswith("until"):
-                    u = -u
-                if part.endswith("weeks"):
-                    u = u / 7
-                whole = pa.array(np.floor(u), from_pandas=True).cast(pa.int64())
-                return pc.cast(whole, pa.string())
-
-            parts.append(_coded(days, whole_text))
-        else:
-            codes, texts = formatted_labels(env, part, lang)
-            parts.append((codes[pos], texts))
-    coded = [p for p in parts if not isinstance(p, str)]
-    if not coded:  # only literals: one text for all hits
-        return np.zeros(n, dtype=np.int32), np.array(["".join(parts)], dtype=object)
-    # One code per distinct combination of placeholder values (pairwise, so keys never overflow).
-    key = coded[0][0].astype(np.int64)
-    for codes, texts in coded[1:]:
-        key, distinct = pd.factorize(key * len(texts) + codes)
-        key = key.astype(np.int64)
-    combo, firsts = pd.factorize(key)
-    first = np.empty(len(firsts), dtype=np.int64)
-    first[combo[::-1]] = np.arange(n - 1, -1, -1)  # the first hit with each combination
-    columns = []
-    for p in parts:
-        if isinstance(p, str):
-            columns.append(p)
-        else:
-            columns.append(pa.array(p[1][p[0][first]], type=pa.string()))
-    if len(columns) == 1:
-        joined = columns[0]
-    else:
-        joined = pc.binary_join_element_wise(*columns, "")
-    return combo.astype(np.int32), joined.to_numpy(zero_copy_only=False)
-
-
 def skipped_rules(deals: Deals, rules: Iterable["Rule"]) -> list[SkippedRule]:
     """The enabled rules this export cannot feed, and the columns each lacks (for `columns`)."""
     columns = set(deals.frame.columns)
@@ -257,8 +90,14 @@ def skipped_rules(deals: Deals, rules: Iterable["Rule"]) -> list[SkippedRule]:
     return out
 
 
-def evaluate(deals: Deals, rules: Iterable["Rule"], as_of: date, lang: str) -> tuple["pd.DataFrame", list[SkippedRule]]:
-    """Findings (model.FINDING_COLUMNS) of every enabled rule, and the rules this export cannot feed."""
+def evaluate(
+    deals: Deals, rules: Iterable["Rule"], as_of: date, lang: str, facts: RunFacts = RunFacts()
+) -> tuple["pd.DataFrame", list[SkippedRule]]:
+    """Findings (model.FINDING_COLUMNS) of every enabled rule, and the rules this export cannot feed.
+
+    A rule with a `where:` or a deal-scoped check flags deals; a rule whose check judges a rep or
+    the whole export (see engine.checks.base) adds findings with no deal, after the owner's deals.
+    """
     import numpy as np
     import pandas as pd
 
@@ -266,9 +105,9 @@ def evaluate(deals: Deals, rules: Iterable["Rule"], as_of: date, lang: str) -> t
     env = Env(frame, pd.Timestamp(as_of))
     columns = set(frame.columns)
     skipped: list[SkippedRule] = []
-    chunks: dict[str, list] = {c: [] for c in ("rule", "pos", "message", "question")}
-    checks = get_checks()
+    chunks: dict[str, list] = {c: [] for c in ("rule", "pos", "message", "question", "questions")}
     ran: list["Rule"] = []  # findings carry an index into this list until the frame is built
+    beside_deals: list["pd.DataFrame"] = []  # findings about a rep or the whole export
     for rule in rules:
         if not rule.enabled:
             continue
@@ -277,12 +116,18 @@ def evaluate(deals: Deals, rules: Iterable["Rule"], as_of: date, lang: str) -> t
             skipped.append(SkippedRule(rule.name, missing))
             continue
         env.params = rule.params
+        check = CHECKS[rule.check] if rule.check else None
+        if check is not None and check.scope != "deal":
+            hits = check.run(CheckInput(deals, np.zeros(0, dtype=bool), rule.params, env, lang, facts))
+            if len(hits):
+                beside_deals.append(_findings_beside_deals(rule, env, hits, lang))
+            continue
         m = applies_mask(rule, env)
         if rule.where is not None:
             m = m & mask(rule.where, env)
         extras: dict = {}
-        if rule.check:
-            hits = checks[rule.check].fn(deals, m, rule.params, env, lang)
+        if check is not None:
+            hits = check.run(CheckInput(deals, m, rule.params, env, lang, facts))
             pos, extras = np.asarray(hits.positions, dtype=np.int64), hits.values
         else:
             pos = np.flatnonzero(m)
@@ -291,10 +136,47 @@ def evaluate(deals: Deals, rules: Iterable["Rule"], as_of: date, lang: str) -> t
         chunks["rule"].append(np.full(len(pos), len(ran), dtype=np.int32))
         ran.append(rule)
         chunks["pos"].append(pos)
-        chunks["message"].append(fill(rule.message[lang], rule, env, pos, extras, lang))
-        chunks["question"].append(fill(rule.questions[0][lang], rule, env, pos, extras, lang))
-    if not chunks["pos"]:
-        return empty_findings(), skipped
+        chunks["message"].append(fill(rule.message[lang], rule, env, len(pos), pos, extras, lang))
+        questions = [fill(q[lang], rule, env, len(pos), pos, extras, lang) for q in rule.questions]
+        chunks["question"].append(questions[0])
+        chunks["questions"].append(combine_texts(questions))
+    findings = _deal_findings(env, chunks, ran) if chunks["pos"] else empty_findings()
+    if beside_deals:
+        findings = sort_findings(pd.concat([findings, *beside_deals], ignore_index=True))
+    return findings, skipped
+
+
+def _findings_beside_deals(rule: "Rule", env: Env, hits: Hits, lang: str) -> "pd.DataFrame":
+    """Findings of a rep- or export-scoped check: an owner (or none), no deal, no row."""
+    import pandas as pd
+
+    n = len(hits)
+    extras = {"owner": hits.owners, **hits.values}
+    message = fill(rule.message[lang], rule, env, n, None, extras, lang)
+    questions = [fill(q[lang], rule, env, n, None, extras, lang) for q in rule.questions]
+    all_questions = combine_texts(questions)
+    data = {
+        "rule": [rule.name] * n,
+        "severity": [rule.severity] * n,
+        "row": pd.array([pd.NA] * n, dtype="Int64"),
+        "deal_id": [None] * n,
+        "deal": [None] * n,
+        "owner": list(hits.owners),
+        "stage": [None] * n,
+        "message": message[1][message[0]],
+        "question": questions[0][1][questions[0][0]],
+        "deal_index": pd.array([pd.NA] * n, dtype="Int64"),
+        "questions": all_questions[1][all_questions[0]],
+    }
+    return pd.DataFrame({c: pd.Series(data[c], dtype=None if c in ("row", "deal_index") else object) for c in FINDING_COLUMNS})
+
+
+def _deal_findings(env: Env, chunks: dict[str, list], ran: list["Rule"]) -> "pd.DataFrame":
+    """The deal-level findings as one frame in display order, built column by column."""
+    import numpy as np
+    import pandas as pd
+
+    frame = env.frame
     pos = np.concatenate(chunks["pos"])
     rule_id = np.concatenate(chunks["rule"])
     # Sort on the arrays first (owner, row, severity, rule), then build the frame once, in order.
@@ -325,14 +207,14 @@ def evaluate(deals: Deals, rules: Iterable["Rule"], as_of: date, lang: str) -> t
     # Text as object arrays whose equal values share one str: 8 bytes a finding, not a string each.
     data["message"] = _spread_texts(chunks["message"], order)
     data["question"] = _spread_texts(chunks["question"], order)
+    data["questions"] = _spread_texts(chunks["questions"], order)
     data["deal_index"] = pd.array(np.asarray(frame.index)[pos], dtype="Int64")
     columns = [
         pd.Series(data[c], index=index, name=c, copy=False, dtype=None if c in ("row", "deal_index") else object)
         for c in FINDING_COLUMNS
     ]
     # concat keeps one block per column: no copy of millions of object pointers into a 2-D block.
-    findings = pd.concat(columns, axis=1)
-    return findings, skipped
+    return pd.concat(columns, axis=1)
 
 
 def _spread_texts(parts: list, order: "np.ndarray") -> "np.ndarray":

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeaudit.engine.checks import get_checks
+from pipeaudit.engine.checks import CHECKS
 from pipeaudit.engine.conditions import (
     KIND_OF,
     Node,
@@ -113,7 +113,7 @@ class Rule:
         if self.where is not None:
             out |= referenced_fields(self.where)
         if self.check:
-            for alt in get_checks()[self.check].requires(self.params):
+            for alt in CHECKS[self.check].requires(self.params):
                 out |= set(alt)
         if self.applies.needs_stage:
             out.add("stage")
@@ -130,7 +130,7 @@ class Rule:
             if self.where is not None:
                 ok = evaluable(self.where, columns)
             if self.check:
-                ok = ok and all(any(f in columns for f in alt) for alt in get_checks()[self.check].requires(self.params) if alt)
+                ok = ok and all(any(f in columns for f in alt) for alt in CHECKS[self.check].requires(self.params) if alt)
         if ok and stage_ok:
             return []
         return sorted(f for f in self.fields() if f not in columns)
@@ -169,10 +169,11 @@ class Rule:
 
     def summary(self, lang: str) -> str:
         """One line on what the rule checks, with its current params filled in (rule text, not data)."""
+        from pipeaudit.engine.template import param_text
+
         text = self.description[lang] if self.description else self.message[lang].text
         for k, v in self.params.items():
-            shown = ", ".join(map(str, v)) if isinstance(v, list) else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
-            text = text.replace("{" + k + "}", shown)
+            text = text.replace("{" + k + "}", param_text(v))
         return text
 
     def text(self, what: str, lang: str) -> str:
@@ -378,18 +379,17 @@ def parse_rule(spec: Any, path: Path, index: int, rules: Any, pack: str, pack_as
         where = parse_condition(spec["where"], ctx, spec, "where")
     placeholders: set[str] = set(KIND_OF) | set(params)
     if "check" in spec:
-        checks = get_checks()
         check = spec["check"]
-        if check not in checks:
-            raise ctx.fail(spec, "check", f"unknown check '{check}'{did_you_mean(str(check), checks)}")
-        for p in checks[check].params:
+        if check not in CHECKS:
+            raise ctx.fail(spec, "check", f"unknown check '{check}'{did_you_mean(str(check), CHECKS)}")
+        for p in CHECKS[check].params:
             if p not in params:
                 raise ctx.fail(spec, "check", f"check '{check}' reads param '{p}': declare it under params")
-        placeholders |= set(checks[check].placeholders)
+        placeholders |= set(CHECKS[check].placeholders)
     age_field = first_date_field(where) if where is not None else None
     if age_field:
         placeholders |= SPECIAL_PLACEHOLDERS
-    unused = set(params) - ctx.param_refs - (set(get_checks()[check].params) if check else set())
+    unused = set(params) - ctx.param_refs - (set(CHECKS[check].params) if check else set())
 
     message = _bilingual(spec["message"], ctx, spec, "message", placeholders)
     qs = spec["questions"]

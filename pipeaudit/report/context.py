@@ -10,7 +10,8 @@ import math
 from datetime import date
 from typing import Any
 
-from pipeaudit.model import SEVERITIES, AuditResult
+from pipeaudit.funnel import STEP_LABELS, STEPS
+from pipeaudit.model import FINDING_COLUMNS, SEVERITIES, AuditResult
 from pipeaudit.report.texts import EDCBA, Texts
 
 DEAL_COLUMNS = (
@@ -20,97 +21,9 @@ DEAL_COLUMNS = (
 DATE_COLUMNS = ("close_date", "class_since")
 
 
-def _text(value: Any, lang: str) -> str:
-    """A rule's message/question may be a {zh, en} mapping or a plain string."""
-    if isinstance(value, dict):
-        return str(value.get(lang) or value.get("en") or value.get("zh") or "")
-    return "" if value is None else str(value)
-
-
-def _rule_index(rules: list[Any]) -> dict[str, Any]:
-    return {str(r.name): r for r in rules or [] if getattr(r, "name", None)}
-
-
-def _fill(template: Any, lang: str, rule: Any, deal: dict[str, Any], as_of: date) -> str:
-    """A rule question for one deal: Template parts filled by concatenation (never str.format)."""
-    if isinstance(template, dict):
-        template = template.get(lang) or template.get("en") or template.get("zh")
-    parts = getattr(template, "parts", None)
-    if parts is None:
-        return _text(template, lang)
-    params = getattr(rule, "params", {}) or {}
-    out = []
-    for is_ph, part in parts:
-        if not is_ph:
-            out.append(part)
-            continue
-        if part in params:
-            v = params[part]
-            out.append(", ".join(map(str, v)) if isinstance(v, list) else
-                       str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
-        elif part in ("age_days", "age_weeks", "until_days", "until_weeks"):
-            since = deal.get(getattr(rule, "age_field", None) or "")
-            if isinstance(since, date):
-                days = (as_of - since).days * (-1 if part.startswith("until") else 1)
-                out.append(str(days // 7 if part.endswith("weeks") else days))
-            else:
-                out.append("—")
-        else:
-            v = deal.get(part)
-            if isinstance(v, float):
-                v = f"{v:,.0f}"
-            elif isinstance(v, date):
-                v = v.isoformat()
-            out.append("—" if v is None or v == "" else str(v))
-    return "".join(out)
-
-
-def _mentions_the_deal(template: Any, lang: str, rule: Any) -> bool:
-    """Whether filling `template` (as _fill does) reads anything of the deal, not only rule params."""
-    if isinstance(template, dict):
-        template = template.get(lang) or template.get("en") or template.get("zh")
-    parts = getattr(template, "parts", None)
-    if parts is None:
-        return False
-    params = getattr(rule, "params", {}) or {}
-    return any(is_ph and part not in params for is_ph, part in parts)
-
-
-class _QuestionFiller:
-    """All of a rule's questions for a finding: the engine fills the first one; the rest are
-    filled here. A question that only uses the rule's params (most follow-up questions) is the
-    same for every deal, so it is filled once per rule, not once per finding."""
-
-    def __init__(self, lang: str, as_of: date):
-        self.lang, self.as_of = lang, as_of
-        self._plans: dict[int, tuple[Any, list[tuple[Any, str | None]], list[str] | None]] = {}
-
-    def _plan(self, rule: Any) -> tuple[Any, list[tuple[Any, str | None]], list[str] | None]:
-        """(rule, [(template, its text if it does not depend on the deal)], the texts of questions
-        2.. when none of them depends on the deal) for the rule's questions."""
-        cached = self._plans.get(id(rule))
-        if cached is None or cached[0] is not rule:
-            qs = list(getattr(rule, "questions", None) or []) if rule is not None else []
-            plan = [(q, None if _mentions_the_deal(q, self.lang, rule) else _fill(q, self.lang, rule, {}, self.as_of))
-                    for q in qs]
-            tail = [text for _, text in plan[1:]]
-            cached = self._plans[id(rule)] = (rule, plan, None if None in tail else [t for t in tail if t])
-        return cached
-
-    def __call__(self, rule: Any, first: str | None, deal: dict[str, Any]) -> list[str]:
-        first = (first or "").strip()
-        if "\n" in first:  # an engine that already sends every question, one per line
-            return [q for q in first.split("\n") if q.strip()]
-        _, plan, static_tail = self._plan(rule)
-        if first and static_tail is not None:  # the common case: nothing left to fill
-            return [first, *static_tail]
-        lang, as_of = self.lang, self.as_of
-        out = [first] if first else []
-        for i, (template, text) in enumerate(plan):
-            if i == 0 and first:
-                continue
-            out.append(text if text is not None else _fill(template, lang, rule, deal, as_of))
-        return [q for q in out if q]
+def _shown_questions(filled: Any) -> list[str]:
+    """A finding's questions as the engine filled them, blank ones left out."""
+    return [q.strip() for q in filled or () if q and q.strip()]
 
 
 def _plain(value: Any) -> Any:
@@ -282,7 +195,7 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
     # ---- findings: deal-level vs rep-level
     f = result.findings.copy()
     if f.empty:
-        f = pd.DataFrame(columns=["rule", "severity", "row", "deal_id", "deal", "owner", "stage", "message", "question", "deal_index"])
+        f = pd.DataFrame(columns=list(FINDING_COLUMNS))
     f["owner"] = f["owner"].astype(object).where(f["owner"].notna(), "").astype(str).str.strip()
     f["severity"] = f["severity"].astype(object).where(f["severity"].notna(), "info").astype(str)
     dix = pd.to_numeric(f["deal_index"], errors="coerce")
@@ -292,7 +205,6 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
     deal_f["owner"] = owner.reindex(deal_f["deal_index"]).fillna("").to_numpy()
     rep_f = f.loc[dix.isna()]
 
-    rules_by_name = _rule_index(result.rules)
     sev_rank = {s: i for i, s in enumerate(SEVERITIES)}
 
     # ---- per-owner numbers, whole-table
@@ -320,7 +232,7 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
 
     # ---- flagged open deals and their findings
     flagged_f = deal_f.loc[deal_f["deal_index"].isin(open_deals.index),
-                           ["deal_index", "rule", "severity", "message", "question"]].copy()
+                           ["deal_index", "rule", "severity", "message", "questions"]].copy()
     # numeric even when no finding is flagged (mapping an empty text column keeps its text dtype)
     flagged_f["_sev"] = pd.to_numeric(flagged_f["severity"].map(sev_rank), errors="coerce").fillna(9)
     worst_of = flagged_f.groupby("deal_index")["_sev"].min()
@@ -333,12 +245,11 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
     position = pd.Series(np.arange(len(wanted)), index=wanted.index)
     flagged_f["_pos"] = position.reindex(flagged_f["deal_index"]).to_numpy()
     flagged_f = flagged_f.sort_values(["_pos", "_sev", "rule"], kind="stable")  # most severe first per deal
-    f_deal, f_rule, f_severity, f_message, f_first = _columns(
-        flagged_f[["deal_index", "rule", "severity", "message", "question"]])
+    f_deal, f_rule, f_severity, f_message, f_questions = _columns(
+        flagged_f[["deal_index", "rule", "severity", "message", "questions"]])
     error_deals = set(flagged_f.loc[flagged_f["severity"].eq("error"), "deal_index"])
     del flagged_f, deal_f  # sorted copies of 100,000s of findings: the columns above are all we need
 
-    questions = _QuestionFiller(lang, result.as_of)
     deal_recs = {}
     edcba_names, edcba_questions = texts.stage_names, texts.stage_questions
     k, n_findings = 0, len(f_deal)
@@ -354,7 +265,7 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
         while k < n_findings and f_deal[k] == idx:
             rule = f_rule[k]
             findings.append({"rule": rule, "severity": f_severity[k], "message": f_message[k] or "",
-                             "questions": questions(rules_by_name.get(str(rule)), f_first[k], rec)})
+                             "questions": _shown_questions(f_questions[k])})
             k += 1
         # findings come most severe first (sorted above), so the first one is the worst
         rec["worst"] = sev_rank.get(findings[0]["severity"], 9) if findings else None
@@ -450,13 +361,9 @@ def _num(value: Any) -> float | None:
 
 
 def _plan_rows(entry: Any, lang: str) -> list[dict[str, Any]]:
-    """Plan vs actual for one rep: [{step, need, have, short}] from plan.funnel_vs_quota's shape."""
+    """Plan vs actual for one rep: [{step, need, have, short}] from quotas.funnel_vs_quota's shape."""
     if not isinstance(entry, dict):
         return []
-    try:
-        from pipeaudit.plan import STEP_LABELS, STEPS
-    except ImportError:  # pragma: no cover - plan module is part of the package
-        STEP_LABELS, STEPS = {}, ()
     order = [s for s in reversed(STEPS) if s in entry] + [k for k in entry if k not in STEPS and not str(k).startswith("_")]
     rows = []
     for step in order:

@@ -11,7 +11,7 @@ Safety rules:
     exists replaces it inside that transaction (never duplicates);
   * WAL journal mode, so readers never block the weekly writer.
 
-From the stored weeks `derive` fills what an export may lack: class_since and stage_since (first
+From the stored weeks `weekly.derive` fills what an export may lack: class_since and stage_since (first
 week of the current unbroken run in that class / stage; missing weeks do not break a run),
 close_slips (how often the close date moved later between stored weeks) and weeks_of_history.
 """
@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from pipeaudit.errors import HistoryError
+from pipeaudit.weekly.match import deal_key
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -203,8 +203,6 @@ class HistoryStore:
 
     def store(self, deals: "Deals | pd.DataFrame", as_of: date, source: str = "", ladder: str | None = None) -> int:
         """Store (or replace) the snapshot for `as_of`; returns the number of deals stored."""
-        from pipeaudit.changes import deal_key
-
         frame = deals.frame if hasattr(deals, "frame") else deals
         ladder = ladder if ladder is not None else getattr(deals, "ladder", None)
         rows = _rows(frame, deal_key(frame), as_of)
@@ -328,175 +326,3 @@ def _rows(frame: "pd.DataFrame", keys: "pd.Series", as_of: date) -> list[tuple]:
         else:
             cols.append(col.astype(object).where(col.notna(), None).map(lambda x: x if x is None else str(x)).tolist())
     return list(zip(*cols))
-
-
-# --------------------------------------------------------------------------------------
-# Deriving since-dates and slips from the stored weeks
-# --------------------------------------------------------------------------------------
-
-
-@dataclass
-class Derived:
-    weeks: int  # stored weeks up to and including the as-of date
-    previous: date | None  # the latest stored week before the as-of date
-    filled: list[str]  # columns added or filled from history
-
-
-def _run_start(hist: "pd.DataFrame", col: str) -> "pd.Series":
-    """Per key, the first as_of of the latest unbroken run of equal `col` values."""
-    import pandas as pd
-
-    value = hist[col].astype(object).where(hist[col].notna(), "\x00")
-    new_run = hist["key"].ne(hist["key"].shift()) | value.ne(value.shift())
-    run = new_run.cumsum()
-    start = hist["as_of"].groupby(run).transform("min")
-    last = ~hist["key"].duplicated(keep="last")
-    return pd.Series(start[last].to_numpy(), index=hist.loc[last, "key"].to_numpy())
-
-
-def derive(deals: "Deals", store: HistoryStore, as_of: date) -> tuple["Deals", Derived]:
-    """Fill class_since / stage_since (where the export lacks them), close_slips and weeks_of_history.
-
-    The stored weeks before `as_of` plus this export (in memory, whether or not it was stored).
-    With fewer than MIN_WEEKS weeks nothing is filled, so rules needing these columns are skipped
-    rather than fed a guess.
-    """
-    import dataclasses
-
-    import pandas as pd
-
-    from pipeaudit.changes import deal_key
-
-    weeks = len([d for d in store.as_of_dates() if d < as_of]) + 1
-    previous = store.latest_before(as_of)
-    if weeks < MIN_WEEKS:
-        return deals, Derived(weeks, previous, [])
-    frame = deals.frame
-    keys = deal_key(frame)
-    stored = store.rows_up_to(as_of)
-    stored = stored.loc[stored["as_of"] < pd.Timestamp(as_of)]
-    current = pd.DataFrame({"as_of": pd.Timestamp(as_of), "key": keys.to_numpy(dtype=object)})
-    for col in ("deal_class", "stage", "close_date"):
-        if col in frame.columns:
-            current[col] = frame[col].to_numpy()
-        elif col == "close_date":
-            current[col] = pd.NaT
-        else:
-            current[col] = None
-    current["close_date"] = pd.to_datetime(current["close_date"], errors="coerce").astype("datetime64[ns]")
-    hist = pd.concat([stored[["as_of", "key", "deal_class", "stage", "close_date"]], current], ignore_index=True)
-    hist = hist.loc[hist["key"].notna()].drop_duplicates(["key", "as_of"], keep="first")
-    hist = hist.sort_values(["key", "as_of"], kind="stable").reset_index(drop=True)
-    filled: list[str] = []
-    new_cols: dict[str, Any] = {}
-    for since, col in (("class_since", "deal_class"), ("stage_since", "stage")):
-        if col not in frame.columns:
-            continue
-        starts = _run_start(hist, col)
-        derived = pd.to_datetime(keys.map(starts), errors="coerce").astype("datetime64[ns]")
-        derived = derived.where(frame[col].notna())
-        if since in frame.columns:
-            existing = pd.to_datetime(frame[since], errors="coerce").astype("datetime64[ns]")
-            if existing.isna().any():
-                new_cols[since] = existing.fillna(derived)
-                filled.append(since)
-        else:
-            new_cols[since] = derived
-            filled.append(since)
-    if "close_date" in frame.columns:
-        cd = hist.groupby("key")["close_date"].ffill()
-        before = cd.groupby(hist["key"]).shift()
-        slips = (hist["close_date"].notna() & before.notna() & (hist["close_date"] > before)).groupby(hist["key"]).sum()
-        new_cols["close_slips"] = keys.map(slips).fillna(0).astype("Int64")
-        filled.append("close_slips")
-    counts = hist.groupby("key").size()
-    new_cols["weeks_of_history"] = keys.map(counts).fillna(0).astype("Int64")
-    filled.append("weeks_of_history")
-    out = frame.drop(columns=[c for c in new_cols if c in frame.columns]).assign(**new_cols)
-    return dataclasses.replace(deals, frame=out), Derived(weeks, previous, filled)
-
-
-# --------------------------------------------------------------------------------------
-# Rule hooks
-# --------------------------------------------------------------------------------------
-
-from pipeaudit.engine.checks import Hits, register_check  # noqa: E402  (pandas-free)
-
-
-@register_check(
-    "history-too-short",
-    placeholders=("weeks",),
-    params=("min_weeks",),
-    doc="global note when fewer than {min_weeks} weeks are stored; raised once by the history hook, never per deal",
-)
-def _check_history_too_short(deals: "Deals", applies: Any, params: dict, env: Any, lang: str) -> Hits:
-    import numpy as np
-
-    return Hits(np.zeros(0, dtype=np.int64))  # rep/global-level: see history_findings()
-
-
-def only_rep(deals: "Deals", rep: str | None) -> "Deals":
-    """Last week's deals of one rep, so a --rep run compares like with like (none: empty)."""
-    import dataclasses
-
-    if rep is None or "owner" not in deals.frame.columns:
-        return deals
-    keep = (deals.frame["owner"].astype("str").str.strip() == rep.strip()).to_numpy(dtype=bool, na_value=False)
-    return dataclasses.replace(deals, frame=deals.frame[keep])
-
-
-def pipeline_enrich(deals: "Deals", ctx: Any) -> "Deals":
-    """pipeline ENRICHERS hook for --history: store this week, derive since-dates and slips,
-    and (without --baseline) compare with the latest stored week before the as-of date.
-
-    A --rep run does not store (it would replace the team's week with one rep's deals); it only
-    reads the stored weeks.
-    """
-    import dataclasses
-
-    from pipeaudit.changes import compare
-
-    db = Path(ctx.opts.history or ctx.cfg.history)
-    rep = getattr(ctx.opts, "rep", None)
-    with HistoryStore(db) as store:
-        if rep is None:
-            store.store(deals, ctx.as_of, source=str(getattr(deals, "source", "")), ladder=deals.ladder)
-        else:
-            ctx.notes.append(
-                f"--rep: this run read {db} but did not store the week / 按销售筛选时只读取历史库，不写入"
-            )
-        deals, info = derive(deals, store, ctx.as_of)
-        ctx.extras["history"] = {
-            "db": str(db),
-            "weeks": info.weeks,
-            "previous": info.previous.isoformat() if info.previous else None,
-            "filled": info.filled,
-            "min_weeks": MIN_WEEKS,
-        }
-        if not ctx.opts.baseline and info.previous is not None:
-            prev = dataclasses.replace(deals, frame=store.snapshot(info.previous), ladder=store.ladder(info.previous))
-            deals, ctx.extras["changes"] = compare(
-                deals, only_rep(prev, rep), source=str(db), as_of=info.previous  # the week is in as_of
-            )
-    return deals
-
-
-def pipeline_findings(deals: "Deals", ctx: Any) -> Any:
-    """pipeline PRODUCERS hook: the one history-too-short note."""
-    from pipeaudit.plan import ctx_rules
-
-    return history_findings(ctx.extras, ctx_rules(ctx), ctx.lang)
-
-
-def history_findings(extras: dict[str, Any], rules: Any, lang: str) -> Any:
-    """The one history-too-short note (global: no owner, no deal) when too few weeks are stored."""
-    from pipeaudit.plan import rep_findings
-
-    info = extras.get("history")
-    rule = next((r for r in rules if r.name == "history-too-short" and getattr(r, "enabled", True)), None)
-    if not info or rule is None:
-        return None
-    min_weeks = int(rule.params.get("min_weeks", MIN_WEEKS))
-    if info["weeks"] >= min_weeks:
-        return None
-    return rep_findings(rule, [(None, {"weeks": str(info["weeks"]), "min_weeks": str(min_weeks)})], lang)

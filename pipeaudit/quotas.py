@@ -1,0 +1,202 @@
+"""Quotas against the open funnel: each rep's target worked back through the funnel ratios.
+
+A quota sheet (csv/xlsx: rep and target columns) or the config's `quotas:` gives each rep a
+target; `funnel_vs_quota` compares what that target needs at every funnel step (pipeaudit.funnel)
+with the rep's open deals that have reached the step. The result is a run fact the engine's
+owner-scoped check `funnel-short` reads; it is also shown as "plan vs actual" in the report.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+from pipeaudit.errors import ConfigError
+from pipeaudit.funnel import PHASE_STEP, STEPS, parse_mix, parse_ratios, rep_plan
+from pipeaudit.owners import owner_key
+
+
+_REP_HEADERS = ("销售", "销售代表", "负责人", "rep", "owner", "sales rep", "salesperson", "name", "姓名")
+_TARGET_HEADERS = ("目标", "任务", "指标", "target", "quota", "销售目标", "任务额")
+
+
+def read_quotas(path: Path) -> dict[str, float]:
+    """A small dedicated reader for csv/xlsx quota sheets: rep and target columns, zh/en headers."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"--quotas {path}: no such file / 找不到配额文件")
+    rows = _quota_rows(path)
+    header_at = None
+    for i, row in enumerate(rows[:20]):
+        cells = [_norm_header(c) for c in row]
+        rep_col = next((j for j, c in enumerate(cells) if c in _REP_HEADERS), None)
+        tgt_col = next((j for j, c in enumerate(cells) if _is_target_header(c)), None)
+        if rep_col is not None and tgt_col is not None:
+            header_at = (i, rep_col, tgt_col, str(row[tgt_col]))
+            break
+    if header_at is None:
+        raise ConfigError(
+            f"--quotas {path}: needs a rep column (销售/负责人/rep/owner) and a target column"
+            " (目标/任务/target/quota) / 需要销售与目标两列"
+        )
+    start, rep_col, tgt_col, tgt_header = header_at
+    unit = 10000.0 if "万" in tgt_header else 1.0
+    quotas: dict[str, float] = {}
+    for offset, row in enumerate(rows[start + 1 :], start=start + 2):
+        rep = str(row[rep_col]).strip() if rep_col < len(row) and row[rep_col] not in (None, "") else ""
+        raw = row[tgt_col] if tgt_col < len(row) else None
+        if not rep and raw in (None, ""):
+            continue
+        if rep in ("合计", "总计", "total", "Total", "TOTAL"):
+            continue
+        if not rep:
+            raise ConfigError(f"--quotas {path}: row {offset} has a target but no rep / 第 {offset} 行缺少销售")
+        try:
+            value = float(str(raw).replace(",", "").replace("，", "").strip().rstrip("万").strip())
+        except ValueError:
+            raise ConfigError(
+                f"--quotas {path}: row {offset}: target {raw!r} is not a number / 第 {offset} 行目标不是数字"
+            ) from None
+        if not math.isfinite(value) or value < 0:
+            raise ConfigError(f"--quotas {path}: row {offset}: target must be >= 0 / 目标不能为负")
+        quotas[rep] = value * (10000.0 if isinstance(raw, str) and raw.strip().endswith("万") else unit)
+    if not quotas:
+        raise ConfigError(f"--quotas {path}: no rep has a target / 没有任何销售的目标")
+    return quotas
+
+
+def _norm_header(cell: Any) -> str:
+    text = "" if cell is None else str(cell).strip().lower()
+    return re.sub(r"[\s_]*[(（][^)）]*[)）]$", "", text)
+
+
+def _is_target_header(cell: str) -> bool:
+    return cell in _TARGET_HEADERS or any(cell.startswith(h) for h in ("目标", "任务")) or cell.startswith("quota")
+
+
+def _quota_rows(path: Path) -> list[list[Any]]:
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+        try:
+            from python_calamine import CalamineWorkbook
+
+            wb = CalamineWorkbook.from_path(str(path))
+            return [list(r) for r in wb.get_sheet_by_index(0).to_python(skip_empty_area=False)]
+        except Exception as exc:  # calamine raises its own types for damaged files
+            raise ConfigError(f"--quotas {path}: cannot read the workbook ({type(exc).__name__}) / 无法读取") from None
+    import csv
+    import io
+
+    data = path.read_bytes()[: 5 * 1024 * 1024]
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ConfigError(f"--quotas {path}: not UTF-8 or GB18030 text / 编码无法识别")
+    first = text.splitlines()[0] if text else ""
+    dialect = "excel-tab" if "\t" in first and "," not in first else "excel"
+    return [row for row in csv.reader(io.StringIO(text), dialect=dialect)]
+
+
+def funnel_vs_quota(frame: Any, quotas: dict[str, float], plan_cfg: dict[str, Any]) -> dict[str, Any]:
+    """{rep: {step: {"need": n, "have": m}}} for every rep with a quota.
+
+    `have` counts the rep's open deals that have reached a step (a deal in negotiation has also
+    been demoed, visited and was a lead), so the counts are comparable with the plan's. The
+    average deal size is the rep's mean open amount, else plan.avg_deal, else the mix's average,
+    else the team's mean open amount (a rep with a quota and an empty funnel is the shortest of
+    all, not one to leave out). Reps whose size still cannot be found are listed under
+    "_skipped"; reps with a quota but no deal in the export under "_no_deals". A quota's rep is
+    matched to the export's owners by pipeaudit.owners and keyed by the name the export uses.
+    """
+    import pandas as pd
+
+    from pipeaudit.model import PHASES
+
+    ratios = parse_ratios(plan_cfg.get("ratios"))
+    fallback = plan_cfg.get("avg_deal")
+    if fallback is None and plan_cfg.get("mix") is not None:
+        pairs = parse_mix(plan_cfg["mix"])
+        fallback = sum(s * c for s, c in pairs) / sum(c for _, c in pairs)
+    shown: dict[str, str] = {}  # owner key -> the export's own spelling (first seen)
+    if "owner" in frame.columns:
+        for name in frame["owner"].dropna().astype(str).unique():
+            shown.setdefault(owner_key(name), name)
+    if "owner" in frame.columns and "status" in frame.columns:
+        open_ = frame.loc[frame["status"].eq("open").fillna(False).astype(bool)]
+        owners = open_["owner"].astype(object).map(owner_key)
+    else:
+        open_, owners = frame.iloc[0:0], pd.Series([], dtype=object)
+    phase = (
+        pd.to_numeric(open_["phase"], errors="coerce") if "phase" in open_.columns else pd.Series(float("nan"), index=open_.index)
+    )
+    amount = (
+        pd.to_numeric(open_["amount"], errors="coerce") if "amount" in open_.columns else pd.Series(float("nan"), index=open_.index)
+    )
+    # reached[k]: number of the rep's open deals at phase >= k+1 (deals with no phase count as leads)
+    reached = {}
+    phase_filled = phase.fillna(1)
+    for k, name in enumerate(PHASES):
+        reached[PHASE_STEP[name]] = (phase_filled >= k + 1).groupby(owners).sum()
+    positive = amount.where(amount > 0)
+    mean_amount = positive.groupby(owners).mean()
+    if fallback is None and positive.notna().any():
+        fallback = float(positive.mean())
+    out: dict[str, Any] = {}
+    skipped: list[str] = []
+    no_deals: list[str] = [rep for rep in quotas if owner_key(rep) not in shown]
+    for rep, target in quotas.items():
+        key = owner_key(rep)
+        avg = mean_amount.get(key)
+        if avg is None or not (avg == avg) or avg <= 0:
+            avg = fallback
+        if avg is None or float(avg) <= 0 or target <= 0:
+            skipped.append(rep)
+            continue
+        need = rep_plan(float(target), float(avg), ratios)
+        entry: dict[str, Any] = {
+            step: {"need": need[step], "have": int(reached[step].get(key, 0))} for step in STEPS
+        }
+        entry["_target"] = float(target)
+        entry["_avg_deal"] = round(float(avg), 2)
+        out[shown.get(key, rep)] = entry
+    if skipped:
+        out["_skipped"] = skipped
+    if no_deals:
+        out["_no_deals"] = no_deals
+    return out
+
+
+def quota_funnels(frame: Any, quotas_path: Path | None, cfg: Any, rep: str | None = None) -> dict[str, Any] | None:
+    """The run's quota facts: --quotas FILE wins over config `quotas:`; None without either.
+    With --rep only that rep's quota is planned (the others' deals are not in this run)."""
+    quotas = read_quotas(quotas_path) if quotas_path is not None else dict(cfg.quotas or {})
+    if rep is not None:
+        quotas = {k: v for k, v in quotas.items() if owner_key(k) == owner_key(rep)}
+    if not quotas:
+        return None
+    return funnel_vs_quota(frame, quotas, cfg.plan or {})
+
+
+def quota_notes(extras: dict[str, Any], owners: Iterable[str]) -> list[str]:
+    """Say which quotas could not be planned and which name no owner of the export (a typo in a
+    quota file would otherwise pass as an empty funnel)."""
+    import difflib
+
+    notes = []
+    names = sorted({str(o) for o in owners})
+    for rep in extras.get("_no_deals", []):
+        close = difflib.get_close_matches(rep, names, n=3, cutoff=0.4)
+        hint = f"; close names / 相近的名字: {', '.join(close)}" if close else ""
+        notes.append(f"quota for {rep!r}: no deal of this owner in the export / 配额中的 {rep} 在导出文件里没有商机{hint}")
+    for rep in extras.get("_skipped", []):
+        notes.append(
+            f"quota for {rep!r} not planned: zero target or no amount to size it (set plan.avg_deal)"
+            f" / {rep} 的配额无法倒推：目标为 0 或没有金额可估算单额（可设置 plan.avg_deal）"
+        )
+    return notes

@@ -1,0 +1,82 @@
+"""Which deal of this week is which deal of an earlier week.
+
+Matching is one-to-one and done with whole-table merges, no per-deal loops:
+  1. by deal_id (NFKC, white space collapsed, trimmed, case-folded), where both weeks have one;
+  2. the rest by (deal name, account), normalised the same way.
+A key that repeats in one week pairs its first occurrence with the other week's first, second with
+second, and so on; surplus copies stay unmatched (new / removed).
+
+`deal_key` is the same identity written as one string, which the history store keeps per row.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def normalise_text(s: "pd.Series") -> "pd.Series":
+    """Trimmed, NFKC, case-folded, single-spaced text; blank -> <NA>."""
+    out = s.astype("string").str.normalize("NFKC").str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
+    out = out.mask(out.eq("").fillna(False))
+    return out.astype(object).where(out.notna(), None)
+
+
+def id_key(frame: "pd.DataFrame") -> "pd.Series":
+    import pandas as pd
+
+    if "deal_id" not in frame.columns:
+        return pd.Series(None, index=frame.index, dtype=object)
+    return normalise_text(frame["deal_id"])
+
+
+def name_key(frame: "pd.DataFrame") -> "pd.Series":
+    """deal name + account; <NA> when the deal has no name (an account alone identifies nothing)."""
+    import pandas as pd
+
+    if "deal" not in frame.columns:
+        return pd.Series(None, index=frame.index, dtype=object)
+    name = normalise_text(frame["deal"])
+    account = normalise_text(frame["account"]) if "account" in frame.columns else pd.Series(None, index=frame.index)
+    key = name.astype("string") + "\x1f" + account.astype("string").fillna("")
+    return key.astype(object).where(name.notna(), None)
+
+
+def deal_key(frame: "pd.DataFrame") -> "pd.Series":
+    """One stable key per deal for the history store: 'id:<id>' else 'name:<deal>\\x1f<account>'."""
+    ids = id_key(frame)
+    names = name_key(frame)
+    key = ("id:" + ids.astype("string")).fillna("name:" + names.astype("string"))
+    return key.astype(object).where(key.notna(), None)
+
+
+def _pair(cur: "pd.Series", prev: "pd.Series") -> "pd.DataFrame":
+    """Positional pairs (cur, prev) of equal keys, k-th occurrence with k-th occurrence."""
+    import pandas as pd
+
+    c = pd.DataFrame({"k": cur.to_numpy(dtype=object), "cur": range(len(cur))}).dropna(subset=["k"])
+    p = pd.DataFrame({"k": prev.to_numpy(dtype=object), "prev": range(len(prev))}).dropna(subset=["k"])
+    c["n"] = c.groupby("k").cumcount()
+    p["n"] = p.groupby("k").cumcount()
+    return c.merge(p, on=["k", "n"], how="inner")[["cur", "prev"]]
+
+
+def match(current: "pd.DataFrame", previous: "pd.DataFrame") -> "pd.Series":
+    """For each current row (by position), the position of its match last week, or -1."""
+    import numpy as np
+    import pandas as pd
+
+    out = np.full(len(current), -1, dtype=np.int64)
+    by_id = _pair(id_key(current), id_key(previous))
+    out[by_id["cur"].to_numpy()] = by_id["prev"].to_numpy()
+    taken_prev = np.zeros(len(previous), dtype=bool)
+    taken_prev[by_id["prev"].to_numpy()] = True
+    free_cur = out < 0
+    cur_names = name_key(current).where(pd.Series(free_cur, index=current.index), None)
+    prev_names = name_key(previous).where(pd.Series(~taken_prev, index=previous.index), None)
+    by_name = _pair(cur_names, prev_names)
+    out[by_name["cur"].to_numpy()] = by_name["prev"].to_numpy()
+    return pd.Series(out, index=current.index, name="prev_pos")
+
