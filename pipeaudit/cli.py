@@ -66,8 +66,20 @@ RulesOpt = Annotated[
     Optional[list[Path]], typer.Option("--rules", metavar="FILE|DIR", help="Extra rule pack: a YAML file or a folder (repeatable).")
 ]
 NoDefaultOpt = Annotated[bool, typer.Option("--no-default-rules", help="Do not load the built-in rule packs.")]
-SelectOpt = Annotated[Optional[list[str]], typer.Option("--select", metavar="RULES", help="Only these rules (repeatable or a,b).")]
-IgnoreOpt = Annotated[Optional[list[str]], typer.Option("--ignore", metavar="RULES", help="Skip these rules (repeatable or a,b).")]
+SelectOpt = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--select", metavar="RULES",
+        help="Only these rules: a name, a code (PA101), a code prefix (PA1) or a pack (method); repeatable or a,b.",
+    ),
+]
+IgnoreOpt = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--ignore", metavar="RULES",
+        help="Skip these rules: a name, a code, a code prefix (PA2) or a pack (hygiene); repeatable or a,b. Wins over --select.",
+    ),
+]
 RepOpt = Annotated[Optional[str], typer.Option("--rep", metavar="OWNER", help="Only this owner's deals.")]
 AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", metavar="DATE", help="Audit as of YYYY-MM-DD (default: today).")]
 LangOpt = Annotated[Optional[str], typer.Option("--lang", metavar="zh|en", help="zh or en (default: the export's header language).")]

@@ -31,22 +31,52 @@ class RuleSet:
     def names(self) -> list[str]:
         return [r.name for r in self.rules]
 
+    @property
+    def pack_names(self) -> list[str]:
+        """The packs' names in load order, each once."""
+        return list(dict.fromkeys(p.name for p in self.packs))
+
     def get(self, name_or_code: str) -> Rule | None:
         for r in self.rules:
             if r.name == name_or_code or (r.code and r.code.casefold() == name_or_code.casefold()):
                 return r
         return None
 
+    def match(self, word: str) -> list[Rule]:
+        """The rules one --select/--ignore word names, the first of these that matches anything:
+        a rule name or an exact code (one rule), a pack name (its rules), a code prefix (every
+        rule whose code starts with it: PA1 → PA101…PA111). Codes and packs ignore case."""
+        word = word.strip()
+        if not word:
+            return []
+        rule = self.get(word)
+        if rule is not None:
+            return [rule]
+        folded = word.casefold()
+        in_pack = [r for r in self.rules if r.pack.casefold() == folded]
+        if in_pack:
+            return in_pack
+        return [r for r in self.rules if r.code and r.code.casefold().startswith(folded)]
+
     def resolve(self, names: list[str], option: str) -> set[str]:
-        """Rule names for names or codes given by a user; unknown → ConfigError with a hint."""
-        out = set()
-        choices = [*self.names, *(r.code for r in self.rules if r.code)]
+        """Rule names for the words a user gave (see match); a word matching nothing → ConfigError with a hint."""
+        out: set[str] = set()
         for n in names:
-            rule = self.get(n)
-            if rule is None:
-                raise ConfigError(f"{option} {n!r}: no such rule{did_you_mean(n, choices)} (see `pipeaudit rules list`)")
-            out.add(rule.name)
+            found = self.match(n)
+            if not found:
+                raise ConfigError(self._no_match(n, option))
+            out.update(r.name for r in found)
         return out
+
+    def _no_match(self, word: str, option: str) -> str:
+        codes = [r.code for r in self.rules if r.code]
+        packs = self.pack_names
+        hint = did_you_mean(word, [*self.names, *codes, *packs]) or did_you_mean(word.upper(), codes)
+        return (
+            f"{option} {word!r}: no rule name, code, code prefix or pack matches{hint}"
+            f" (packs: {', '.join(packs) or 'none'}; names and codes: `pipeaudit rules list`)"
+            " / 没有匹配的规则名、代码、代码前缀或规则包"
+        )
 
     def filtered(self, keep) -> "RuleSet":
         return RuleSet([r for r in self.rules if keep(r)], self.packs)
