@@ -125,3 +125,58 @@ def test_validate_says_which_rules_have_no_examples(tmp_path):
     assert "untested: no-owner" in r.stderr and "没有示例" in r.stderr
     shipped = runner.invoke(app, ["rules", "validate", str(ROOT / "rules")])
     assert shipped.exit_code == 0 and "untested" not in shipped.output  # every built-in rule has examples
+
+
+def _rule(name: str, where: str = "{blank: owner}", extra: str = "") -> str:
+    return (
+        f"  - name: {name}\n    severity: info\n    where: {where}\n"
+        "    message: {zh: 没有负责人, en: No owner}\n"
+        '    questions: [{zh: "这是谁的单子？", en: "Whose deal is this?"}]\n'
+        "    why: {zh: 没人负责的单子没人推。, en: A deal nobody owns is a deal nobody pushes.}\n"
+        f"    ref: 过堂\n{extra}"
+    )
+
+
+THREE_BROKEN = "pack: mine\nrules:\n" + "".join([
+    _rule("bad-field", "{blank: ownr}"),                                  # line 5
+    _rule("fine"),                                                        # lines 10-16
+    _rule("bad-example", extra="    examples:\n      clean: [{owner: \"\"}]\n"),  # rule at line 17
+    _rule("bad-key", extra="    colour: red\n"),                         # key at line 33
+])
+
+
+def test_validate_reports_every_broken_rule_one_line_each(tmp_path):
+    pack = tmp_path / "three.yaml"
+    pack.write_text(THREE_BROKEN, encoding="utf-8")
+    r = invoke("rules", "validate", str(pack))
+    assert r.exit_code == 2, r.output
+    assert r.stdout.splitlines() == [
+        f"{pack}:5: rule 'bad-field': unknown field 'ownr' — did you mean 'owner'?",
+        f"{pack}:17: rule 'bad-example': clean example 0: the example is flagged (No owner)",
+        f"{pack}:33: rule 'bad-key': unknown key 'colour'",
+    ]
+    assert r.stderr.strip() == "pipeaudit: 3 problems in 1 file / 1 个文件中有 3 处问题"
+
+
+def test_check_still_stops_at_the_first_broken_rule(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    pack = tmp_path / "three.yaml"
+    pack.write_text(THREE_BROKEN, encoding="utf-8")
+    (tmp_path / "deals.csv").write_text("商机名称,负责人\nx,张三\n", encoding="utf-8")
+    r = invoke("check", "deals.csv", "--rules", str(pack))
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.strip().splitlines() == [f"pipeaudit: {pack}:5: rule 'bad-field': unknown field 'ownr' — did you mean 'owner'?"]
+
+
+def test_validate_a_broken_file_stops_only_that_file(tmp_path):
+    (tmp_path / "a.yaml").write_text(PACK.replace("severity: info", "severity: [info"), encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(THREE_BROKEN, encoding="utf-8")
+    (tmp_path / "c.yaml").write_text(PACK.replace("no-owner", "fine"), encoding="utf-8")  # 'fine' is in b too
+    r = invoke("rules", "validate", str(tmp_path), str(tmp_path / "missing.yaml"))
+    assert r.exit_code == 2
+    lines = r.stdout.splitlines()
+    assert lines[0] == f"{tmp_path / 'missing.yaml'}: no such rule file or folder / 没有这个规则文件或文件夹"
+    assert lines[1].startswith(f"{tmp_path / 'a.yaml'}:5: YAML syntax error")
+    assert [l.split(": rule ")[0] for l in lines[2:5]] == [f"{tmp_path / 'b.yaml'}:{n}" for n in (5, 17, 33)]
+    assert lines[5].startswith(f"{tmp_path / 'c.yaml'}:3: rule 'fine': duplicate rule name (also in {tmp_path / 'b.yaml'}:10)")
+    assert len(lines) == 6 and "6 problems in 4 files" in r.stderr

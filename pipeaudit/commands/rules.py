@@ -107,21 +107,33 @@ def _example_message(rule, record: dict, lang: str) -> str | None:
 
 
 def run_validate(paths: list[Path]) -> int:
-    """Schema, names, and every example: exit 0 with "N rules OK", else RuleError (exit 2)."""
-    from pipeaudit.engine import load_rules
+    """Schema, names, and every example; EVERY problem, one line each on stdout (file:line: rule 'x':
+    message), then exit 2 if any. A broken rule does not stop the others from being checked; a
+    file that is not a pack (YAML syntax, its keys) stops that file only."""
     from pipeaudit.engine.examples import check_examples
+    from pipeaudit.engine.loader import collect_rules
+    from pipeaudit.errors import one_line
 
     if not paths:
         raise RuleError("rules validate: name at least one rule file or folder / 请指定规则文件或文件夹")
-    ruleset = load_rules(list(paths), default_rules=False)
-    if len(ruleset) == 0:
+    ruleset, errors, files = collect_rules(list(paths))
+    if len(ruleset) == 0 and not errors:
         raise RuleError(
             f"{', '.join(map(str, paths))}: no rules found (expected *.yaml / *.yml packs) / 没有找到规则"
         )
-    problems = check_examples(ruleset)
+    problems = [str(e) for e in errors] + [one_line(p) for p in check_examples(ruleset)]
     if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise RuleError(problems[0] + more)
+        names = [str(f) for f in files]
+        problems.sort(key=lambda text: _position(text, names))  # file by file, line by line
+        for text in problems:
+            typer.echo(text)
+        n_files = len({_position(text, names)[1] for text in problems})
+        typer.echo(
+            f"pipeaudit: {_count(len(problems), 'problem')} in {_count(n_files, 'file')}"
+            f" / {n_files} 个文件中有 {len(problems)} 处问题",
+            err=True,
+        )
+        return 2
     n_ex = sum(len(r.examples.get("flagged", [])) + len(r.examples.get("clean", [])) for r in ruleset)
     typer.echo(f"{len(ruleset)} rules OK ({n_ex} examples) / {len(ruleset)} 条规则有效")
     untested = [r.name for r in ruleset if not (r.examples.get("flagged") or r.examples.get("clean"))]
@@ -133,3 +145,16 @@ def run_validate(paths: list[Path]) -> int:
             err=True,
         )
     return 0
+
+
+def _position(problem: str, files: list[str]) -> tuple[int, str, int]:
+    """(order of its file, the file, its line) of a 'file:line: ...' problem."""
+    file = next((f for f in sorted(files, key=len, reverse=True) if problem.startswith(f + ":")), None)
+    if file is None:  # a path given that is not a file read (missing): first in line
+        return -1, problem.split(":", 1)[0], 0
+    head = problem[len(file) + 1:].split(":", 1)[0]
+    return files.index(file), file, int(head) if head.isdigit() else 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -113,8 +113,68 @@ def pack_files(path: Path) -> list[Path]:
     if path.is_dir():
         return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
     if not path.exists():
-        raise RuleError(f"{path}: no such rule file or folder")
+        raise RuleError(f"{path}: no such rule file or folder / 没有这个规则文件或文件夹")
     return [path]
+
+
+def _clash(rule: Rule, path: Path, names: dict[str, Rule], codes: dict[str, Rule]) -> RuleError | None:
+    """A rule whose name or code an earlier pack already uses; else None (and the rule is remembered)."""
+    if rule.name in names:
+        first = names[rule.name]
+        return RuleError(f"{path}:{rule.line}: rule '{rule.name}': duplicate rule name (also in {first.source}:{first.line})")
+    if rule.code and rule.code in codes:
+        first = codes[rule.code]
+        return RuleError(f"{path}:{rule.line}: rule '{rule.name}': code {rule.code} is already used by '{first.name}' ({first.source}:{first.line})")
+    names[rule.name] = rule
+    if rule.code:
+        codes[rule.code] = rule
+    return None
+
+
+def collect_rules(paths: list[Path]) -> tuple[RuleSet, list[RuleError], list[Path]]:
+    """For `rules validate`: the valid rules under `paths`, EVERY problem found (not only the
+    first), and the files read in order.
+
+    A broken rule is reported and left out, the others still checked; a pack that cannot be read
+    as a pack (YAML syntax, its keys) is one problem and the other files still load; a missing path
+    too. Nothing is cached: a pack with problems is never used to audit.
+    """
+    rs = RuleSet()
+    problems: list[RuleError] = []
+    read: list[Path] = []
+    names: dict[str, Rule] = {}
+    codes: dict[str, Rule] = {}
+    done: set[Path] = set()
+    for p in paths:
+        try:
+            files = pack_files(p)
+        except RuleError as exc:
+            problems.append(exc)
+            continue
+        for f in files:
+            key = f.resolve()
+            if key in done:
+                continue
+            done.add(key)
+            read.append(f)
+            found: list[RuleError] = []
+            try:
+                pack = parse_pack(f, problems=found)
+            except RuleError as exc:
+                problems.append(exc)
+                continue
+            problems.extend(found)
+            kept = []
+            for r in pack.rules:
+                clash = _clash(r, f, names, codes)
+                if clash is not None:
+                    problems.append(clash)
+                else:
+                    kept.append(r)
+            pack.rules = kept
+            rs.packs.append(pack)
+            rs.rules.extend(kept)
+    return rs, problems, read
 
 
 def load_rules(paths: list[Path], *, default_rules: bool = True, cfg: "Config | None" = None) -> RuleSet:
@@ -140,15 +200,9 @@ def load_rules(paths: list[Path], *, default_rules: bool = True, cfg: "Config | 
         done.add(key)
         pack = cached_pack(f)
         for r in pack.rules:
-            if r.name in seen:
-                first = seen[r.name]
-                raise RuleError(f"{f}:{r.line}: rule '{r.name}': duplicate rule name (also in {first.source}:{first.line})")
-            if r.code and r.code in codes:
-                first = codes[r.code]
-                raise RuleError(f"{f}:{r.line}: rule '{r.name}': code {r.code} is already used by '{first.name}' ({first.source}:{first.line})")
-            seen[r.name] = r
-            if r.code:
-                codes[r.code] = r
+            clash = _clash(r, f, seen, codes)
+            if clash is not None:
+                raise clash
         rs.packs.append(pack)
         rs.rules.extend(pack.rules)
     if cfg is not None and cfg.rules:
