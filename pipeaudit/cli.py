@@ -307,6 +307,40 @@ def rules_show(
     _run(body)
 
 
+FieldsFormatOpt = Annotated[str, typer.Option("--format", metavar="FORMAT", help="text|json")]
+
+
+@rules_app.command("fields", short_help="Every field a rule may name, its headers and the rules reading it.")
+def rules_fields(
+    rules: RulesOpt = None,
+    no_default_rules: NoDefaultOpt = False,
+    config: ConfigOpt = None,
+    lang: LangOpt = None,
+    fmt: FieldsFormatOpt = "text",
+) -> None:
+    """Every field a rule may name: kind, label, the export headers that map to it, the loaded rules that read it."""
+
+    def body():
+        from pipeaudit.commands.rules import run_fields
+
+        return run_fields(rules=list(rules or []), default_rules=not no_default_rules, config=config, lang=lang, fmt=fmt)
+
+    _run(body)
+
+
+@rules_app.command("operators", short_help="Every condition operator with an example, and the five phases.")
+def rules_operators(fmt: FieldsFormatOpt = "text") -> None:
+    """Every condition operator of `where:` with what it means and a YAML example; the five
+    ladder-neutral phases for `stage:` and `applies_to.phase`."""
+
+    def body():
+        from pipeaudit.commands.rules import run_operators
+
+        return run_operators(fmt=fmt)
+
+    _run(body)
+
+
 @rules_app.command("validate")
 def rules_validate(
     paths: Annotated[list[Path], typer.Argument(help="Rule files or folders to validate.")],

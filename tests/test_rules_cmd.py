@@ -180,3 +180,77 @@ def test_validate_a_broken_file_stops_only_that_file(tmp_path):
     assert [l.split(": rule ")[0] for l in lines[2:5]] == [f"{tmp_path / 'b.yaml'}:{n}" for n in (5, 17, 33)]
     assert lines[5].startswith(f"{tmp_path / 'c.yaml'}:3: rule 'fine': duplicate rule name (also in {tmp_path / 'b.yaml'}:10)")
     assert len(lines) == 6 and "6 problems in 4 files" in r.stderr
+
+
+def test_fields_json_lists_every_field_with_headers_and_readers(tmp_path, monkeypatch):
+    import json
+
+    from pipeaudit.engine.conditions import META_KINDS
+    from pipeaudit.model import DERIVED, FIELDS
+
+    monkeypatch.chdir(tmp_path)
+    r = invoke("rules", "fields", "--format", "json")
+    assert r.exit_code == 0, r.output
+    rows = {f["name"]: f for f in json.loads(r.stdout)["fields"]}
+    assert list(rows) == [*FIELDS, *DERIVED, *META_KINDS]
+    dm = rows["decision_maker"]
+    assert (dm["kind"], dm["source"], dm["zh"], dm["en"]) == ("text", "export", "决策人", "Decision maker")
+    assert {"Economic Buyer", "决策人", "拍板人"} <= set(dm["headers"])
+    assert {"missing-decision-maker", "first-visit-facts-missing"} <= set(dm["rules"])
+    # headers are the ones that really map: "Quote Amount" is quote_amount's, never amount's
+    assert "Quote Amount" in rows["quote_amount"]["headers"] and "Quote Amount" not in rows["amount"]["headers"]
+    prev = rows["prev_close_date"]
+    assert prev["source"] == "baseline" and prev["headers"] == [] and "close-date-slipped" in prev["rules"]
+    assert rows["stage_known"]["source"] == "meta" and rows["stage_known"]["rules"] == ["unknown-stage"]
+
+
+def test_fields_text_follows_lang_and_the_loaded_rules(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = invoke("rules", "fields", "--lang", "en")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    i = next(i for i, l in enumerate(lines) if l.split()[:1] == ["decision_maker"])
+    assert lines[i].split() == ["decision_maker", "text", "Decision", "maker"]
+    assert lines[i + 1].strip().startswith("headers: Decision Maker, Economic Buyer, EB, 决策人")
+    rules_line = next(l for l in lines[i + 1:] if l.strip().startswith("rules: "))
+    assert rules_line.strip().startswith("rules: missing-decision-maker (PA101), ")
+
+    pack = tmp_path / "mine.yaml"
+    pack.write_text(PACK, encoding="utf-8")
+    r = invoke("rules", "fields", "--rules", str(pack), "--no-default-rules", "--lang", "zh")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    i = next(i for i, l in enumerate(lines) if l.split()[:1] == ["owner"])
+    assert lines[i].split() == ["owner", "text", "负责人"] and "表头：" in lines[i + 1]
+    assert next(l for l in lines[i + 1:] if "规则：" in l).split() == ["规则：no-owner"]
+    assert "missing-decision-maker" not in r.stdout
+    assert r.stdout.rstrip().endswith("1 条已加载规则读取其中 1 个")
+
+
+def test_fields_and_operators_refuse_an_unknown_format(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for cmd in ("fields", "operators"):
+        r = invoke("rules", cmd, "--format", "jsn")
+        assert r.exit_code == 2 and r.stdout == ""
+        assert r.stderr.strip() == "pipeaudit: --format 'jsn': expected text or json — did you mean 'json'? / 只支持 text 或 json"
+
+
+def test_operators_lists_each_with_doc_example_and_the_phases():
+    import json
+
+    from pipeaudit.engine.conditions import OPERATORS
+    from pipeaudit.model import PHASES
+
+    r = invoke("rules", "operators", "--format", "json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert [o["name"] for o in doc["operators"]] == list(OPERATORS)
+    assert all(o["doc"] and o["example"].startswith("{" + o["name"] + ":") for o in doc["operators"])
+    assert [(p["phase"], p["name"]) for p in doc["phases"]] == list(enumerate(PHASES, 1))
+    assert doc["phases"][2] == {"phase": 3, "name": "solution", "zh": "方案/演示", "en": "solution / demo"}
+
+    text = invoke("rules", "operators").stdout.splitlines()
+    i = next(i for i, l in enumerate(text) if l.split()[:1] == ["age_days"])
+    assert text[i + 1].strip() == "where: {age_days: {field: last_activity, gt: 14}}"
+    assert "  3  solution     solution / demo / 方案/演示" in text
+    assert text[-1].startswith(f"{len(OPERATORS)} operators, 5 phases")

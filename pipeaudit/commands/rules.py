@@ -1,4 +1,5 @@
-"""`pipeaudit rules list | show NAME | validate PATH...`: the rules documented where they are defined."""
+"""`pipeaudit rules list | show NAME | fields | operators | validate PATH...`: the rules, and what a rule
+may say, documented where they are defined (model, deals/columns, engine/conditions)."""
 
 from __future__ import annotations
 
@@ -104,6 +105,133 @@ def _example_message(rule, record: dict, lang: str) -> str | None:
     deals = deals_from_records([record], source=str(rule.source))
     findings, _ = evaluate(deals, [rule], rule.examples_as_of, lang)
     return findings["message"].iloc[0] if len(findings) else None
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("text", "json"):
+        from pipeaudit.yamlsafe import did_you_mean
+
+        raise ConfigError(f"--format {fmt!r}: expected text or json{did_you_mean(fmt, ('text', 'json'))} / 只支持 text 或 json")
+
+
+def field_table(ruleset) -> list[dict]:
+    """Every field a rule may name: the export's fields, the columns --baseline/--history add, and
+    the meta columns; each with its kind, labels, the headers that map to it and the rules reading it."""
+    from pipeaudit.deals.columns import ALIASES, map_columns, normalise_header
+    from pipeaudit.engine.conditions import META_KINDS, META_LABELS
+    from pipeaudit.model import DERIVED, FIELDS
+
+    readers: dict[str, list] = {}
+    for rule in sorted(ruleset, key=lambda r: (r.code is None, r.code or "", r.name)):
+        for name in rule.fields():
+            readers.setdefault(name, []).append(rule)
+
+    def headers(name: str, spec) -> list[str]:
+        # what deals/columns holds for the field (its aliases, its name and labels), kept when a
+        # header of that text really maps to the field, each normalised form once
+        out, seen = [], set()
+        for alias in (*ALIASES.get(name, ()), name, spec.zh, spec.en):
+            norm = normalise_header(alias)
+            if norm in seen or map_columns([alias], {}).fields != {name: 0}:
+                continue
+            seen.add(norm)
+            out.append(alias)
+        return out
+
+    rows = []
+    for source, specs in (("export", FIELDS), ("baseline", DERIVED)):
+        for name, spec in specs.items():
+            rows.append({
+                "name": name, "kind": spec.kind, "source": source, "zh": spec.zh, "en": spec.en,
+                "headers": headers(name, spec) if source == "export" else [],
+                "rules": [r.name for r in readers.get(name, [])],
+            })
+    for name, kind in META_KINDS.items():
+        zh, en = META_LABELS[name]
+        rows.append({"name": name, "kind": kind, "source": "meta", "zh": zh, "en": en, "headers": [],
+                     "rules": [r.name for r in readers.get(name, [])]})
+    return rows
+
+
+#: (zh, en) headings of the three groups of `rules fields`.
+_FIELD_GROUPS = {
+    "export": ("导出文件中的字段 ({n})：表头与所列名称之一相同即为该字段（不计大小写、空格和 (万元) 之类的单位）",
+               "Fields of the export ({n}): a header equal to one listed becomes the field (case, spaces and a unit such as (万元) aside)"),
+    "baseline": ("上周导出或历史库补充的列 ({n})：--baseline / --history",
+                 "Columns from last week's export or the history ({n}): --baseline / --history"),
+    "meta": ("pipeaudit 为每个商机补充的列 ({n})", "Columns pipeaudit adds to every deal ({n})"),
+}
+
+
+def run_fields(rules: list[Path], default_rules: bool, config: Path | None, lang: str | None, fmt: str) -> int:
+    import json
+    import textwrap
+
+    _check_format(fmt)
+    ruleset, cfg = _load(rules, default_rules, config)
+    lang = _lang(lang, cfg)
+    rows = field_table(ruleset)
+    if fmt == "json":
+        typer.echo(json.dumps({"fields": rows}, ensure_ascii=False, indent=2))
+        return 0
+    zh = lang == "zh"
+    codes = {r.name: r.code for r in ruleset}
+    width = max(len(r["name"]) for r in rows)
+    kind_w = max(len(r["kind"]) for r in rows)
+    out: list[str] = []
+    for source, (head_zh, head_en) in _FIELD_GROUPS.items():
+        group = [r for r in rows if r["source"] == source]
+        if out:
+            out.append("")
+        out.append((head_zh if zh else head_en).format(n=len(group)))
+        for r in group:
+            out.append(f"  {r['name']:<{width}}  {r['kind']:<{kind_w}}  {r['zh'] if zh else r['en']}")
+            pad = " " * (width + 4)
+            if r["headers"]:
+                out.append(textwrap.fill(", ".join(r["headers"]), 100, initial_indent=pad + ("表头：" if zh else "headers: "),
+                                         subsequent_indent=pad + "  ", break_on_hyphens=False))
+            readers = [f"{n} ({codes[n]})" if codes.get(n) else n for n in r["rules"]]
+            out.append(textwrap.fill(", ".join(readers) or "—", 100, initial_indent=pad + ("规则：" if zh else "rules: "),
+                                     subsequent_indent=pad + "  ", break_on_hyphens=False))
+    out.append("")
+    out.append(
+        f"{len(rows)} 个字段；{len(ruleset)} 条已加载规则读取其中 {sum(1 for r in rows if r['rules'])} 个"
+        if zh else
+        f"{len(rows)} fields; {len(ruleset)} loaded rules read {sum(1 for r in rows if r['rules'])} of them"
+    )
+    typer.echo("\n".join(out))
+    return 0
+
+
+def run_operators(fmt: str) -> int:
+    """Every condition operator with its doc and example, then the five phases."""
+    import json
+
+    from pipeaudit.engine.conditions import OPERATORS
+    from pipeaudit.model import PHASE_LABELS, PHASES
+
+    _check_format(fmt)
+    phases = [{"phase": i, "name": p, "zh": PHASE_LABELS[p][0], "en": PHASE_LABELS[p][1]} for i, p in enumerate(PHASES, 1)]
+    if fmt == "json":
+        ops = [{"name": o.name, "doc": o.doc, "example": o.example} for o in OPERATORS.values()]
+        typer.echo(json.dumps({"operators": ops, "phases": phases}, ensure_ascii=False, indent=2))
+        return 0
+    width = max(map(len, OPERATORS))
+    out = ["Condition operators, under where: (one per mapping; all / any / not combine them) / 条件运算符"]
+    for op in OPERATORS.values():
+        out.append(f"  {op.name:<{width}}  {op.doc}")
+        out.append(f"  {'':<{width}}  where: {op.example}")
+    out.append("")
+    out.append("Phases: every ladder's open stages map onto these, for stage: and applies_to.phase / 阶段")
+    pw = max(len(p) for p in PHASES)
+    for p in phases:
+        out.append(f"  {p['phase']}  {p['name']:<{pw}}  {p['en']} / {p['zh']}")
+    out.append(f"  e.g. where: {{stage: {{at_least: {PHASES[2]}}}}}    applies_to: {{phase: {{min: {PHASES[1]}, max: {PHASES[3]}}}}}")
+    out.append("")
+    out.append(f"{len(OPERATORS)} operators, {len(PHASES)} phases; fields: `pipeaudit rules fields`"
+               f" / {len(OPERATORS)} 个运算符，{len(PHASES)} 个阶段")
+    typer.echo("\n".join(out))
+    return 0
 
 
 def run_validate(paths: list[Path]) -> int:
