@@ -38,7 +38,7 @@ def test_list_shows_every_builtin_rule(tmp_path, monkeypatch):
                  "invalid-value", "unknown-stage", "stale-by-stage", "vague-next-step"):
         assert name in r.output
     line = next(l for l in r.output.splitlines() if l.startswith("no-insider "))
-    assert "PA102" in line and "error" in line and "discovery" in line
+    assert line.split()[:4] == ["no-insider", "PA102", "method", "error"] and "discovery" in line
 
 
 def test_list_in_chinese_with_extra_pack(tmp_path, monkeypatch):

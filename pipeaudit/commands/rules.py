@@ -37,8 +37,9 @@ def run_list(rules: list[Path], default_rules: bool, config: Path | None, lang: 
     rows = []
     for r in sorted(ruleset, key=lambda r: (r.code is None, r.code or "", r.name)):
         sev = r.severity + ("" if r.enabled else (" (关闭)" if zh else " (off)"))
-        rows.append([r.name, r.code or "", sev, r.applies.describe(lang), _one_line(_summary(r, lang), 70)])
-    headers = ["规则", "代码", "级别", "适用", "检查内容"] if zh else ["rule", "code", "severity", "applies to", "checks"]
+        rows.append([r.name, r.code or "", r.pack, sev, r.applies.describe(lang), _one_line(_summary(r, lang), 70)])
+    headers = (["规则", "代码", "规则包", "级别", "适用", "检查内容"] if zh
+               else ["rule", "code", "pack", "severity", "applies to", "checks"])
     typer.echo(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))
     typer.echo(f"\n{len(rows)} 条规则" if zh else f"\n{len(rows)} rules")
     return 0
