@@ -66,8 +66,20 @@ RulesOpt = Annotated[
     Optional[list[Path]], typer.Option("--rules", metavar="FILE|DIR", help="Extra rule pack: a YAML file or a folder (repeatable).")
 ]
 NoDefaultOpt = Annotated[bool, typer.Option("--no-default-rules", help="Do not load the built-in rule packs.")]
-SelectOpt = Annotated[Optional[list[str]], typer.Option("--select", metavar="RULES", help="Only these rules (repeatable or a,b).")]
-IgnoreOpt = Annotated[Optional[list[str]], typer.Option("--ignore", metavar="RULES", help="Skip these rules (repeatable or a,b).")]
+SelectOpt = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--select", metavar="RULES",
+        help="Only these rules: a name, a code (PA101), a code prefix (PA1) or a pack (method); repeatable or a,b.",
+    ),
+]
+IgnoreOpt = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--ignore", metavar="RULES",
+        help="Skip these rules: a name, a code, a code prefix (PA2) or a pack (hygiene); repeatable or a,b. Wins over --select.",
+    ),
+]
 RepOpt = Annotated[Optional[str], typer.Option("--rep", metavar="OWNER", help="Only this owner's deals.")]
 AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", metavar="DATE", help="Audit as of YYYY-MM-DD (default: today).")]
 LangOpt = Annotated[Optional[str], typer.Option("--lang", metavar="zh|en", help="zh or en (default: the export's header language).")]
@@ -291,6 +303,40 @@ def rules_show(
         from pipeaudit.commands.rules import run_show
 
         return run_show(name, rules=list(rules or []), default_rules=not no_default_rules, config=config, lang=lang)
+
+    _run(body)
+
+
+FieldsFormatOpt = Annotated[str, typer.Option("--format", metavar="FORMAT", help="text|json")]
+
+
+@rules_app.command("fields", short_help="Every field a rule may name, its headers and the rules reading it.")
+def rules_fields(
+    rules: RulesOpt = None,
+    no_default_rules: NoDefaultOpt = False,
+    config: ConfigOpt = None,
+    lang: LangOpt = None,
+    fmt: FieldsFormatOpt = "text",
+) -> None:
+    """Every field a rule may name: kind, label, the export headers that map to it, the loaded rules that read it."""
+
+    def body():
+        from pipeaudit.commands.rules import run_fields
+
+        return run_fields(rules=list(rules or []), default_rules=not no_default_rules, config=config, lang=lang, fmt=fmt)
+
+    _run(body)
+
+
+@rules_app.command("operators", short_help="Every condition operator with an example, and the five phases.")
+def rules_operators(fmt: FieldsFormatOpt = "text") -> None:
+    """Every condition operator of `where:` with what it means and a YAML example; the five
+    ladder-neutral phases for `stage:` and `applies_to.phase`."""
+
+    def body():
+        from pipeaudit.commands.rules import run_operators
+
+        return run_operators(fmt=fmt)
 
     _run(body)
 

@@ -10,7 +10,11 @@ from pipeaudit import __version__
 HEAVY = ("pandas", "numpy", "openpyxl", "jinja2", "python_calamine", "pyarrow")
 
 
-@pytest.mark.parametrize("args", [["--help"], ["--version"], ["check", "--help"], ["report", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["--version"], ["check", "--help"], ["report", "--help"], ["rules", "fields", "--help"],
+     ["rules", "operators"]],
+)
 def test_no_heavy_imports(args):
     code = (
         "import sys\n"

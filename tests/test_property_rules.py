@@ -1,5 +1,5 @@
-"""Property: a randomly mutated rule pack is either still valid (exit 0) or refused with one line
-(exit 2) — never an internal error (exit 3) or a traceback.
+"""Property: a randomly mutated rule pack is either still valid (exit 0) or refused (exit 2) with
+one line per problem, each naming the file — never an internal error (exit 3) or a traceback.
 
 Mutations work on the parsed pack (delete, duplicate-rename, retype, replace values, deep inside
 the `where` conditions and examples) and on the raw text (truncation, a duplicated key line, a
@@ -83,18 +83,20 @@ def mutated_pack(draw) -> str:
     return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
 
 
-def validate(path: Path) -> tuple[int, str]:
-    """Exit code and message as the CLI would give them; anything else propagates (a bug)."""
+def validate(path: Path, capsys) -> tuple[int, str]:
+    """Exit code and the problems (one per line) as the CLI would give them; anything else
+    propagates (a bug)."""
     try:
-        return rules_cmd.run_validate([path]) or 0, ""
+        code = rules_cmd.run_validate([path]) or 0
     except PipeauditError as exc:
         return 2, str(exc)
+    return code, capsys.readouterr().out if code else ""
 
 
-def test_shipped_packs_validate() -> None:
+def test_shipped_packs_validate(capsys) -> None:
     assert PACKS, "no rule packs found"
     for pack in PACKS:
-        assert validate(pack)[0] == 0, pack
+        assert validate(pack, capsys)[0] == 0, pack
 
 
 @SETTINGS
@@ -102,11 +104,13 @@ def test_shipped_packs_validate() -> None:
 def test_mutated_rule_packs_are_valid_or_refused_in_one_line(tmp_path_factory, text: str, capsys) -> None:
     path = tmp_path_factory.mktemp("rules") / "mutant.yaml"
     path.write_text(text, encoding="utf-8")
-    code, message = validate(path)  # an unexpected exception fails the test with its traceback
+    capsys.readouterr()
+    code, message = validate(path, capsys)  # an unexpected exception fails the test with its traceback
     if code == 2:
         assert message.strip(), "empty error message"
-        assert "\n" not in message.strip(), message
         assert "Traceback" not in message
+        for line in message.strip().split("\n"):
+            assert line.startswith(f"{path}:"), message  # each problem is one line naming the file
     else:
         assert code == 0
 
@@ -133,5 +137,7 @@ def test_cli_rules_validate_exit_code(tmp_path: Path, mutation) -> None:
     assert proc.returncode == 2, (proc.returncode, proc.stderr)
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("pipeaudit: "), proc.stderr
-    assert "mutant.yaml" in lines[0]
+    problems = proc.stdout.splitlines()  # none when the file holds no rule at all: then stderr says so
+    assert all(line.startswith(f"{path}:") for line in problems), proc.stdout
+    assert "mutant.yaml" in (problems[0] if problems else lines[0])
     assert "pwned" not in proc.stdout

@@ -38,7 +38,7 @@ def test_list_shows_every_builtin_rule(tmp_path, monkeypatch):
                  "invalid-value", "unknown-stage", "stale-by-stage", "vague-next-step"):
         assert name in r.output
     line = next(l for l in r.output.splitlines() if l.startswith("no-insider "))
-    assert "PA102" in line and "error" in line and "discovery" in line
+    assert line.split()[:4] == ["no-insider", "PA102", "method", "error"] and "discovery" in line
 
 
 def test_list_in_chinese_with_extra_pack(tmp_path, monkeypatch):
@@ -125,3 +125,132 @@ def test_validate_says_which_rules_have_no_examples(tmp_path):
     assert "untested: no-owner" in r.stderr and "没有示例" in r.stderr
     shipped = runner.invoke(app, ["rules", "validate", str(ROOT / "rules")])
     assert shipped.exit_code == 0 and "untested" not in shipped.output  # every built-in rule has examples
+
+
+def _rule(name: str, where: str = "{blank: owner}", extra: str = "") -> str:
+    return (
+        f"  - name: {name}\n    severity: info\n    where: {where}\n"
+        "    message: {zh: 没有负责人, en: No owner}\n"
+        '    questions: [{zh: "这是谁的单子？", en: "Whose deal is this?"}]\n'
+        "    why: {zh: 没人负责的单子没人推。, en: A deal nobody owns is a deal nobody pushes.}\n"
+        f"    ref: 过堂\n{extra}"
+    )
+
+
+THREE_BROKEN = "pack: mine\nrules:\n" + "".join([
+    _rule("bad-field", "{blank: ownr}"),                                  # line 5
+    _rule("fine"),                                                        # lines 10-16
+    _rule("bad-example", extra="    examples:\n      clean: [{owner: \"\"}]\n"),  # rule at line 17
+    _rule("bad-key", extra="    colour: red\n"),                         # key at line 33
+])
+
+
+def test_validate_reports_every_broken_rule_one_line_each(tmp_path):
+    pack = tmp_path / "three.yaml"
+    pack.write_text(THREE_BROKEN, encoding="utf-8")
+    r = invoke("rules", "validate", str(pack))
+    assert r.exit_code == 2, r.output
+    assert r.stdout.splitlines() == [
+        f"{pack}:5: rule 'bad-field': unknown field 'ownr' — did you mean 'owner'?",
+        f"{pack}:17: rule 'bad-example': clean example 0: the example is flagged (No owner)",
+        f"{pack}:33: rule 'bad-key': unknown key 'colour'",
+    ]
+    assert r.stderr.strip() == "pipeaudit: 3 problems in 1 file / 1 个文件中有 3 处问题"
+
+
+def test_check_still_stops_at_the_first_broken_rule(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    pack = tmp_path / "three.yaml"
+    pack.write_text(THREE_BROKEN, encoding="utf-8")
+    (tmp_path / "deals.csv").write_text("商机名称,负责人\nx,张三\n", encoding="utf-8")
+    r = invoke("check", "deals.csv", "--rules", str(pack))
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.strip().splitlines() == [f"pipeaudit: {pack}:5: rule 'bad-field': unknown field 'ownr' — did you mean 'owner'?"]
+
+
+def test_validate_a_broken_file_stops_only_that_file(tmp_path):
+    (tmp_path / "a.yaml").write_text(PACK.replace("severity: info", "severity: [info"), encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(THREE_BROKEN, encoding="utf-8")
+    (tmp_path / "c.yaml").write_text(PACK.replace("no-owner", "fine"), encoding="utf-8")  # 'fine' is in b too
+    r = invoke("rules", "validate", str(tmp_path), str(tmp_path / "missing.yaml"))
+    assert r.exit_code == 2
+    lines = r.stdout.splitlines()
+    assert lines[0] == f"{tmp_path / 'missing.yaml'}: no such rule file or folder / 没有这个规则文件或文件夹"
+    assert lines[1].startswith(f"{tmp_path / 'a.yaml'}:5: YAML syntax error")
+    assert [l.split(": rule ")[0] for l in lines[2:5]] == [f"{tmp_path / 'b.yaml'}:{n}" for n in (5, 17, 33)]
+    assert lines[5].startswith(f"{tmp_path / 'c.yaml'}:3: rule 'fine': duplicate rule name (also in {tmp_path / 'b.yaml'}:10)")
+    assert len(lines) == 6 and "6 problems in 4 files" in r.stderr
+
+
+def test_fields_json_lists_every_field_with_headers_and_readers(tmp_path, monkeypatch):
+    import json
+
+    from pipeaudit.engine.conditions import META_KINDS
+    from pipeaudit.model import DERIVED, FIELDS
+
+    monkeypatch.chdir(tmp_path)
+    r = invoke("rules", "fields", "--format", "json")
+    assert r.exit_code == 0, r.output
+    rows = {f["name"]: f for f in json.loads(r.stdout)["fields"]}
+    assert list(rows) == [*FIELDS, *DERIVED, *META_KINDS]
+    dm = rows["decision_maker"]
+    assert (dm["kind"], dm["source"], dm["zh"], dm["en"]) == ("text", "export", "决策人", "Decision maker")
+    assert {"Economic Buyer", "决策人", "拍板人"} <= set(dm["headers"])
+    assert {"missing-decision-maker", "first-visit-facts-missing"} <= set(dm["rules"])
+    # headers are the ones that really map: "Quote Amount" is quote_amount's, never amount's
+    assert "Quote Amount" in rows["quote_amount"]["headers"] and "Quote Amount" not in rows["amount"]["headers"]
+    prev = rows["prev_close_date"]
+    assert prev["source"] == "baseline" and prev["headers"] == [] and "close-date-slipped" in prev["rules"]
+    assert rows["stage_known"]["source"] == "meta" and rows["stage_known"]["rules"] == ["unknown-stage"]
+
+
+def test_fields_text_follows_lang_and_the_loaded_rules(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = invoke("rules", "fields", "--lang", "en")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    i = next(i for i, l in enumerate(lines) if l.split()[:1] == ["decision_maker"])
+    assert lines[i].split() == ["decision_maker", "text", "Decision", "maker"]
+    assert lines[i + 1].strip().startswith("headers: Decision Maker, Economic Buyer, EB, 决策人")
+    rules_line = next(l for l in lines[i + 1:] if l.strip().startswith("rules: "))
+    assert rules_line.strip().startswith("rules: missing-decision-maker (PA101), ")
+
+    pack = tmp_path / "mine.yaml"
+    pack.write_text(PACK, encoding="utf-8")
+    r = invoke("rules", "fields", "--rules", str(pack), "--no-default-rules", "--lang", "zh")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    i = next(i for i, l in enumerate(lines) if l.split()[:1] == ["owner"])
+    assert lines[i].split() == ["owner", "text", "负责人"] and "表头：" in lines[i + 1]
+    assert next(l for l in lines[i + 1:] if "规则：" in l).split() == ["规则：no-owner"]
+    assert "missing-decision-maker" not in r.stdout
+    assert r.stdout.rstrip().endswith("1 条已加载规则读取其中 1 个")
+
+
+def test_fields_and_operators_refuse_an_unknown_format(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for cmd in ("fields", "operators"):
+        r = invoke("rules", cmd, "--format", "jsn")
+        assert r.exit_code == 2 and r.stdout == ""
+        assert r.stderr.strip() == "pipeaudit: --format 'jsn': expected text or json — did you mean 'json'? / 只支持 text 或 json"
+
+
+def test_operators_lists_each_with_doc_example_and_the_phases():
+    import json
+
+    from pipeaudit.engine.conditions import OPERATORS
+    from pipeaudit.model import PHASES
+
+    r = invoke("rules", "operators", "--format", "json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert [o["name"] for o in doc["operators"]] == list(OPERATORS)
+    assert all(o["doc"] and o["example"].startswith("{" + o["name"] + ":") for o in doc["operators"])
+    assert [(p["phase"], p["name"]) for p in doc["phases"]] == list(enumerate(PHASES, 1))
+    assert doc["phases"][2] == {"phase": 3, "name": "solution", "zh": "方案/演示", "en": "solution / demo"}
+
+    text = invoke("rules", "operators").stdout.splitlines()
+    i = next(i for i, l in enumerate(text) if l.split()[:1] == ["age_days"])
+    assert text[i + 1].strip() == "where: {age_days: {field: last_activity, gt: 14}}"
+    assert "  3  solution     solution / demo / 方案/演示" in text
+    assert text[-1].startswith(f"{len(OPERATORS)} operators, 5 phases")

@@ -1,4 +1,5 @@
-"""`pipeaudit rules list | show NAME | validate PATH...`: the rules documented where they are defined."""
+"""`pipeaudit rules list | show NAME | fields | operators | validate PATH...`: the rules, and what a rule
+may say, documented where they are defined (model, deals/columns, engine/conditions)."""
 
 from __future__ import annotations
 
@@ -36,8 +37,9 @@ def run_list(rules: list[Path], default_rules: bool, config: Path | None, lang: 
     rows = []
     for r in sorted(ruleset, key=lambda r: (r.code is None, r.code or "", r.name)):
         sev = r.severity + ("" if r.enabled else (" (关闭)" if zh else " (off)"))
-        rows.append([r.name, r.code or "", sev, r.applies.describe(lang), _one_line(_summary(r, lang), 70)])
-    headers = ["规则", "代码", "级别", "适用", "检查内容"] if zh else ["rule", "code", "severity", "applies to", "checks"]
+        rows.append([r.name, r.code or "", r.pack, sev, r.applies.describe(lang), _one_line(_summary(r, lang), 70)])
+    headers = (["规则", "代码", "规则包", "级别", "适用", "检查内容"] if zh
+               else ["rule", "code", "pack", "severity", "applies to", "checks"])
     typer.echo(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))
     typer.echo(f"\n{len(rows)} 条规则" if zh else f"\n{len(rows)} rules")
     return 0
@@ -106,22 +108,161 @@ def _example_message(rule, record: dict, lang: str) -> str | None:
     return findings["message"].iloc[0] if len(findings) else None
 
 
+def _check_format(fmt: str) -> None:
+    if fmt not in ("text", "json"):
+        from pipeaudit.yamlsafe import did_you_mean
+
+        raise ConfigError(f"--format {fmt!r}: expected text or json{did_you_mean(fmt, ('text', 'json'))} / 只支持 text 或 json")
+
+
+def field_table(ruleset) -> list[dict]:
+    """Every field a rule may name: the export's fields, the columns --baseline/--history add, and
+    the meta columns; each with its kind, labels, the headers that map to it and the rules reading it."""
+    from pipeaudit.deals.columns import ALIASES, map_columns, normalise_header
+    from pipeaudit.engine.conditions import META_KINDS, META_LABELS
+    from pipeaudit.model import DERIVED, FIELDS
+
+    readers: dict[str, list] = {}
+    for rule in sorted(ruleset, key=lambda r: (r.code is None, r.code or "", r.name)):
+        for name in rule.fields():
+            readers.setdefault(name, []).append(rule)
+
+    def headers(name: str, spec) -> list[str]:
+        # what deals/columns holds for the field (its aliases, its name and labels), kept when a
+        # header of that text really maps to the field, each normalised form once
+        out, seen = [], set()
+        for alias in (*ALIASES.get(name, ()), name, spec.zh, spec.en):
+            norm = normalise_header(alias)
+            if norm in seen or map_columns([alias], {}).fields != {name: 0}:
+                continue
+            seen.add(norm)
+            out.append(alias)
+        return out
+
+    rows = []
+    for source, specs in (("export", FIELDS), ("baseline", DERIVED)):
+        for name, spec in specs.items():
+            rows.append({
+                "name": name, "kind": spec.kind, "source": source, "zh": spec.zh, "en": spec.en,
+                "headers": headers(name, spec) if source == "export" else [],
+                "rules": [r.name for r in readers.get(name, [])],
+            })
+    for name, kind in META_KINDS.items():
+        zh, en = META_LABELS[name]
+        rows.append({"name": name, "kind": kind, "source": "meta", "zh": zh, "en": en, "headers": [],
+                     "rules": [r.name for r in readers.get(name, [])]})
+    return rows
+
+
+#: (zh, en) headings of the three groups of `rules fields`.
+_FIELD_GROUPS = {
+    "export": ("导出文件中的字段 ({n})：表头与所列名称之一相同即为该字段（不计大小写、空格和 (万元) 之类的单位）",
+               "Fields of the export ({n}): a header equal to one listed becomes the field (case, spaces and a unit such as (万元) aside)"),
+    "baseline": ("上周导出或历史库补充的列 ({n})：--baseline / --history",
+                 "Columns from last week's export or the history ({n}): --baseline / --history"),
+    "meta": ("pipeaudit 为每个商机补充的列 ({n})", "Columns pipeaudit adds to every deal ({n})"),
+}
+
+
+def run_fields(rules: list[Path], default_rules: bool, config: Path | None, lang: str | None, fmt: str) -> int:
+    import json
+    import textwrap
+
+    _check_format(fmt)
+    ruleset, cfg = _load(rules, default_rules, config)
+    lang = _lang(lang, cfg)
+    rows = field_table(ruleset)
+    if fmt == "json":
+        typer.echo(json.dumps({"fields": rows}, ensure_ascii=False, indent=2))
+        return 0
+    zh = lang == "zh"
+    codes = {r.name: r.code for r in ruleset}
+    width = max(len(r["name"]) for r in rows)
+    kind_w = max(len(r["kind"]) for r in rows)
+    out: list[str] = []
+    for source, (head_zh, head_en) in _FIELD_GROUPS.items():
+        group = [r for r in rows if r["source"] == source]
+        if out:
+            out.append("")
+        out.append((head_zh if zh else head_en).format(n=len(group)))
+        for r in group:
+            out.append(f"  {r['name']:<{width}}  {r['kind']:<{kind_w}}  {r['zh'] if zh else r['en']}")
+            pad = " " * (width + 4)
+            if r["headers"]:
+                out.append(textwrap.fill(", ".join(r["headers"]), 100, initial_indent=pad + ("表头：" if zh else "headers: "),
+                                         subsequent_indent=pad + "  ", break_on_hyphens=False))
+            readers = [f"{n} ({codes[n]})" if codes.get(n) else n for n in r["rules"]]
+            out.append(textwrap.fill(", ".join(readers) or "—", 100, initial_indent=pad + ("规则：" if zh else "rules: "),
+                                     subsequent_indent=pad + "  ", break_on_hyphens=False))
+    out.append("")
+    out.append(
+        f"{len(rows)} 个字段；{len(ruleset)} 条已加载规则读取其中 {sum(1 for r in rows if r['rules'])} 个"
+        if zh else
+        f"{len(rows)} fields; {len(ruleset)} loaded rules read {sum(1 for r in rows if r['rules'])} of them"
+    )
+    typer.echo("\n".join(out))
+    return 0
+
+
+def run_operators(fmt: str) -> int:
+    """Every condition operator with its doc and example, then the five phases."""
+    import json
+
+    from pipeaudit.engine.conditions import OPERATORS
+    from pipeaudit.model import PHASE_LABELS, PHASES
+
+    _check_format(fmt)
+    phases = [{"phase": i, "name": p, "zh": PHASE_LABELS[p][0], "en": PHASE_LABELS[p][1]} for i, p in enumerate(PHASES, 1)]
+    if fmt == "json":
+        ops = [{"name": o.name, "doc": o.doc, "example": o.example} for o in OPERATORS.values()]
+        typer.echo(json.dumps({"operators": ops, "phases": phases}, ensure_ascii=False, indent=2))
+        return 0
+    width = max(map(len, OPERATORS))
+    out = ["Condition operators, under where: (one per mapping; all / any / not combine them) / 条件运算符"]
+    for op in OPERATORS.values():
+        out.append(f"  {op.name:<{width}}  {op.doc}")
+        out.append(f"  {'':<{width}}  where: {op.example}")
+    out.append("")
+    out.append("Phases: every ladder's open stages map onto these, for stage: and applies_to.phase / 阶段")
+    pw = max(len(p) for p in PHASES)
+    for p in phases:
+        out.append(f"  {p['phase']}  {p['name']:<{pw}}  {p['en']} / {p['zh']}")
+    out.append(f"  e.g. where: {{stage: {{at_least: {PHASES[2]}}}}}    applies_to: {{phase: {{min: {PHASES[1]}, max: {PHASES[3]}}}}}")
+    out.append("")
+    out.append(f"{len(OPERATORS)} operators, {len(PHASES)} phases; fields: `pipeaudit rules fields`"
+               f" / {len(OPERATORS)} 个运算符，{len(PHASES)} 个阶段")
+    typer.echo("\n".join(out))
+    return 0
+
+
 def run_validate(paths: list[Path]) -> int:
-    """Schema, names, and every example: exit 0 with "N rules OK", else RuleError (exit 2)."""
-    from pipeaudit.engine import load_rules
+    """Schema, names, and every example; EVERY problem, one line each on stdout (file:line: rule 'x':
+    message), then exit 2 if any. A broken rule does not stop the others from being checked; a
+    file that is not a pack (YAML syntax, its keys) stops that file only."""
     from pipeaudit.engine.examples import check_examples
+    from pipeaudit.engine.loader import collect_rules
+    from pipeaudit.errors import one_line
 
     if not paths:
         raise RuleError("rules validate: name at least one rule file or folder / 请指定规则文件或文件夹")
-    ruleset = load_rules(list(paths), default_rules=False)
-    if len(ruleset) == 0:
+    ruleset, errors, files = collect_rules(list(paths))
+    if len(ruleset) == 0 and not errors:
         raise RuleError(
             f"{', '.join(map(str, paths))}: no rules found (expected *.yaml / *.yml packs) / 没有找到规则"
         )
-    problems = check_examples(ruleset)
+    problems = [str(e) for e in errors] + [one_line(p) for p in check_examples(ruleset)]
     if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise RuleError(problems[0] + more)
+        names = [str(f) for f in files]
+        problems.sort(key=lambda text: _position(text, names))  # file by file, line by line
+        for text in problems:
+            typer.echo(text)
+        n_files = len({_position(text, names)[1] for text in problems})
+        typer.echo(
+            f"pipeaudit: {_count(len(problems), 'problem')} in {_count(n_files, 'file')}"
+            f" / {n_files} 个文件中有 {len(problems)} 处问题",
+            err=True,
+        )
+        return 2
     n_ex = sum(len(r.examples.get("flagged", [])) + len(r.examples.get("clean", [])) for r in ruleset)
     typer.echo(f"{len(ruleset)} rules OK ({n_ex} examples) / {len(ruleset)} 条规则有效")
     untested = [r.name for r in ruleset if not (r.examples.get("flagged") or r.examples.get("clean"))]
@@ -133,3 +274,16 @@ def run_validate(paths: list[Path]) -> int:
             err=True,
         )
     return 0
+
+
+def _position(problem: str, files: list[str]) -> tuple[int, str, int]:
+    """(order of its file, the file, its line) of a 'file:line: ...' problem."""
+    file = next((f for f in sorted(files, key=len, reverse=True) if problem.startswith(f + ":")), None)
+    if file is None:  # a path given that is not a file read (missing): first in line
+        return -1, problem.split(":", 1)[0], 0
+    head = problem[len(file) + 1:].split(":", 1)[0]
+    return files.index(file), file, int(head) if head.isdigit() else 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -31,6 +31,14 @@ META_KINDS: dict[str, str] = {
     "stage_known": "bool",
     "row": "count",
 }
+#: Labels of the meta columns (zh, en), for `pipeaudit rules fields`; model.META_COLUMNS has the dtypes.
+META_LABELS: dict[str, tuple[str, str]] = {
+    "phase": ("阶段序号（1–5，见 rules operators 列出的阶段）", "Phase (1-5, the phases listed by rules operators)"),
+    "stage_rank": ("阶段位次（在本阶梯进行中阶段里的位置，从 0 起）", "Stage rank (0-based position among the ladder's open stages)"),
+    "status": ("状态：open 进行中 / won 赢单 / lost 输单", "Status: open / won / lost"),
+    "stage_known": ("阶段可识别（阶段值在已知阶梯上）", "Stage known (the stage value is on a known ladder)"),
+    "row": ("行号（Excel 行或 CSV 行）", "Row (the Excel row or CSV line)"),
+}
 KIND_OF: dict[str, str] = {
     **{k: v.kind for k, v in FIELDS.items()},
     **{k: v.kind for k, v in DERIVED.items()},
@@ -90,14 +98,19 @@ class Operator:
     parse: Callable[[Any, Any, ParseContext, str], Node]
     mask: Callable[[Node, Env], "np.ndarray"]
     doc: str
+    #: A condition using the operator as written under `where:` (YAML flow style); shown by
+    #: `pipeaudit rules operators`, and a test parses every one with parse_condition.
+    example: str = ""
 
 
 OPERATORS: dict[str, Operator] = {}
 
 
-def operator(name: str, parse: Callable, doc: str):
+def operator(name: str, parse: Callable, doc: str, *, example: str):
+    """Register an operator: its parser, its mask function, one line of doc and a YAML example."""
+
     def deco(fn):
-        OPERATORS[name] = Operator(name, parse, fn, doc)
+        OPERATORS[name] = Operator(name, parse, fn, doc, example)
         return fn
 
     return deco
@@ -403,12 +416,18 @@ def _compare(values, cmps: dict[str, Any], env: Env, scale: float = 1.0):
 # ---- operators -------------------------------------------------------------------------
 
 
-@operator("blank", _p_field(), "the field is empty on the deal (or the export has no such column)")
+@operator(
+    "blank", _p_field(), "the field is empty on the deal (or the export has no such column)",
+    example="{blank: decision_maker}",
+)
 def op_blank(node: Node, env: Env):
     return blank_mask(env, node.fields[0])
 
 
-@operator("present", _p_field(), "the field holds a value")
+@operator(
+    "present", _p_field(), "the field holds a value",
+    example="{present: quote_date}",
+)
 def op_present(node: Node, env: Env):
     return ~blank_mask(env, node.fields[0])
 
@@ -428,22 +447,34 @@ def _bools(env: Env, name: str, which: str):
     return ~s.to_numpy(dtype=bool, na_value=False)
 
 
-@operator("is_true", _p_field({"bool"}), "the yes/no field is yes")
+@operator(
+    "is_true", _p_field({"bool"}), "the yes/no field is yes",
+    example="{is_true: confirmed}",
+)
 def op_is_true(node: Node, env: Env):
     return _bools(env, node.fields[0], "is_true")
 
 
-@operator("is_false", _p_field({"bool"}), "the yes/no field is no (blank is not no)")
+@operator(
+    "is_false", _p_field({"bool"}), "the yes/no field is no (blank is not no)",
+    example="{is_false: confirmed}",
+)
 def op_is_false(node: Node, env: Env):
     return _bools(env, node.fields[0], "is_false")
 
 
-@operator("not_true", _p_field({"bool"}), "the yes/no field is no or blank")
+@operator(
+    "not_true", _p_field({"bool"}), "the yes/no field is no or blank",
+    example="{not_true: confirmed}",
+)
 def op_not_true(node: Node, env: Env):
     return _bools(env, node.fields[0], "not_true")
 
 
-@operator("equals", _p_field_value(None, numeric=False), "the field equals a value (text: case-insensitive)")
+@operator(
+    "equals", _p_field_value(None, numeric=False), "the field equals a value (text: case-insensitive)",
+    example="{equals: {field: forecast_category, value: Commit}}",
+)
 def op_equals(node: Node, env: Env):
     name = node.fields[0]
     if not env.has(name):
@@ -457,7 +488,10 @@ def op_equals(node: Node, env: Env):
     return _text_isin(env, name, [str(value).strip().casefold()])
 
 
-@operator("in", _p_in, "the field is one of the values (text: case-insensitive)")
+@operator(
+    "in", _p_in, "the field is one of the values (text: case-insensitive)",
+    example="{in: {field: insider_level, values: [low, 低]}}",
+)
 def op_in(node: Node, env: Env):
     name = node.fields[0]
     if not env.has(name):
@@ -466,7 +500,10 @@ def op_in(node: Node, env: Env):
     return _text_isin(env, name, values)
 
 
-@operator("contains_any", _p_contains, "the text contains one of `words`, or is wholly one of `whole`")
+@operator(
+    "contains_any", _p_contains, "the text contains one of `words`, or is wholly one of `whole`",
+    example='{contains_any: {field: next_step, words: [跟进, follow up], whole: [无, tbd, "-"]}}',
+)
 def op_contains_any(node: Node, env: Env):
     name = node.fields[0]
     if not env.has(name):
@@ -503,8 +540,15 @@ def _numeric_op(op: str):
     return fn
 
 
-for _op, _doc in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
-    operator(_op, _p_field_value(NUMERIC_KINDS, numeric=True), f"the number is {_doc} value")(_numeric_op(_op))
+for _op, _doc, _example in (
+    ("gt", ">", "{gt: {field: amount, value: 1000000}}"),
+    ("ge", ">=", "{ge: {field: probability, value: 0.9}}"),
+    ("lt", "<", "{lt: {field: probability, value: 0.1}}"),
+    ("le", "<=", "{le: {field: amount, value: 0}}"),
+):
+    operator(
+        _op, _p_field_value(NUMERIC_KINDS, numeric=True), f"the number is {_doc} value", example=_example
+    )(_numeric_op(_op))
 
 
 def _age_op(sign: float, scale: float):
@@ -517,10 +561,22 @@ def _age_op(sign: float, scale: float):
     return fn
 
 
-operator("age_days", _p_age, "days from the date to the as-of date (blank date: not flagged)")(_age_op(1.0, 1.0))
-operator("age_weeks", _p_age, "weeks from the date to the as-of date (blank date: not flagged)")(_age_op(1.0, 7.0))
-operator("until_days", _p_age, "days from the as-of date to the date (blank date: not flagged)")(_age_op(-1.0, 1.0))
-operator("until_weeks", _p_age, "weeks from the as-of date to the date (blank date: not flagged)")(_age_op(-1.0, 7.0))
+operator(
+    "age_days", _p_age, "days from the date to the as-of date (blank date: not flagged)",
+    example="{age_days: {field: last_activity, gt: 14}}",
+)(_age_op(1.0, 1.0))
+operator(
+    "age_weeks", _p_age, "weeks from the date to the as-of date (blank date: not flagged)",
+    example="{age_weeks: {field: class_since, gt: 4}}",
+)(_age_op(1.0, 7.0))
+operator(
+    "until_days", _p_age, "days from the as-of date to the date (blank date: not flagged)",
+    example="{until_days: {field: close_date, lt: 0}}",
+)(_age_op(-1.0, 1.0))
+operator(
+    "until_weeks", _p_age, "weeks from the as-of date to the date (blank date: not flagged)",
+    example="{until_weeks: {field: close_date, gt: 26}}",
+)(_age_op(-1.0, 7.0))
 
 
 def _date_pair(node: Node, env: Env):
@@ -530,7 +586,10 @@ def _date_pair(node: Node, env: Env):
     return -days_from(env, a), -days_from(env, b)  # both relative to as_of: bigger = later
 
 
-@operator("before", _p_dates, "the date is earlier than the other date (either blank: false)")
+@operator(
+    "before", _p_dates, "the date is earlier than the other date (either blank: false)",
+    example="{before: {field: quote_date, other: confirmed_date}}",
+)
 def op_before(node: Node, env: Env):
     a, b = _date_pair(node, env)
     if a is None:
@@ -541,7 +600,10 @@ def op_before(node: Node, env: Env):
         return a < b
 
 
-@operator("after", _p_dates, "the date is later than the other date (either blank: false)")
+@operator(
+    "after", _p_dates, "the date is later than the other date (either blank: false)",
+    example="{after: {field: close_date, other: prev_close_date}}",
+)
 def op_after(node: Node, env: Env):
     a, b = _date_pair(node, env)
     if a is None:
@@ -552,7 +614,10 @@ def op_after(node: Node, env: Env):
         return a > b
 
 
-@operator("stage", _p_stage, f"the deal's phase is within at_least/at_most ({', '.join(PHASES)})")
+@operator(
+    "stage", _p_stage, f"the deal's phase is within at_least/at_most ({', '.join(PHASES)})",
+    example="{stage: {at_least: solution, at_most: negotiation}}",
+)
 def op_stage(node: Node, env: Env):
     if not env.has("phase"):
         return _false(env)
@@ -565,7 +630,10 @@ def op_stage(node: Node, env: Env):
     return _compare(phase, cmps, env)
 
 
-@operator("class", _p_class, "the deal class (A, B, C, D, X) is one of these")
+@operator(
+    "class", _p_class, "the deal class (A, B, C, D, X) is one of these",
+    example="{class: [A, B]}",
+)
 def op_class(node: Node, env: Env):
     if not env.has("deal_class"):
         return _false(env)
@@ -573,7 +641,10 @@ def op_class(node: Node, env: Env):
     return _text_isin(env, "deal_class", values)
 
 
-@operator("all", _p_group, "every condition in the list holds")
+@operator(
+    "all", _p_group, "every condition in the list holds",
+    example="{all: [{stage: {at_least: solution}}, {blank: decision_maker}]}",
+)
 def op_all(node: Node, env: Env):
     m = None
     for child in node.children:
@@ -582,7 +653,10 @@ def op_all(node: Node, env: Env):
     return m
 
 
-@operator("any", _p_group, "at least one condition in the list holds")
+@operator(
+    "any", _p_group, "at least one condition in the list holds",
+    example="{any: [{blank: insider}, {in: {field: insider_level, values: [low, 低]}}]}",
+)
 def op_any(node: Node, env: Env):
     m = None
     for child in node.children:
@@ -591,7 +665,10 @@ def op_any(node: Node, env: Env):
     return m
 
 
-@operator("not", _p_not, "the condition does not hold")
+@operator(
+    "not", _p_not, "the condition does not hold",
+    example="{not: {in: {field: forecast_category, values: [Commit, Closed]}}}",
+)
 def op_not(node: Node, env: Env):
     return ~mask(node.children[0], env)
 

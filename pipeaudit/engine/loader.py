@@ -31,22 +31,52 @@ class RuleSet:
     def names(self) -> list[str]:
         return [r.name for r in self.rules]
 
+    @property
+    def pack_names(self) -> list[str]:
+        """The packs' names in load order, each once."""
+        return list(dict.fromkeys(p.name for p in self.packs))
+
     def get(self, name_or_code: str) -> Rule | None:
         for r in self.rules:
             if r.name == name_or_code or (r.code and r.code.casefold() == name_or_code.casefold()):
                 return r
         return None
 
+    def match(self, word: str) -> list[Rule]:
+        """The rules one --select/--ignore word names, the first of these that matches anything:
+        a rule name or an exact code (one rule), a pack name (its rules), a code prefix (every
+        rule whose code starts with it: PA1 → PA101…PA111). Codes and packs ignore case."""
+        word = word.strip()
+        if not word:
+            return []
+        rule = self.get(word)
+        if rule is not None:
+            return [rule]
+        folded = word.casefold()
+        in_pack = [r for r in self.rules if r.pack.casefold() == folded]
+        if in_pack:
+            return in_pack
+        return [r for r in self.rules if r.code and r.code.casefold().startswith(folded)]
+
     def resolve(self, names: list[str], option: str) -> set[str]:
-        """Rule names for names or codes given by a user; unknown → ConfigError with a hint."""
-        out = set()
-        choices = [*self.names, *(r.code for r in self.rules if r.code)]
+        """Rule names for the words a user gave (see match); a word matching nothing → ConfigError with a hint."""
+        out: set[str] = set()
         for n in names:
-            rule = self.get(n)
-            if rule is None:
-                raise ConfigError(f"{option} {n!r}: no such rule{did_you_mean(n, choices)} (see `pipeaudit rules list`)")
-            out.add(rule.name)
+            found = self.match(n)
+            if not found:
+                raise ConfigError(self._no_match(n, option))
+            out.update(r.name for r in found)
         return out
+
+    def _no_match(self, word: str, option: str) -> str:
+        codes = [r.code for r in self.rules if r.code]
+        packs = self.pack_names
+        hint = did_you_mean(word, [*self.names, *codes, *packs]) or did_you_mean(word.upper(), codes)
+        return (
+            f"{option} {word!r}: no rule name, code, code prefix or pack matches{hint}"
+            f" (packs: {', '.join(packs) or 'none'}; names and codes: `pipeaudit rules list`)"
+            " / 没有匹配的规则名、代码、代码前缀或规则包"
+        )
 
     def filtered(self, keep) -> "RuleSet":
         return RuleSet([r for r in self.rules if keep(r)], self.packs)
@@ -83,8 +113,68 @@ def pack_files(path: Path) -> list[Path]:
     if path.is_dir():
         return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
     if not path.exists():
-        raise RuleError(f"{path}: no such rule file or folder")
+        raise RuleError(f"{path}: no such rule file or folder / 没有这个规则文件或文件夹")
     return [path]
+
+
+def _clash(rule: Rule, path: Path, names: dict[str, Rule], codes: dict[str, Rule]) -> RuleError | None:
+    """A rule whose name or code an earlier pack already uses; else None (and the rule is remembered)."""
+    if rule.name in names:
+        first = names[rule.name]
+        return RuleError(f"{path}:{rule.line}: rule '{rule.name}': duplicate rule name (also in {first.source}:{first.line})")
+    if rule.code and rule.code in codes:
+        first = codes[rule.code]
+        return RuleError(f"{path}:{rule.line}: rule '{rule.name}': code {rule.code} is already used by '{first.name}' ({first.source}:{first.line})")
+    names[rule.name] = rule
+    if rule.code:
+        codes[rule.code] = rule
+    return None
+
+
+def collect_rules(paths: list[Path]) -> tuple[RuleSet, list[RuleError], list[Path]]:
+    """For `rules validate`: the valid rules under `paths`, EVERY problem found (not only the
+    first), and the files read in order.
+
+    A broken rule is reported and left out, the others still checked; a pack that cannot be read
+    as a pack (YAML syntax, its keys) is one problem and the other files still load; a missing path
+    too. Nothing is cached: a pack with problems is never used to audit.
+    """
+    rs = RuleSet()
+    problems: list[RuleError] = []
+    read: list[Path] = []
+    names: dict[str, Rule] = {}
+    codes: dict[str, Rule] = {}
+    done: set[Path] = set()
+    for p in paths:
+        try:
+            files = pack_files(p)
+        except RuleError as exc:
+            problems.append(exc)
+            continue
+        for f in files:
+            key = f.resolve()
+            if key in done:
+                continue
+            done.add(key)
+            read.append(f)
+            found: list[RuleError] = []
+            try:
+                pack = parse_pack(f, problems=found)
+            except RuleError as exc:
+                problems.append(exc)
+                continue
+            problems.extend(found)
+            kept = []
+            for r in pack.rules:
+                clash = _clash(r, f, names, codes)
+                if clash is not None:
+                    problems.append(clash)
+                else:
+                    kept.append(r)
+            pack.rules = kept
+            rs.packs.append(pack)
+            rs.rules.extend(kept)
+    return rs, problems, read
 
 
 def load_rules(paths: list[Path], *, default_rules: bool = True, cfg: "Config | None" = None) -> RuleSet:
@@ -110,15 +200,9 @@ def load_rules(paths: list[Path], *, default_rules: bool = True, cfg: "Config | 
         done.add(key)
         pack = cached_pack(f)
         for r in pack.rules:
-            if r.name in seen:
-                first = seen[r.name]
-                raise RuleError(f"{f}:{r.line}: rule '{r.name}': duplicate rule name (also in {first.source}:{first.line})")
-            if r.code and r.code in codes:
-                first = codes[r.code]
-                raise RuleError(f"{f}:{r.line}: rule '{r.name}': code {r.code} is already used by '{first.name}' ({first.source}:{first.line})")
-            seen[r.name] = r
-            if r.code:
-                codes[r.code] = r
+            clash = _clash(r, f, seen, codes)
+            if clash is not None:
+                raise clash
         rs.packs.append(pack)
         rs.rules.extend(pack.rules)
     if cfg is not None and cfg.rules:

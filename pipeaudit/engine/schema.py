@@ -418,8 +418,13 @@ def parse_rule(spec: Any, path: Path, index: int, rules: Any, pack: str, pack_as
     )
 
 
-def parse_pack(path: Path) -> Pack:
-    """Read and validate one pack file."""
+def parse_pack(path: Path, problems: list[RuleError] | None = None) -> Pack:
+    """Read and validate one pack file; raises at the first error (how check and report load rules).
+
+    With a `problems` list (`rules validate`), an error in a rule is appended to it and that rule
+    left out, so every other rule is still checked; an error in the pack itself (YAML syntax, the
+    pack's keys, a `rules` that is not a list) still raises: nothing more can be read from the file.
+    """
     data = load_yaml(path, RuleError)
     if not isinstance(data, dict):
         raise RuleError(f"{path}: a rule pack is a mapping with 'pack' and 'rules'")
@@ -434,11 +439,19 @@ def parse_pack(path: Path) -> Pack:
         raise _fail(path, data, "rules" if "rules" in data else None, "'rules' must be a list of rules")
     pctx = ParseContext(path, "-", {}, RuleError)
     pack_as_of = _as_date(data["as_of"], pctx, data, "as_of") if "as_of" in data else None
-    parsed = [parse_rule(r, path, i, rules, name, pack_as_of) for i, r in enumerate(rules)]
+    parsed: list[Rule] = []
     seen: dict[str, Rule] = {}
-    for r in parsed:
-        if r.name in seen:
-            raise RuleError(f"{path}:{r.line}: rule '{r.name}': duplicate rule name (first defined at line {seen[r.name].line})")
-        seen[r.name] = r
+    for i, spec in enumerate(rules):
+        try:
+            rule = parse_rule(spec, path, i, rules, name, pack_as_of)
+            if rule.name in seen:
+                raise RuleError(f"{path}:{rule.line}: rule '{rule.name}': duplicate rule name (first defined at line {seen[rule.name].line})")
+        except RuleError as exc:
+            if problems is None:
+                raise
+            problems.append(exc)
+            continue
+        seen[rule.name] = rule
+        parsed.append(rule)
     desc = data.get("description") or ""
     return Pack(name, path, parsed, desc if isinstance(desc, str) else "")
