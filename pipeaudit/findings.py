@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from pipeaudit.codes import ColumnCodes, factorized_text, known_codes, value_codes
 from pipeaudit.errors import ConfigError
-from pipeaudit.model import DERIVED, FIELDS, SEVERITIES, AuditResult
+from pipeaudit.model import DERIVED, FIELDS, SEVERITIES
+from pipeaudit.result import AuditResult
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -1,6 +1,6 @@
 """The shapes each stage of the pipeline hands to the next.
 
-read → RawTable → (map + normalise) → Deals → (rules) → AuditResult → (render)
+read → RawTable → (map + normalise) → Deals → (rules) → findings → AuditResult (pipeaudit.result) → (render)
 
 Keeping these in one small module lets the reader, the engine and the renderers
 be written and tested apart: each only agrees on what is defined here.
@@ -9,14 +9,11 @@ be written and tested apart: each only agrees on what is defined here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # pandas is imported lazily so that `pipeaudit --help` stays instant
     import pandas as pd
-
-    from pipeaudit.engine.schema import Rule
 
 # --------------------------------------------------------------------------------------
 # Canonical deal fields
@@ -213,18 +210,3 @@ class RunFacts:
 class SkippedRule:
     rule: str
     missing: list[str]  # fields the export lacks
-
-
-@dataclass
-class AuditResult:
-    """Everything a renderer needs. Renderers read this; they never parse or evaluate."""
-
-    deals: Deals
-    findings: pd.DataFrame  # FINDING_COLUMNS, sorted by owner, row, severity
-    muted: pd.DataFrame  # same columns plus "reason"; counted in summaries, not reported
-    as_of: date
-    lang: Literal["zh", "en"]
-    rules: list["Rule"] = field(default_factory=list)  # the selected rules of the run
-    skipped: list[SkippedRule] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # e.g. expired suppressions
-    extras: dict[str, Any] = field(default_factory=dict)  # plan vs actual, week-over-week changes

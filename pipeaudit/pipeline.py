@@ -15,7 +15,8 @@ from typing import Any
 
 from pipeaudit.config import Config, load_config
 from pipeaudit.errors import ConfigError, InputError
-from pipeaudit.model import AuditResult, Deals, RunFacts
+from pipeaudit.model import Deals, RunFacts
+from pipeaudit.result import AuditResult
 from pipeaudit.options import AuditOptions, ReadOptions
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeaudit.model import FINDING_COLUMNS, AuditResult, Deals, SkippedRule
+from pipeaudit.model import FINDING_COLUMNS, Deals, SkippedRule
+from pipeaudit.result import AuditResult
 
 
 class _Rule:

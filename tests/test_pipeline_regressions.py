@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from typer.testing import CliRunner
@@ -81,7 +82,7 @@ rules:
     )
     rules = load_rules([pack], default_rules=False).rules
     deals = deals_from_records([{"deal": "x", "stage": "商务谈判", "probability": "90%"}])
-    findings, _ = evaluate(deals, rules, __import__("datetime").date(2026, 11, 23), "en", RunFacts())
+    findings, _ = evaluate(deals, rules, date(2026, 11, 23), "en", RunFacts())
     assert findings["message"].tolist() == ["probability 90%"]
     assert findings["questions"].iloc[0] == ("Why 90%?", "Who agrees with 90%?")
     assert findings["question"].iloc[0] == "Why 90%?"

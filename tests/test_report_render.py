@@ -13,7 +13,8 @@ import pytest
 
 from pipeaudit.deals.build import deals_from_records
 from pipeaudit.errors import PipeauditError
-from pipeaudit.model import FINDING_COLUMNS, AuditResult
+from pipeaudit.model import FINDING_COLUMNS
+from pipeaudit.result import AuditResult
 from pipeaudit.report import write_report
 from pipeaudit.report.texts import load_texts
 from factories import rule_with_questions

@@ -136,8 +136,8 @@ def evaluate(
         chunks["rule"].append(np.full(len(pos), len(ran), dtype=np.int32))
         ran.append(rule)
         chunks["pos"].append(pos)
-        chunks["message"].append(fill(rule.message[lang], rule, env, len(pos), pos, extras, lang))
-        questions = [fill(q[lang], rule, env, len(pos), pos, extras, lang) for q in rule.questions]
+        chunks["message"].append(fill(rule.message[lang], env, len(pos), pos, extras, lang, rule.age_field))
+        questions = [fill(q[lang], env, len(pos), pos, extras, lang, rule.age_field) for q in rule.questions]
         chunks["question"].append(questions[0])
         chunks["questions"].append(combine_texts(questions))
     findings = _deal_findings(env, chunks, ran) if chunks["pos"] else empty_findings()
@@ -152,8 +152,8 @@ def _findings_beside_deals(rule: "Rule", env: Env, hits: Hits, lang: str) -> "pd
 
     n = len(hits)
     extras = {"owner": hits.owners, **hits.values}
-    message = fill(rule.message[lang], rule, env, n, None, extras, lang)
-    questions = [fill(q[lang], rule, env, n, None, extras, lang) for q in rule.questions]
+    message = fill(rule.message[lang], env, n, None, extras, lang)
+    questions = [fill(q[lang], env, n, None, extras, lang) for q in rule.questions]
     all_questions = combine_texts(questions)
     data = {
         "rule": [rule.name] * n,

@@ -22,6 +22,7 @@ from pipeaudit.engine.conditions import (
     parse_condition,
     referenced_fields,
 )
+from pipeaudit.engine.template import Template, param_text, parse_template
 from pipeaudit.errors import RuleError
 from pipeaudit.model import DERIVED, FIELDS, PHASES, SEVERITIES
 from pipeaudit.yamlsafe import did_you_mean, line_of, load_yaml
@@ -37,18 +38,6 @@ RULE_KEYS = {
 }
 PACK_KEYS = {"pack", "description", "rules", "as_of"}
 SPECIAL_PLACEHOLDERS = {"age_days", "age_weeks", "until_days", "until_weeks"}
-
-
-@dataclass(frozen=True)
-class Template:
-    """A message split once into literal text and placeholders; filled by concatenation, never str.format."""
-
-    text: str
-    parts: tuple[tuple[bool, str], ...]  # (is_placeholder, literal-or-name)
-
-    @property
-    def names(self) -> set[str]:
-        return {p for is_ph, p in self.parts if is_ph}
 
 
 @dataclass(frozen=True)
@@ -169,8 +158,6 @@ class Rule:
 
     def summary(self, lang: str) -> str:
         """One line on what the rule checks, with its current params filled in (rule text, not data)."""
-        from pipeaudit.engine.template import param_text
-
         text = self.description[lang] if self.description else self.message[lang].text
         for k, v in self.params.items():
             text = text.replace("{" + k + "}", param_text(v))
@@ -203,27 +190,6 @@ def _fail(path: Path, container: Any, key: Any, message: str) -> RuleError:
     line = line_of(container, key)
     where = f"{path}:{line}" if line else str(path)
     return RuleError(f"{where}: {message}")
-
-
-def parse_template(text: Any, ctx: ParseContext, container: Any, key: Any, allowed: set[str]) -> Template:
-    if not isinstance(text, str) or not text.strip():
-        raise ctx.fail(container, key, f"'{key}' must be non-empty text")
-    parts: list[tuple[bool, str]] = []
-    pos = 0
-    for m in re.finditer(r"\{([^{}]*)\}", text):
-        if m.start() > pos:
-            parts.append((False, text[pos:m.start()]))
-        name = m.group(1).strip()
-        if name not in allowed:
-            raise ctx.fail(container, key, f"unknown placeholder '{{{name}}}'{did_you_mean(name, allowed)}")
-        parts.append((True, name))
-        pos = m.end()
-    if pos < len(text):
-        parts.append((False, text[pos:]))
-    for is_ph, lit in parts:
-        if not is_ph and ("{" in lit or "}" in lit):
-            raise ctx.fail(container, key, "unbalanced '{' or '}' in the text")
-    return Template(text, tuple(parts))
 
 
 def _bilingual(value: Any, ctx: ParseContext, container: Any, key: Any, allowed: set[str] | None) -> dict:

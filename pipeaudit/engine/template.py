@@ -12,16 +12,50 @@ builds a handful of strings. Data never reaches a format string.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pipeaudit.engine.conditions import KIND_OF, TEXT_KINDS, Env, days_from, text_codes
+from pipeaudit.engine.conditions import KIND_OF, TEXT_KINDS, Env, ParseContext, days_from, text_codes
 from pipeaudit.model import PHASE_LABELS, PHASES
+from pipeaudit.yamlsafe import did_you_mean
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from pipeaudit.engine.schema import Rule, Template
+
+@dataclass(frozen=True)
+class Template:
+    """A message split once into literal text and placeholders; filled by concatenation, never str.format."""
+
+    text: str
+    parts: tuple[tuple[bool, str], ...]  # (is_placeholder, literal-or-name)
+
+    @property
+    def names(self) -> set[str]:
+        return {p for is_ph, p in self.parts if is_ph}
+
+
+def parse_template(text: Any, ctx: ParseContext, container: Any, key: Any, allowed: set[str]) -> Template:
+    if not isinstance(text, str) or not text.strip():
+        raise ctx.fail(container, key, f"'{key}' must be non-empty text")
+    parts: list[tuple[bool, str]] = []
+    pos = 0
+    for m in re.finditer(r"\{([^{}]*)\}", text):
+        if m.start() > pos:
+            parts.append((False, text[pos:m.start()]))
+        name = m.group(1).strip()
+        if name not in allowed:
+            raise ctx.fail(container, key, f"unknown placeholder '{{{name}}}'{did_you_mean(name, allowed)}")
+        parts.append((True, name))
+        pos = m.end()
+    if pos < len(text):
+        parts.append((False, text[pos:]))
+    for is_ph, lit in parts:
+        if not is_ph and ("{" in lit or "}" in lit):
+            raise ctx.fail(container, key, "unbalanced '{' or '}' in the text")
+    return Template(text, tuple(parts))
 
 _DASH = "—"
 
@@ -129,10 +163,10 @@ def _coded(values, texts_of) -> tuple["np.ndarray", "np.ndarray"]:
     return np.where(codes < 0, len(uniques), codes), texts
 
 
-def fill(template: "Template", rule: "Rule", env: Env, n: int, pos: "np.ndarray | None", extras: dict, lang: str):
+def fill(template: Template, env: Env, n: int, pos: "np.ndarray | None", extras: dict, lang: str, age_field: str | None = None):
     """The filled template per hit as (codes, texts): texts[codes] is the text of each hit.
 
-    `n` hits; `pos` gives each hit's deal (a row of env.frame), or is None for hits about a rep or
+    `n` hits; `age_field` is the date {age_days} and friends count from; `pos` gives each hit's deal (a row of env.frame), or is None for hits about a rep or
     the whole export, whose deal placeholders show as "—". Each placeholder becomes (codes per
     hit, texts); the distinct combinations of codes are joined once (pyarrow, element-wise), so
     each distinct text is one str. Data never reaches a format string.
@@ -154,7 +188,7 @@ def fill(template: "Template", rule: "Rule", env: Env, n: int, pos: "np.ndarray 
         elif pos is None:  # a rep or the whole export: no deal to read
             parts.append(_DASH)
         elif part in ("age_days", "age_weeks", "until_days", "until_weeks"):
-            days = days_from(env, rule.age_field)[pos]
+            days = days_from(env, age_field)[pos]
 
             def whole_text(u, part=part):
                 if part.startswith("until"):

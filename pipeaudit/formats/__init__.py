@@ -15,7 +15,7 @@ from pipeaudit.formats import github as _github
 from pipeaudit.formats import json as _json
 from pipeaudit.formats import junit as _junit
 from pipeaudit.formats import text as _text
-from pipeaudit.model import AuditResult
+from pipeaudit.result import AuditResult
 
 Writer = Callable[..., None]
 

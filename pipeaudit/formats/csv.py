@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
-from pipeaudit.model import AuditResult
+from pipeaudit.result import AuditResult
 from pipeaudit.outputs import _FORMULA_LEADS, neutralize_formula
 
 COLUMNS = ("rule", "severity", "row", "deal_id", "deal", "owner", "stage", "message", "question")

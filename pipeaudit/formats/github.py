@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from pipeaudit.model import AuditResult
+from pipeaudit.result import AuditResult
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 _DATA = str.maketrans({"%": "%25", "\r": "%0D", "\n": "%0A"})

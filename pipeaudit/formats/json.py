@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from pipeaudit.model import AuditResult
+from pipeaudit.result import AuditResult
 
 CHUNK = 20_000
 

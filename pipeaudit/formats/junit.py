@@ -17,7 +17,7 @@ from typing import TextIO
 
 import numpy as np
 
-from pipeaudit.model import AuditResult
+from pipeaudit.result import AuditResult
 
 _ILLEGAL_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ATTR = str.maketrans(

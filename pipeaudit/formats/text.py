@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TextIO
 
-from pipeaudit.model import AuditResult
+from pipeaudit.result import AuditResult
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_NO_LF = r"[\x00-\x09\x0b-\x1f\x7f-\x9f]"

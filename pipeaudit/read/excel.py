@@ -217,10 +217,8 @@ def _table(path: Path, name: str, sheet: Any, h: int) -> RawTable:
     # Transpose once in C: one row of `columns` per sheet column, no per-cell Python work.
     columns = _columns(body, width)
     del body, rows
-    # calamine gives "" for an empty cell: CPython's one empty str, so a pointer compare finds them.
-    from pipeaudit.codes import object_addresses
-
-    empty = object_addresses(columns) == id("")
+    # calamine gives "" for an empty cell; numpy compares the whole object array in one call
+    empty = columns == ""
     columns[empty] = None
     # Drop trailing columns that have neither a header nor data (formatting often widens the range).
     while width and header_cells[width - 1] in ("", None) and bool(empty[width - 1].all()):

@@ -11,7 +11,7 @@ import gc
 from pathlib import Path
 
 from pipeaudit.errors import ConfigError
-from pipeaudit.model import AuditResult
+from pipeaudit.result import AuditResult
 
 FORMATS = ("html", "md", "xlsx")
 PLAN_ROWS = 6  # blank rows in the next-week plan table

@@ -11,7 +11,8 @@ from datetime import date
 from typing import Any
 
 from pipeaudit.funnel import STEP_LABELS, STEPS
-from pipeaudit.model import FINDING_COLUMNS, SEVERITIES, AuditResult
+from pipeaudit.model import FINDING_COLUMNS, SEVERITIES
+from pipeaudit.result import AuditResult
 from pipeaudit.report.texts import EDCBA, Texts
 
 DEAL_COLUMNS = (
