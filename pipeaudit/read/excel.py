@@ -16,17 +16,15 @@ from pipeaudit.read.header import (
     no_header_error,
     shape_data,
 )
-from pipeaudit.read.safety import (
+from pipeaudit.read.guard import (
     OLE2_MAGIC,
     ZIP_MAGIC,
-    check_sheet_extent,
-    check_xls,
-    check_zip,
     is_encrypted_ole,
     not_workbook_error,
     protected_error,
     read_magic,
 )
+from pipeaudit.read.safety import check_sheet_extent, check_xls, check_zip
 
 if TYPE_CHECKING:
     from pipeaudit.model import RawTable
