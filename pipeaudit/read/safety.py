@@ -19,6 +19,7 @@ from typing import IO, Any
 from pipeaudit.errors import InputError
 from pipeaudit.read import limits
 from pipeaudit.read.guard.paths import ZIP_MAGIC, not_workbook_error, protected_error, read_magic
+from pipeaudit.read.guard.sheet_size import check_sheet_size, sheet_too_big
 
 
 def check_zip(path: Path) -> None:
@@ -158,34 +159,6 @@ _OVERLAP = 256  # a match this close to a block's end is checked again in the ne
 _SEAM = 64 * 1024  # what a seam borrows from the next block: room for the element a match sits in
 _MAX_CARRY = 8 * 1024 * 1024  # an unfinished element longer than this is refused (none is, honestly)
 _WS = b" \t\r\n"
-
-
-def _too_big(path: Path, sheet: str, rows: int, cols: int, what: str) -> InputError:
-    max_cols, max_cells, max_rows = limits.limit("MAX_COLUMNS"), limits.limit("MAX_CELLS"), limits.MAX_ROWS
-    if what == "rows":
-        return InputError(
-            f"{path}: 工作表 {sheet!r} 超过 Excel 的最大行数 / sheet {sheet!r} has cells down to row {rows:,}, "
-            f"past Excel's last row {max_rows:,}"
-        )
-    if what == "columns":
-        return InputError(
-            f"{path}: 工作表 {sheet!r} 列数过多 / sheet {sheet!r} has cells out to column {cols:,}, over the "
-            f"limit of {max_cols:,} columns (PIPEAUDIT_MAX_COLUMNS)"
-        )
-    return InputError(
-        f"{path}: 工作表 {sheet!r} 的数据范围过大 / sheet {sheet!r} spans {rows:,} rows x {cols:,} columns "
-        f"({rows * cols:,} cells), over the limit of {max_cells:,} cells (PIPEAUDIT_MAX_CELLS); "
-        "delete stray cells far below or right of the data"
-    )
-
-
-def _enforce(path: Path, sheet: str, rows: int, cols: int) -> None:
-    if rows > limits.MAX_ROWS:
-        raise _too_big(path, sheet, rows, cols, "rows")
-    if cols > limits.limit("MAX_COLUMNS"):
-        raise _too_big(path, sheet, rows, cols, "columns")
-    if rows * cols > limits.limit("MAX_CELLS"):
-        raise _too_big(path, sheet, rows, cols, "cells")
 
 
 def _part_blocks(path: Path, fh: IO[bytes], info: zipfile.ZipInfo, zf: zipfile.ZipFile) -> Iterator[bytes]:
@@ -455,9 +428,9 @@ def _xlsx_fast_extent(path: Path, sheet: str, blocks: Iterable[bytes], start: tu
                 continue  # not a cell start, or one the next seam holds whole
             for row, col in refs:
                 if row > limits.MAX_ROWS:
-                    raise _too_big(path, sheet, row, col, "rows")
+                    raise sheet_too_big(path, sheet, row, col, "rows")
                 if col > max_cols:
-                    raise _too_big(path, sheet, row, col, "columns")
+                    raise sheet_too_big(path, sheet, row, col, "columns")
                 seen_rows, seen_cols = max(seen_rows, row), max(seen_cols, col)
                 if row > box_rows:
                     box_rows, grown = min(limits.MAX_ROWS, max(row, 2 * box_rows)), True
@@ -609,11 +582,11 @@ class _Running:
         if row + 1 > self.rows:
             self.rows = row + 1
             if self.rows > limits.MAX_ROWS:
-                raise _too_big(self.path, self.sheet, self.rows, self.cols, "rows")
+                raise sheet_too_big(self.path, self.sheet, self.rows, self.cols, "rows")
         if col + 1 > self.cols:
             self.cols = col + 1
             if self.cols > self.max_cols:
-                raise _too_big(self.path, self.sheet, self.rows, self.cols, "columns")
+                raise sheet_too_big(self.path, self.sheet, self.rows, self.cols, "columns")
 
     def _attrs(self, text: bytes) -> list[tuple[bytes, bytes]]:
         """Attributes one after another (a value may hold ' r="..."' that is no attribute)."""
@@ -801,12 +774,12 @@ def _xlsx_part_extent(path: Path, sheet: str, fh: IO[bytes], zf: zipfile.ZipFile
         raise not_workbook_error(path, f"sheet {sheet!r}: a cell reference over 40 characters") from None
     except _NeedsRunningScan:
         rows, cols = _xlsx_running_extent(path, sheet, _part_blocks(path, fh, info, zf))
-        _enforce(path, sheet, rows, cols)
+        check_sheet_size(path, sheet, rows, cols)
         return rows, cols
     if rows * cols > limits.limit("MAX_CELLS") and (rows, cols) != (seen_rows, seen_cols):
         # The rectangle was grown in steps and may be loose: measure the extremes exactly.
         rows, cols = _xlsx_exact_extremes(_part_blocks(path, fh, info, zf), seen_rows, seen_cols)
-    _enforce(path, sheet, rows, cols)
+    check_sheet_size(path, sheet, rows, cols)
     return rows, cols
 
 
@@ -994,7 +967,7 @@ class _OdsTables:
         else:
             self.pending += repeats  # written only if a filled cell follows in this row
         if self.width > self.max_cols:
-            raise _too_big(self.path, self._sheet(), self.total + 1, self.width, "columns")
+            raise sheet_too_big(self.path, self._sheet(), self.total + 1, self.width, "columns")
         if not empty:
             self.cell_depth = 1
 
@@ -1030,11 +1003,11 @@ class _OdsTables:
     def _check(self) -> None:
         rows = self.last_end - self.first
         if rows > limits.MAX_ROWS:
-            raise _too_big(self.path, self._sheet(), rows, self.cols, "rows")
+            raise sheet_too_big(self.path, self._sheet(), rows, self.cols, "rows")
         if self.cols > self.max_cols:
-            raise _too_big(self.path, self._sheet(), rows, self.cols, "columns")
+            raise sheet_too_big(self.path, self._sheet(), rows, self.cols, "columns")
         if rows * self.cols > self.max_cells or self.cells > self.max_cells:
-            raise _too_big(self.path, self._sheet(), rows, self.cols, "cells")
+            raise sheet_too_big(self.path, self._sheet(), rows, self.cols, "cells")
 
     def _end_table(self) -> None:
         self.in_table = False
@@ -1228,7 +1201,7 @@ def _check_biff(path: Path, stream: bytes) -> None:
         if start > len(stream):
             raise not_workbook_error(path, f"sheet {name!r} starts past the end of the workbook stream")
         rows, cols = _biff_sheet_extent(path, name, stream, start, max_cells)
-        _enforce(path, name, rows, cols)
+        check_sheet_size(path, name, rows, cols)
 
 
 def _biff_sheet_extent(path: Path, name: str, stream: bytes, pos: int, max_cells: int) -> tuple[int, int]:
