@@ -15,11 +15,13 @@ from pipeaudit.read.guard.paths import (
     protected_error,
     read_magic,
 )
+from pipeaudit.read.guard.xls_records import check_xls
 
 __all__ = [
     "OLE2_MAGIC",
     "ZIP_MAGIC",
     "check_path",
+    "check_xls",
     "is_encrypted_ole",
     "not_workbook_error",
     "protected_error",
