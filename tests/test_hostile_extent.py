@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from pipeaudit.errors import InputError
 from pipeaudit.read import safety
+from pipeaudit.read.guard import xml_scan, zip_parts
 from test_hostile_workbooks import NS, package, write_xlsx
 
 V = "<v>1</v>"
@@ -55,10 +56,10 @@ def calamine_extent(path: Path) -> tuple[int, int] | None:
 def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run each test with RE2 (through pyarrow) flagging blocks, and with `re` alone."""
     if request.param == "re":
-        monkeypatch.setattr(safety._Finder, "_re2", False)
+        monkeypatch.setattr(xml_scan.Finder, "_re2", False)
     else:
-        safety._Finder()  # probe pyarrow
-        if not safety._Finder._re2:
+        xml_scan.Finder()  # probe pyarrow
+        if not xml_scan.Finder._re2:
             pytest.skip("pyarrow's RE2 is not available")
     return request.param
 
@@ -237,13 +238,13 @@ def test_re2_and_re_agree_on_what_to_look_at() -> None:
     """The RE2 pre-check may only skip a block when `re` finds nothing in it either."""
     import random
 
-    safety._Finder()
-    if not safety._Finder._re2:
+    xml_scan.Finder()
+    if not xml_scan.Finder._re2:
         pytest.skip("pyarrow's RE2 is not available")
     rng = random.Random(7)
     alphabet = [b"<c", b" r=", b'"', b"'", b"A", b"x", b"1", b"9", b"0", b" ", b"\n", b">", b"/", b":c", b"=", b"\xff", b"\xe4\xb8\xad"]
     for rows, cols in [(1, 1), (100003, 23), (999, 702), (1048576, 2000)]:
-        finder = safety._Finder()
+        finder = xml_scan.Finder()
         finder.set_all(safety._cell_patterns(rows, cols))
         for _ in range(300):
             block = b"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
@@ -254,8 +255,8 @@ def test_re2_and_re_agree_on_what_to_look_at() -> None:
 
 def test_cells_cut_by_block_boundaries_are_all_seen(tmp_path: Path, engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tiny blocks put every kind of flagged tag across a block boundary somewhere."""
-    monkeypatch.setattr(safety, "_BLOCK_IN", 64)
-    monkeypatch.setattr(safety, "_BLOCK_OUT", 97)
+    monkeypatch.setattr(zip_parts, "_BLOCK_IN", 64)
+    monkeypatch.setattr(zip_parts, "_BLOCK_OUT", 97)
     cells = "".join(f'<x:c t="n" r="{col_letters(j)}{i}">{V}</x:c><c s="1" r="{col_letters(j + 1)}{i}">{V}</c>'
                     for i in range(1, 40) for j in (1, 3))
     f = write_xlsx(tmp_path / "cut.xlsx", package(sheet(f"<row>{cells}</row>", root_attrs=' xmlns:x="urn:x"')))

@@ -20,6 +20,15 @@ from pipeaudit.errors import InputError
 from pipeaudit.read import limits
 from pipeaudit.read.guard.paths import ZIP_MAGIC, not_workbook_error, read_magic
 from pipeaudit.read.guard.sheet_size import check_sheet_size, sheet_too_big
+from pipeaudit.read.guard.xml_scan import (
+    MAX_CARRY,
+    Finder,
+    attr_list,
+    has_repeated_name,
+    tag_attributes,
+    xml_unescape,
+)
+from pipeaudit.read.guard.zip_parts import part_blocks
 
 
 def check_zip(path: Path) -> None:
@@ -78,7 +87,7 @@ def _check_shared_strings(path: Path, infos: list[zipfile.ZipInfo]) -> None:
             if not info.filename.lower().endswith("sharedstrings.xml"):
                 continue
             head = b""
-            for block in _part_blocks(path, fh, info, zf):
+            for block in part_blocks(path, fh, info, zf):
                 head += block
                 if len(head) >= 65536:
                     break
@@ -153,64 +162,8 @@ def _check_dimensions(path: Path, infos: list[zipfile.ZipInfo]) -> None:
 # only what they flag (a reference outside the rectangle seen so far, an odd tag) is looked at
 # in Python. A sheet with cells lacking r takes the exact, slower path (_xlsx_running_extent).
 
-_BLOCK_IN = 256 * 1024  # compressed bytes inflated at a time (about 1.5 MB inflated)
-_BLOCK_OUT = 4 * 1024 * 1024  # most inflated bytes in one block
 _OVERLAP = 256  # a match this close to a block's end is checked again in the next seam
 _SEAM = 64 * 1024  # what a seam borrows from the next block: room for the element a match sits in
-_MAX_CARRY = 8 * 1024 * 1024  # an unfinished element longer than this is refused (none is, honestly)
-_WS = b" \t\r\n"
-
-
-def _part_blocks(path: Path, fh: IO[bytes], info: zipfile.ZipInfo, zf: zipfile.ZipFile) -> Iterator[bytes]:
-    """The inflated bytes of one zip part, in blocks of a few MB; no CRC work (calamine checks it).
-
-    Refuses a part that inflates past its declared size (the bomb checks trusted that size).
-    """
-    declared, total = info.file_size, 0
-    name = info.filename
-    if info.flag_bits & 0x1:
-        raise not_workbook_error(path, f"encrypted part {name}")
-    if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        fh.seek(info.header_offset)
-        head = fh.read(30)
-        if len(head) < 30 or head[:4] != ZIP_MAGIC:
-            raise not_workbook_error(path, f"damaged part {name}")
-        fh.seek(info.header_offset + 30 + int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little"))
-        left = info.compress_size
-        inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
-        while left > 0 and total <= declared:
-            raw = fh.read(min(_BLOCK_IN, left))
-            if not raw:
-                break
-            left -= len(raw)
-            while total <= declared:
-                try:  # bounded output: 256 KB of a bomb must not become one 256 MB block
-                    out = inflater.decompress(raw, _BLOCK_OUT) if inflater else raw
-                except zlib.error as exc:
-                    raise not_workbook_error(path, f"damaged part {name}: {exc}") from None
-                raw = inflater.unconsumed_tail if inflater else b""
-                total += len(out)
-                if out:
-                    yield out
-                if not raw and (inflater is None or len(out) < _BLOCK_OUT):
-                    break  # input used up and no output held back
-            if inflater is not None and inflater.eof:
-                break
-    else:  # bzip2 / lzma parts: rare; zipfile inflates and checks them
-        try:
-            with zf.open(info) as part:
-                while block := part.read(_BLOCK_OUT):
-                    total += len(block)
-                    if total > declared:
-                        break
-                    yield block
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
-            raise not_workbook_error(path, f"damaged part {name}: {exc}") from None
-    if total > declared:
-        raise InputError(
-            f"{path}: 部件 {name} 解压后超过声明的大小 / part {name} inflates past its declared "
-            f"{declared:,} bytes (zip bomb refused)"
-        )
 
 
 def _with_seams(blocks: Iterable[bytes]) -> Iterator[tuple[bytes, int, int, int]]:
@@ -307,8 +260,6 @@ def _cell_patterns(rows: int, cols: int) -> tuple[bytes, bytes]:
     return b"<c" + tail, b":c" + tail
 
 
-_ATTR = re.compile(rb"[ \t\r\n]+([^ \t\r\n=/>]+)[ \t\r\n]*=[ \t\r\n]*(?:\"([^\"]*)\"|'([^']*)')")
-_TAG_END = re.compile(rb"[ \t\r\n]*/?>")
 _DIM_HINT = re.compile(rb"<(?:[^ \t\r\n/>:]*:)?dimension[ \t\r\n][^>]*?ref=\"[A-Z]{1,3}\d+:([A-Z]{1,3})(\d+)\"")
 
 
@@ -330,79 +281,6 @@ def _calamine_ref(value: bytes) -> tuple[int, int | None] | None:
     return row, (col or None)
 
 
-def _attributes(data: bytes, pos: int) -> tuple[list[tuple[bytes, bytes]], int] | None:
-    """The attributes of the tag whose name ends at pos, and where the tag ends; None if it does not end."""
-    attrs = []
-    while True:
-        m = _ATTR.match(data, pos)
-        if not m:
-            break
-        attrs.append((m.group(1), m.group(2) if m.group(2) is not None else m.group(3)))
-        pos = m.end()
-    end = _TAG_END.match(data, pos)
-    return (attrs, end.end()) if end else None
-
-
-class _Finder:
-    """Report where any of a few patterns match a block, cheaply when nothing does.
-
-    The patterns are plain enough for RE2, which pyarrow (already loaded with pandas) runs over
-    a block in C++ far faster than `re` tries every '<'; `re` then locates the rare matches. Without
-    pyarrow, or if RE2 rejects a pattern, `re` alone does the work.
-    """
-
-    _re2: Any = None
-
-    def __init__(self) -> None:
-        self.patterns: list[bytes] = []
-        self.compiled: list[re.Pattern[bytes]] = []
-        if _Finder._re2 is None:
-            try:
-                import pyarrow as pa
-                import pyarrow.compute as pc
-
-                pc.match_substring_regex(pa.array([b"ab"], pa.binary()), pattern=b"a[^x]")
-                _Finder._re2 = (pa, pc)
-            except Exception:  # noqa: BLE001 - any failure means: use re
-                _Finder._re2 = False
-
-    def set_all(self, patterns: Iterable[bytes]) -> None:
-        for i, pattern in enumerate(patterns):
-            self.set(i, pattern)
-
-    def set(self, index: int, pattern: bytes) -> None:
-        while len(self.patterns) <= index:
-            self.patterns.append(b"")
-            self.compiled.append(re.compile(b"(?!)"))
-        self.patterns[index], self.compiled[index] = pattern, re.compile(pattern)
-
-    def _maybe(self, index: int, block: bytes) -> bool:
-        if not _Finder._re2:
-            return True
-        pa, pc = _Finder._re2
-        try:  # one binary value over the block's own memory: no copy
-            arr = pa.Array.from_buffers(pa.binary(), 1, [None, pa.py_buffer(_offsets(len(block))), pa.py_buffer(block)])
-            return bool(pc.match_substring_regex(arr, pattern=self.patterns[index])[0].as_py())
-        except Exception:  # noqa: BLE001 - RE2 refused the pattern: let re decide
-            return True
-
-    def first(self, index: int, block: bytes, pos: int, end: int) -> int | None:
-        """Where the pattern first matches block[pos:end], or None."""
-        if not self._maybe(index, block):
-            return None
-        m = self.compiled[index].search(block, pos, end)
-        return m.start() if m else None
-
-    def hits(self, index: int, block: bytes) -> list[int]:
-        if not self._maybe(index, block):
-            return []
-        return [m.start() for m in self.compiled[index].finditer(block)]
-
-
-def _offsets(n: int) -> bytes:
-    return (0).to_bytes(4, "little") + n.to_bytes(4, "little")
-
-
 class _NeedsRunningScan(Exception):
     """The part has cells without an r attribute: only the exact, slower scan can place them."""
 
@@ -416,7 +294,7 @@ def _xlsx_fast_extent(path: Path, sheet: str, blocks: Iterable[bytes], start: tu
     box_rows, box_cols = start
     seen_rows = seen_cols = 0
     max_cols = limits.limit("MAX_COLUMNS")
-    finder = _Finder()
+    finder = Finder()
     finder.set_all(_cell_patterns(box_rows, box_cols))
     for data, lo, hi, near_end in _with_seams(blocks):
         grown = False
@@ -458,14 +336,13 @@ def _cell_refs(data: bytes, p: int, near_end: bool) -> list[tuple[int, int]] | N
         name_end = p + 2
     if data[name_end : name_end + 1] not in (b" ", b"\t", b"\r", b"\n", b"/", b">"):
         return None  # <col>, <cfRule>...; or cut at the very end (the next seam has it)
-    parsed = _attributes(data, name_end)
+    parsed = tag_attributes(data, name_end)
     if parsed is None:
         if near_end:
             return None  # cut by the block's end: the next seam holds it whole
         raise _NeedsRunningScan  # a tag longer than a seam: be exact
-    names = [name for name, _v in parsed[0]]
     values = [v for name, v in parsed[0] if name == b"r"]
-    if not values or len(set(names)) < len(names):
+    if not values or has_repeated_name(parsed[0]):
         # No r: placed by the running position. A repeated attribute: calamine may stop reading
         # attributes there and never see the r. Either way only the exact scan can bound it.
         raise _NeedsRunningScan
@@ -507,6 +384,7 @@ class _Running:
         self.row_index = self.col_index = self.depth = 0
         self.rows = self.cols = 0
         self.max_cols = limits.limit("MAX_COLUMNS")
+        self.malformed = f"sheet {sheet!r}: a malformed cell or row tag"
 
     def feed(self, data: bytes) -> bytes:
         """Process every complete token of data; return the unfinished tail to prepend to the next block."""
@@ -588,16 +466,6 @@ class _Running:
             if self.cols > self.max_cols:
                 raise sheet_too_big(self.path, self.sheet, self.rows, self.cols, "columns")
 
-    def _attrs(self, text: bytes) -> list[tuple[bytes, bytes]]:
-        """Attributes one after another (a value may hold ' r="..."' that is no attribute)."""
-        out, pos = [], 0
-        while m := _ATTR.match(text, pos):
-            out.append((m.group(1), m.group(2) if m.group(2) is not None else m.group(3)))
-            pos = m.end()
-        if text[pos:].strip(b" \t\r\n") not in (b"", b"/"):
-            raise not_workbook_error(self.path, f"sheet {self.sheet!r}: a malformed cell or row tag")
-        return out
-
     def token(self, closing: bool, name: bytes, attrs: bytes) -> None:
         empty = not closing and attrs.rstrip(b" \t\r\n").endswith(b"/")
         if name == b"sheetData":
@@ -617,30 +485,30 @@ class _Running:
             if closing:
                 self.row_index, self.col_index = self.row_index + 1, 0
                 return
-            found = self._attrs(attrs)
+            found = attr_list(self.path, attrs, self.malformed)
             refs = [_calamine_ref(v) for k, v in found if k == b"r"]
             if refs:  # which r calamine reads is not certain: the largest is the safe bound
                 good = [r for r in refs if r is not None]
-                if not good and not _repeats(found):
+                if not good and not has_repeated_name(found):
                     self.done = True  # calamine fails on the sheet: nothing is built
                     return
                 if good:
                     # with a repeated attribute calamine may not see r at all: keep the larger
-                    self.row_index = max(self.row_index if _repeats(found) else 0, max(r[0] for r in good) - 1)
+                    self.row_index = max(self.row_index if has_repeated_name(found) else 0, max(r[0] for r in good) - 1)
             if empty:
                 self.row_index, self.col_index = self.row_index + 1, 0
             return
         if closing:
             return  # a stray </c>
-        found = self._attrs(attrs)
+        found = attr_list(self.path, attrs, self.malformed)
         refs = [_calamine_ref(v) for k, v in found if k == b"r"]
         good = [r for r in refs if r is not None and r[1] is not None]
-        if refs and not good and not _repeats(found):
+        if refs and not good and not has_repeated_name(found):
             self.done = True  # calamine fails on the sheet: nothing is built
             return
         if good:  # which r calamine keeps depends on the other attributes: bound by the largest
             row, col = max(r[0] for r in good) - 1, max(r[1] for r in good) - 1
-            if _repeats(found):  # calamine may stop before the r and use the running position
+            if has_repeated_name(found):  # calamine may stop before the r and use the running position
                 row, col = max(row, self.row_index), max(col, self.col_index)
             self.col_index = col
         else:
@@ -658,11 +526,6 @@ _IRREGULAR = (
 )
 
 
-def _repeats(attrs: list[tuple[bytes, bytes]]) -> bool:
-    names = [name for name, _v in attrs]
-    return len(set(names)) < len(names)
-
-
 def _xlsx_running_extent(path: Path, sheet: str, blocks: Iterable[bytes]) -> tuple[int, int]:
     run = _Running(path, sheet)
     carry = b""
@@ -672,8 +535,8 @@ def _xlsx_running_extent(path: Path, sheet: str, blocks: Iterable[bytes]) -> tup
             raise not_workbook_error(path, f"sheet {sheet!r} carries a DTD")
         first = False
         carry = run.feed(carry + block if carry else block)
-        if len(carry) > _MAX_CARRY:
-            raise not_workbook_error(path, f"sheet {sheet!r}: an element over {_MAX_CARRY:,} bytes")
+        if len(carry) > MAX_CARRY:
+            raise not_workbook_error(path, f"sheet {sheet!r}: an element over {MAX_CARRY:,} bytes")
         if run.done:
             break
     return run.rows, run.cols
@@ -684,12 +547,6 @@ def _xlsx_running_extent(path: Path, sheet: str, blocks: Iterable[bytes]) -> tup
 _SHEET_TAG = re.compile(rb"<(?:[^ \t\r\n/>:]*:)?sheet[ \t\r\n]")
 _REL_TAG = re.compile(rb"<(?:[^ \t\r\n/>:]*:)?Relationship[ \t\r\n]")
 _SHEET_FOLDERS = ("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/")
-
-
-def _xml_unescape(value: bytes) -> str:
-    import html
-
-    return html.unescape(value.decode("utf-8", "replace"))
 
 
 def _small_part(zf: zipfile.ZipFile, name: str) -> bytes | None:
@@ -705,7 +562,7 @@ def _small_part(zf: zipfile.ZipFile, name: str) -> bytes | None:
 
 def _tags(data: bytes, pattern: re.Pattern[bytes]) -> Iterator[dict[bytes, bytes]]:
     for m in pattern.finditer(data):
-        parsed = _attributes(data, m.end() - 1)
+        parsed = tag_attributes(data, m.end() - 1)
         if parsed is not None:
             yield dict(parsed[0])
 
@@ -718,7 +575,7 @@ def _sheet_members(zf: zipfile.ZipFile, sheet: str) -> list[zipfile.ZipInfo]:
     if workbook is not None and rels is not None:
         targets = {t.get(b"Id", b""): t.get(b"Target", b"").decode("utf-8", "replace") for t in _tags(rels, _REL_TAG)}
         for attrs in _tags(workbook, _SHEET_TAG):
-            if _xml_unescape(attrs.get(b"name", b"")) != sheet:
+            if xml_unescape(attrs.get(b"name", b"")) != sheet:
                 continue
             rid = attrs.get(b"r:id", attrs.get(b"relationships:id"))
             target = targets.get(rid) if rid is not None else None
@@ -761,7 +618,7 @@ def sheet_extent(path: Path, sheet: str) -> tuple[int, int]:
 
 def _xlsx_part_extent(path: Path, sheet: str, fh: IO[bytes], zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
     start = (1, 1)
-    blocks = _part_blocks(path, fh, info, zf)
+    blocks = part_blocks(path, fh, info, zf)
     first = next(blocks, b"")
     hint = _DIM_HINT.search(first[:65536])
     if hint:  # only a starting guess for the rectangle; the scan corrects it either way
@@ -773,12 +630,12 @@ def _xlsx_part_extent(path: Path, sheet: str, fh: IO[bytes], zf: zipfile.ZipFile
     except _TooLongRef:
         raise not_workbook_error(path, f"sheet {sheet!r}: a cell reference over 40 characters") from None
     except _NeedsRunningScan:
-        rows, cols = _xlsx_running_extent(path, sheet, _part_blocks(path, fh, info, zf))
+        rows, cols = _xlsx_running_extent(path, sheet, part_blocks(path, fh, info, zf))
         check_sheet_size(path, sheet, rows, cols)
         return rows, cols
     if rows * cols > limits.limit("MAX_CELLS") and (rows, cols) != (seen_rows, seen_cols):
         # The rectangle was grown in steps and may be loose: measure the extremes exactly.
-        rows, cols = _xlsx_exact_extremes(_part_blocks(path, fh, info, zf), seen_rows, seen_cols)
+        rows, cols = _xlsx_exact_extremes(part_blocks(path, fh, info, zf), seen_rows, seen_cols)
     check_sheet_size(path, sheet, rows, cols)
     return rows, cols
 
@@ -788,7 +645,7 @@ _ANY_R = re.compile(rb"[ \t\r\n]r[ \t\r\n]*=[ \t\r\n]*[\"']([A-Za-z]*)([0-9]{1,1
 
 def _xlsx_exact_extremes(blocks: Iterable[bytes], rows: int, cols: int) -> tuple[int, int]:
     """The largest row and column over every r value (the fast scan vetted their spelling already)."""
-    finder = _Finder()
+    finder = Finder()
     finder.set_all(_cell_patterns(max(rows, 1), max(cols, 1)))
     for data, _lo, _hi, _near_end in _with_seams(blocks):
         if not finder.hits(0, data) and not finder.hits(1, data):
@@ -841,7 +698,7 @@ class _OdsTables:
         self.cell_depth = 0
         self.max_cols, self.max_cells = limits.limit("MAX_COLUMNS"), limits.limit("MAX_CELLS")
         self.extents: list[tuple[str, int, int]] = []  # per table: name, rows, columns
-        self.finder = _Finder()
+        self.finder = Finder()
         self.finder.set(0, _ODS_IRREGULAR)
 
     def feed(self, data: bytes) -> bytes:
@@ -914,10 +771,10 @@ class _OdsTables:
 
     def _repeats(self, attrs: bytes, name: bytes, unescape: bool) -> int | None:
         """The repeat count calamine reads (1 when absent); None when calamine fails on it."""
-        found = [v for k, v in _attr_list(self.path, attrs) if k == name]
+        found = [v for k, v in attr_list(self.path, attrs, "a malformed tag") if k == name]
         if not found:
             return 1
-        counts = [n for v in found if (n := _usize(_xml_unescape(v).encode() if unescape else v)) is not None]
+        counts = [n for v in found if (n := _usize(xml_unescape(v).encode() if unescape else v)) is not None]
         return max(counts) if counts else None  # calamine reads one; the largest is the safe bound
 
     def token(self, closing: bool, name: bytes, attrs: bytes) -> None:
@@ -930,8 +787,8 @@ class _OdsTables:
                 raise not_workbook_error(self.path, "a table nested in a table")
             else:
                 self.in_table, self.total, self.first, self.last_end, self.cols, self.cells = True, 0, None, 0, 0, 0
-                names = [v for k, v in _attr_list(self.path, attrs) if k == b"table:name"]
-                self.name = _xml_unescape(names[0]) if names else "?"
+                names = [v for k, v in attr_list(self.path, attrs, "a malformed tag") if k == b"table:name"]
+                self.name = xml_unescape(names[0]) if names else "?"
                 if empty:
                     self._end_table()
             return
@@ -960,7 +817,7 @@ class _OdsTables:
         if repeats is None:
             self.done = True
             return
-        filled = any(k.startswith(b"office:") or k == b"table:formula" for k, _v in _attr_list(self.path, attrs))
+        filled = any(k.startswith(b"office:") or k == b"table:formula" for k, _v in attr_list(self.path, attrs, "a malformed tag"))
         if filled:  # empty cells before it are written out, then this one `repeats` times
             self.width += self.pending + repeats
             self.pending = 0
@@ -1024,17 +881,6 @@ def _usize(text: bytes) -> int | None:
     return int(digits or b"0")
 
 
-def _attr_list(path: Path, text: bytes) -> list[tuple[bytes, bytes]]:
-    """A tag's attributes one after another (a value may hold text that looks like one)."""
-    out, pos = [], 0
-    while m := _ATTR.match(text, pos):
-        out.append((m.group(1), m.group(2) if m.group(2) is not None else m.group(3)))
-        pos = m.end()
-    if text[pos:].strip(b" \t\r\n") not in (b"", b"/"):
-        raise not_workbook_error(path, "a malformed tag")
-    return out
-
-
 def ods_extents(path: Path) -> list[tuple[str, int, int]]:
     """(table, rows, columns) bounding what calamine builds for each table of an .ods; raises
     InputError past the limits."""
@@ -1051,10 +897,10 @@ def _check_ods(path: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) ->
                 continue
             tables = _OdsTables(path)
             carry = b""
-            for block in _part_blocks(path, fh, info, zf):
+            for block in part_blocks(path, fh, info, zf):
                 carry = tables.feed(carry + block if carry else block)
-                if len(carry) > _MAX_CARRY:
-                    raise not_workbook_error(path, f"content.xml: an element over {_MAX_CARRY:,} bytes")
+                if len(carry) > MAX_CARRY:
+                    raise not_workbook_error(path, f"content.xml: an element over {MAX_CARRY:,} bytes")
                 if tables.done:
                     break
             extents += tables.extents
