@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from pipeaudit.errors import InputError
 from pipeaudit.read import safety
 from pipeaudit.read.guard import xml_scan, zip_parts
+from pipeaudit.read.guard.ods_extent import ods_extents
 from test_hostile_workbooks import NS, package, write_xlsx
 
 V = "<v>1</v>"
@@ -344,7 +345,7 @@ def cells_(n: int | str, filled: bool = False) -> str:
 def test_ods_extent_matches_calamine(tmp_path: Path, rows: str, expected: tuple[int, int]) -> None:
     f = ods(tmp_path, table(rows))
     assert calamine_ods(f) == {"S": expected}
-    assert safety.ods_extents(f) == [("S", *expected)]
+    assert ods_extents(f) == [("S", *expected)]
 
 
 @st.composite
@@ -370,7 +371,7 @@ def test_ods_scan_never_smaller_than_calamine(tmp_path_factory: pytest.TempPathF
     f = ods(tmp_path_factory.mktemp("ods"), "".join(table("".join(t), f"T{i}") for i, t in enumerate(tables)))
     real = calamine_ods(f)
     try:
-        got = {name: (r, c) for name, r, c in safety.ods_extents(f)}
+        got = {name: (r, c) for name, r, c in ods_extents(f)}
     except InputError:
         return
     for name, (rows, cols) in (real or {}).items():
@@ -391,7 +392,7 @@ def test_ods_scan_never_smaller_than_calamine(tmp_path_factory: pytest.TempPathF
 def test_ods_repeat_bombs_are_refused_in_process(tmp_path: Path, rows: str, words: list[str]) -> None:
     f = ods(tmp_path, table(rows, "商机"))
     with pytest.raises(InputError) as exc:
-        safety.ods_extents(f)
+        ods_extents(f)
     msg = str(exc.value)
     assert "\n" not in msg and "s.ods" in msg and "'商机'" in msg
     for w in words:
@@ -402,4 +403,4 @@ def test_ods_nested_table_is_refused(tmp_path: Path) -> None:
     inner = table(row_(F), "inner")
     f = ods(tmp_path, table(row_(f'<table:table-cell office:value-type="string"><text:p>x</text:p>{inner}</table:table-cell>')))
     with pytest.raises(InputError, match="nested"):
-        safety.ods_extents(f)
+        ods_extents(f)
