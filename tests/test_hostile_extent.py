@@ -1,4 +1,4 @@
-"""The pre-load extent scan (read/safety.py) against calamine itself.
+"""The pre-load extent scans (read/guard/xlsx_extent.py, ods_extent.py) against calamine itself.
 
 calamine builds a dense rectangle over a sheet's cells; the scan must find a rectangle at least as
 large (never smaller: that is the bypass) and, for ordinary sheets, exactly as large (or honest
@@ -15,8 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeaudit.errors import InputError
-from pipeaudit.read import safety
-from pipeaudit.read.guard import xml_scan, zip_parts
+from pipeaudit.read.guard import xlsx_extent, xlsx_fast_scan, xml_scan, zip_parts
 from pipeaudit.read.guard.ods_extent import ods_extents
 from test_hostile_workbooks import NS, package, write_xlsx
 
@@ -66,7 +65,7 @@ def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
 
 
 def scan(path: Path) -> tuple[int, int]:
-    return safety.sheet_extent(path, "商机")
+    return xlsx_extent.sheet_extent(path, "商机")
 
 
 # ---- exact on ordinary sheets ---------------------------------------------------------------
@@ -214,7 +213,7 @@ def test_unknown_sheet_name_scans_every_sheet_part(tmp_path: Path, engine: str) 
     parts["xl/worksheets/sheet2.xml"] = sheet(f'<row r="1"><c r="XFD1">{V}</c></row>')
     f = write_xlsx(tmp_path / "two.xlsx", parts)
     with pytest.raises(InputError, match="column 16,384"):
-        safety.sheet_extent(f, "no such sheet")
+        xlsx_extent.sheet_extent(f, "no such sheet")
 
 
 def test_part_inflating_past_its_declared_size_is_refused(tmp_path: Path, engine: str) -> None:
@@ -246,7 +245,7 @@ def test_re2_and_re_agree_on_what_to_look_at() -> None:
     alphabet = [b"<c", b" r=", b'"', b"'", b"A", b"x", b"1", b"9", b"0", b" ", b"\n", b">", b"/", b":c", b"=", b"\xff", b"\xe4\xb8\xad"]
     for rows, cols in [(1, 1), (100003, 23), (999, 702), (1048576, 2000)]:
         finder = xml_scan.Finder()
-        finder.set_all(safety._cell_patterns(rows, cols))
+        finder.set_all(xlsx_fast_scan._cell_patterns(rows, cols))
         for _ in range(300):
             block = b"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
             for i in (0, 1):
@@ -262,7 +261,7 @@ def test_cells_cut_by_block_boundaries_are_all_seen(tmp_path: Path, engine: str,
                     for i in range(1, 40) for j in (1, 3))
     f = write_xlsx(tmp_path / "cut.xlsx", package(sheet(f"<row>{cells}</row>", root_attrs=' xmlns:x="urn:x"')))
     with monkeypatch.context() as m:  # every cell has its r: the fast scan must cope alone
-        m.setattr(safety, "_xlsx_running_extent", lambda *a: pytest.fail("fell back to the running scan"))
+        m.setattr(xlsx_extent, "xlsx_running_extent", lambda *a: pytest.fail("fell back to the running scan"))
         rows, cols = scan(f)
     assert calamine_extent(f) == (39, 4)
     assert 39 <= rows < 2 * 39 and cols == 4  # no <dimension>: rows are bounded by doubling

@@ -19,13 +19,14 @@ from pipeaudit.read.header import (
 from pipeaudit.read.guard import (
     OLE2_MAGIC,
     ZIP_MAGIC,
+    check_sheet_extent,
     check_xls,
     is_encrypted_ole,
     not_workbook_error,
     protected_error,
     read_magic,
 )
-from pipeaudit.read.safety import check_sheet_extent, check_zip
+from pipeaudit.read.safety import check_zip
 
 if TYPE_CHECKING:
     from pipeaudit.model import RawTable

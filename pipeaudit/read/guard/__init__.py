@@ -16,11 +16,13 @@ from pipeaudit.read.guard.paths import (
     read_magic,
 )
 from pipeaudit.read.guard.xls_records import check_xls
+from pipeaudit.read.guard.xlsx_extent import check_sheet_extent
 
 __all__ = [
     "OLE2_MAGIC",
     "ZIP_MAGIC",
     "check_path",
+    "check_sheet_extent",
     "check_xls",
     "is_encrypted_ole",
     "not_workbook_error",
