@@ -9,6 +9,17 @@ from typing import TYPE_CHECKING, Any
 
 from pipeaudit.errors import InputError
 from pipeaudit.read import limits
+from pipeaudit.read.guard import (
+    OLE2_MAGIC,
+    ZIP_MAGIC,
+    check_sheet_extent,
+    check_xls,
+    check_zip,
+    is_encrypted_ole,
+    not_workbook_error,
+    protected_error,
+    read_magic,
+)
 from pipeaudit.read.header import (
     HeaderScore,
     find_header,
@@ -16,17 +27,6 @@ from pipeaudit.read.header import (
     no_header_error,
     shape_data,
 )
-from pipeaudit.read.guard import (
-    OLE2_MAGIC,
-    ZIP_MAGIC,
-    check_sheet_extent,
-    check_xls,
-    is_encrypted_ole,
-    not_workbook_error,
-    protected_error,
-    read_magic,
-)
-from pipeaudit.read.safety import check_zip
 
 if TYPE_CHECKING:
     from pipeaudit.model import RawTable

@@ -1,7 +1,10 @@
-"""Checks made before any parser touches a file: existence, size, container sanity, encryption, zip bombs.
+"""The zip package guard for .xlsx/.xlsm/.ods: refuse a zip bomb before anything inflates it.
 
-Run first so that a hostile file is refused with a clear reason instead of a parser's traceback
-or an exhausted machine.
+First the sizes the central directory declares: too many parts, a part that would inflate far
+past its compressed size, or a total past the limit is refused without inflating a byte (the
+scans later hold each part to its declared size, see zip_parts). Then the claims calamine acts
+on when it opens the workbook: each worksheet's declared <dimension>, the shared-string count it
+reserves room for, and, since an .ods is built whole on opening, the tables of its content.xml.
 """
 
 from __future__ import annotations
