@@ -1,9 +1,9 @@
 """Checks on the file itself, made before anything reads it as a workbook.
 
-The export must exist, be a non-empty file and start with the magic bytes of the container its
-extension promises; a password-protected workbook (OOXML wrapped in an encrypted OLE2 file) is
-named as such instead of failing later as "corrupt". The one-line errors for a protected file or
-a file that is no workbook live here too, since every other guard module raises them.
+The export must exist and be a non-empty file; its first bytes say which container it really is
+(zip or OLE2), whatever its extension claims; a password-protected workbook (OOXML wrapped in an
+encrypted OLE2 file) is named as such instead of failing later as "corrupt". The one-line errors
+for a protected file or a file that is no workbook live here too: every guard module raises them.
 """
 
 from __future__ import annotations

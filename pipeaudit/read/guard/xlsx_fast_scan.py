@@ -1,7 +1,7 @@
 """The fast xlsx extent scan: a few compiled patterns over each inflated block of a sheet part.
 
 Only what the patterns flag (a reference outside the rectangle seen so far, an odd tag) is looked
-at in Python, so a sheet of millions of well-formed cells costs little more than inflating it.
+at in Python; a block of cells inside the rectangle costs a regex pass and nothing more.
 A cell that only calamine's running position can place (no r attribute, a repeated attribute, a
 tag too long to see whole) raises NeedsRunningScan: xlsx_running_scan then measures exactly.
 """

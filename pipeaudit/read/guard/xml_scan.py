@@ -1,9 +1,9 @@
-"""Reading XML tags straight from inflated bytes: the tools the .xlsx and .ods scans share.
+"""Reading XML tags straight from inflated bytes: the pieces the .xlsx and .ods scans share.
 
-The scans bound a sheet before calamine parses it, so they cannot use an XML parser (that would
-build what they are guarding against); they match tags with regular expressions over blocks of
-bytes. Here: a tag's attributes as calamine's reader (quick-xml) sees them, entity unescaping,
-and a finder that skips blocks with nothing of interest at C++ speed.
+Both scans run regular expressions over a part's bytes, block by block, rather than an XML
+parser: they must follow where calamine places cells, and keep up with multi-million-cell sheets.
+Here: a tag's attributes one after another, entity unescaping, the longest element carried from
+one block to the next, and a finder that passes over blocks holding nothing of interest in C++.
 """
 
 from __future__ import annotations
