@@ -1,4 +1,4 @@
-"""The pre-load extent scan (read/safety.py) against calamine itself.
+"""The pre-load extent scans (read/guard/xlsx_extent.py, ods_extent.py) against calamine itself.
 
 calamine builds a dense rectangle over a sheet's cells; the scan must find a rectangle at least as
 large (never smaller: that is the bypass) and, for ordinary sheets, exactly as large (or honest
@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeaudit.errors import InputError
-from pipeaudit.read import safety
+from pipeaudit.read.guard import xlsx_extent, xlsx_fast_scan, xml_scan, zip_parts
+from pipeaudit.read.guard.ods_extent import ods_extents
 from test_hostile_workbooks import NS, package, write_xlsx
 
 V = "<v>1</v>"
@@ -55,16 +56,16 @@ def calamine_extent(path: Path) -> tuple[int, int] | None:
 def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run each test with RE2 (through pyarrow) flagging blocks, and with `re` alone."""
     if request.param == "re":
-        monkeypatch.setattr(safety._Finder, "_re2", False)
+        monkeypatch.setattr(xml_scan.Finder, "_re2", False)
     else:
-        safety._Finder()  # probe pyarrow
-        if not safety._Finder._re2:
+        xml_scan.Finder()  # probe pyarrow
+        if not xml_scan.Finder._re2:
             pytest.skip("pyarrow's RE2 is not available")
     return request.param
 
 
 def scan(path: Path) -> tuple[int, int]:
-    return safety.sheet_extent(path, "商机")
+    return xlsx_extent.sheet_extent(path, "商机")
 
 
 # ---- exact on ordinary sheets ---------------------------------------------------------------
@@ -212,7 +213,7 @@ def test_unknown_sheet_name_scans_every_sheet_part(tmp_path: Path, engine: str) 
     parts["xl/worksheets/sheet2.xml"] = sheet(f'<row r="1"><c r="XFD1">{V}</c></row>')
     f = write_xlsx(tmp_path / "two.xlsx", parts)
     with pytest.raises(InputError, match="column 16,384"):
-        safety.sheet_extent(f, "no such sheet")
+        xlsx_extent.sheet_extent(f, "no such sheet")
 
 
 def test_part_inflating_past_its_declared_size_is_refused(tmp_path: Path, engine: str) -> None:
@@ -237,14 +238,14 @@ def test_re2_and_re_agree_on_what_to_look_at() -> None:
     """The RE2 pre-check may only skip a block when `re` finds nothing in it either."""
     import random
 
-    safety._Finder()
-    if not safety._Finder._re2:
+    xml_scan.Finder()
+    if not xml_scan.Finder._re2:
         pytest.skip("pyarrow's RE2 is not available")
     rng = random.Random(7)
     alphabet = [b"<c", b" r=", b'"', b"'", b"A", b"x", b"1", b"9", b"0", b" ", b"\n", b">", b"/", b":c", b"=", b"\xff", b"\xe4\xb8\xad"]
     for rows, cols in [(1, 1), (100003, 23), (999, 702), (1048576, 2000)]:
-        finder = safety._Finder()
-        finder.set_all(safety._cell_patterns(rows, cols))
+        finder = xml_scan.Finder()
+        finder.set_all(xlsx_fast_scan._cell_patterns(rows, cols))
         for _ in range(300):
             block = b"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
             for i in (0, 1):
@@ -254,13 +255,13 @@ def test_re2_and_re_agree_on_what_to_look_at() -> None:
 
 def test_cells_cut_by_block_boundaries_are_all_seen(tmp_path: Path, engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tiny blocks put every kind of flagged tag across a block boundary somewhere."""
-    monkeypatch.setattr(safety, "_BLOCK_IN", 64)
-    monkeypatch.setattr(safety, "_BLOCK_OUT", 97)
+    monkeypatch.setattr(zip_parts, "_BLOCK_IN", 64)
+    monkeypatch.setattr(zip_parts, "_BLOCK_OUT", 97)
     cells = "".join(f'<x:c t="n" r="{col_letters(j)}{i}">{V}</x:c><c s="1" r="{col_letters(j + 1)}{i}">{V}</c>'
                     for i in range(1, 40) for j in (1, 3))
     f = write_xlsx(tmp_path / "cut.xlsx", package(sheet(f"<row>{cells}</row>", root_attrs=' xmlns:x="urn:x"')))
     with monkeypatch.context() as m:  # every cell has its r: the fast scan must cope alone
-        m.setattr(safety, "_xlsx_running_extent", lambda *a: pytest.fail("fell back to the running scan"))
+        m.setattr(xlsx_extent, "xlsx_running_extent", lambda *a: pytest.fail("fell back to the running scan"))
         rows, cols = scan(f)
     assert calamine_extent(f) == (39, 4)
     assert 39 <= rows < 2 * 39 and cols == 4  # no <dimension>: rows are bounded by doubling
@@ -343,7 +344,7 @@ def cells_(n: int | str, filled: bool = False) -> str:
 def test_ods_extent_matches_calamine(tmp_path: Path, rows: str, expected: tuple[int, int]) -> None:
     f = ods(tmp_path, table(rows))
     assert calamine_ods(f) == {"S": expected}
-    assert safety.ods_extents(f) == [("S", *expected)]
+    assert ods_extents(f) == [("S", *expected)]
 
 
 @st.composite
@@ -369,7 +370,7 @@ def test_ods_scan_never_smaller_than_calamine(tmp_path_factory: pytest.TempPathF
     f = ods(tmp_path_factory.mktemp("ods"), "".join(table("".join(t), f"T{i}") for i, t in enumerate(tables)))
     real = calamine_ods(f)
     try:
-        got = {name: (r, c) for name, r, c in safety.ods_extents(f)}
+        got = {name: (r, c) for name, r, c in ods_extents(f)}
     except InputError:
         return
     for name, (rows, cols) in (real or {}).items():
@@ -390,7 +391,7 @@ def test_ods_scan_never_smaller_than_calamine(tmp_path_factory: pytest.TempPathF
 def test_ods_repeat_bombs_are_refused_in_process(tmp_path: Path, rows: str, words: list[str]) -> None:
     f = ods(tmp_path, table(rows, "商机"))
     with pytest.raises(InputError) as exc:
-        safety.ods_extents(f)
+        ods_extents(f)
     msg = str(exc.value)
     assert "\n" not in msg and "s.ods" in msg and "'商机'" in msg
     for w in words:
@@ -401,4 +402,4 @@ def test_ods_nested_table_is_refused(tmp_path: Path) -> None:
     inner = table(row_(F), "inner")
     f = ods(tmp_path, table(row_(f'<table:table-cell office:value-type="string"><text:p>x</text:p>{inner}</table:table-cell>')))
     with pytest.raises(InputError, match="nested"):
-        safety.ods_extents(f)
+        ods_extents(f)

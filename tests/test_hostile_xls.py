@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from pipeaudit.errors import InputError
-from pipeaudit.read import read_table, safety
+from pipeaudit.read import read_table
+from pipeaudit.read.guard.xls_records import check_xls
 from test_hostile_support import assert_refused, read_file
 from test_read_helpers import toy_score
 from xls_writer import dimensions, label, number, record, workbook_stream, write_xls
@@ -75,16 +76,16 @@ def test_xls_with_filepass_is_called_protected(tmp_path: Path) -> None:
 def test_xls_damaged_container_is_one_line(tmp_path: Path, patch, words: str) -> None:
     f = write_xls(tmp_path / "bad.xls", workbook_stream([("商机", HEAD + DEAL)]), patch)
     with pytest.raises(InputError) as exc:
-        safety.check_xls(f)
+        check_xls(f)
     assert "\n" not in str(exc.value) and "bad.xls" in str(exc.value) and words in str(exc.value)
 
 
 def test_xls_cells_limit_follows_its_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     f = write_xls(tmp_path / "mid.xls", workbook_stream([("商机", HEAD + [number(999, 9, 1.0)])]))
-    safety.check_xls(f)  # 1,000 x 10
+    check_xls(f)  # 1,000 x 10
     monkeypatch.setenv("PIPEAUDIT_MAX_CELLS", "9999")
     with pytest.raises(InputError, match="10,000 cells"):
-        safety.check_xls(f)
+        check_xls(f)
 
 
 def test_xls_mulrk_run_is_bounded_by_its_last_column(tmp_path: Path) -> None:
@@ -92,7 +93,7 @@ def test_xls_mulrk_run_is_bounded_by_its_last_column(tmp_path: Path) -> None:
     mulrk = record(0x00BD, struct.pack("<HH", 1, 100) + b"\0" * (6 * cells) + struct.pack("<H", 2500))
     f = write_xls(tmp_path / "rk.xls", workbook_stream([("商机", HEAD + [mulrk])]))
     with pytest.raises(InputError, match="column 2,501"):
-        safety.check_xls(f)
+        check_xls(f)
 
 
 def test_xls_sheet_without_eof_hides_nothing(tmp_path: Path) -> None:
@@ -103,7 +104,7 @@ def test_xls_sheet_without_eof_hides_nothing(tmp_path: Path) -> None:
     eof = stream.find(b"\x0a\x00\x00\x00", sheet_bof)
     stream[eof : eof + 4] = record(0x00E1, b"")  # an ignored record instead of its EOF
     with pytest.raises(InputError, match="column 5,001"):
-        safety.check_xls(write_xls(tmp_path / "run.xls", bytes(stream)))
+        check_xls(write_xls(tmp_path / "run.xls", bytes(stream)))
 
 
 def test_xls_malformed_formula_is_one_line_not_a_panic(tmp_path: Path) -> None:

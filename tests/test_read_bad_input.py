@@ -11,7 +11,7 @@ import pytest
 
 from pipeaudit.errors import InputError, PipeauditError
 from pipeaudit.read import limits, read_table
-from pipeaudit.read.safety import ensure_defusedxml
+from pipeaudit.read.guard.paths import ensure_defusedxml
 from tests.test_read_helpers import toy_score, write_xlsx
 
 HEADER = ["商机编号", "商机名称", "负责人", "销售阶段", "金额"]

@@ -40,7 +40,7 @@ def read_table(
     header_score: Callable[[Sequence[object]], int] | None = None,
 ) -> RawTable:
     """The deal table in `path`: header located, title/blank/total rows gone, values untyped."""
-    from pipeaudit.read.safety import check_path
+    from pipeaudit.read.guard import check_path
 
     path = Path(path)
     size = check_path(path)
@@ -58,7 +58,7 @@ def read_table(
 
 def list_sheets(path: Path) -> list[str]:
     """Sheet names in workbook order; [] for a text file."""
-    from pipeaudit.read.safety import check_path
+    from pipeaudit.read.guard import check_path
 
     path = Path(path)
     size = check_path(path)

@@ -9,14 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeaudit.errors import InputError
 from pipeaudit.read import limits
-from pipeaudit.read.header import (
-    HeaderScore,
-    find_header,
-    header_names,
-    no_header_error,
-    shape_data,
-)
-from pipeaudit.read.safety import (
+from pipeaudit.read.guard import (
     OLE2_MAGIC,
     ZIP_MAGIC,
     check_sheet_extent,
@@ -26,6 +19,13 @@ from pipeaudit.read.safety import (
     not_workbook_error,
     protected_error,
     read_magic,
+)
+from pipeaudit.read.header import (
+    HeaderScore,
+    find_header,
+    header_names,
+    no_header_error,
+    shape_data,
 )
 
 if TYPE_CHECKING:
