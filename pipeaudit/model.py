@@ -104,8 +104,6 @@ PHASE_LABELS: dict[str, tuple[str, str]] = {
     "closing": ("成交", "closing"),
 }
 
-Status = Literal["open", "won", "lost"]
-
 #: Columns of Deals.frame that are not fields: the engine and renderers may rely on them.
 META_COLUMNS = {
     "row": "int64: the row number a person sees (Excel row, or CSV line with the header as line 1)",
@@ -175,7 +173,6 @@ class Deals:
 # Findings: the one shape every output consumes
 # --------------------------------------------------------------------------------------
 
-Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")  # most severe first
 
 #: Columns of AuditResult.findings, in this order. `row`/`deal_index` are <NA> for rep-level

@@ -78,8 +78,6 @@ class RuleSet:
             " / 没有匹配的规则名、代码、代码前缀或规则包"
         )
 
-    def filtered(self, keep) -> "RuleSet":
-        return RuleSet([r for r in self.rules if keep(r)], self.packs)
 
 
 _PACK_CACHE: dict[tuple, Pack] = {}

@@ -31,7 +31,6 @@ from pipeaudit.read.header import (
 if TYPE_CHECKING:
     from pipeaudit.model import RawTable
 
-ZIP_FORMATS = {".xlsx", ".xlsm", ".ods"}
 
 
 def _precheck(path: Path, size: int) -> None:

@@ -19,7 +19,6 @@ DEAL_COLUMNS = (
     "row", "deal_id", "deal", "account", "owner", "stage", "amount", "close_date", "deal_class",
     "class_since", "next_step", "insider", "decision_maker", "probability", "phase", "stage_rank",
 )
-DATE_COLUMNS = ("close_date", "class_since")
 
 
 def _shown_questions(filled: Any) -> list[str]:

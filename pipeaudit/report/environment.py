@@ -60,11 +60,6 @@ def md_cell(value) -> str:
     return s.strip() or "—"
 
 
-def md_text(value) -> str:
-    """A line of Markdown prose from data (headings, list items)."""
-    return md_cell(value)
-
-
 def url(value: str) -> str:
     """A relative link: every path segment percent-encoded."""
     return _url(str(value))
