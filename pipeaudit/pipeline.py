@@ -28,7 +28,7 @@ def load_deals(opts: ReadOptions, cfg: Config) -> Deals:
 
     maps = {**cfg.columns, **opts.maps}
     raw = read_table(opts.path, sheet=opts.sheet, header_score=make_header_scorer(maps))
-    return build_deals(raw, cfg, maps)
+    return build_deals(raw, cfg, maps, as_of=getattr(opts, "as_of", None))  # as-of places two-digit years
 
 
 # --------------------------------------------------------------------------------------

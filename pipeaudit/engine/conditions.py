@@ -29,6 +29,7 @@ META_KINDS: dict[str, str] = {
     "stage_rank": "count",
     "status": "text",
     "stage_known": "bool",
+    "on_hold": "bool",
     "row": "count",
 }
 KIND_OF: dict[str, str] = {
