@@ -202,7 +202,7 @@ class StageOrder:
 class DateReading:
     """How one date column was read: day-first or month-first, and whether the values settled it."""
 
-    order: str  # "dmy" | "mdy" | "ymd" (no slash dates with the year last: nothing to decide)
+    order: str  # "dmy" | "mdy" | "mixed" (each separator its own) | "ymd" (no year-last dates: nothing to decide)
     how: str  # "config" | "values" | "export" (another column settled it) | "default"
     evidence: str = ""  # a value that settled it, e.g. "13/04/2026"
     settled: bool = True

@@ -54,6 +54,8 @@ def test_date_formats(text, expected):
         (["4/8/2026", "5/9/2026"], "mdy", "", False),  # nothing says: month first, and it says so
         (["13/4/2026", "4/13/2026"], "mdy", "13/4/2026 / 4/13/2026", False),  # values disagree
         (["2026-04-08"], "ymd", "", True),  # nothing to decide
+        # one column, two habits: slashes day-first, dashes month-first; each read its own way
+        (["27/01/2024", "04-26-2023", "4/5/2024"], "mixed", "27/01/2024 (dmy) · 04-26-2023 (mdy)", True),
     ],
 )
 def test_order_per_column(values, order, evidence, settled):

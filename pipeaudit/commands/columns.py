@@ -244,6 +244,8 @@ def _date_lines(deals) -> list[str]:
         header = visible(deals.mapping.get(name, name))
         if r.order == "ymd":
             text = "年在前 year first"
+        elif r.order == "mixed":
+            text = f"按分隔符 by separator: {visible(r.evidence)}"
         elif not r.settled:
             text = f"{r.order} 未确定 NOT SETTLED ({'as ' + visible(r.evidence) if r.how == 'export' else r.how})"
         else:

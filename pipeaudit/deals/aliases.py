@@ -128,20 +128,20 @@ UNITS: dict[str, float] = {
     "亿": 1e8, "亿元": 1e8,
 }
 
-#: API field name -> (field, confidence, where it comes from). An ID-valued name (OwnerId,
-#: hubspot_owner_id, user_id) is less sure than the readable one (Owner.Name, owner_name) and loses
-#: to it when an export carries both.
+#: API field name, case-folded -> (field, confidence, where it comes from: "Salesforce CloseDate /
+#: HubSpot closedate"). An ID-valued name (OwnerId, hubspot_owner_id, user_id) is less sure than the
+#: readable one (Owner.Name, owner_name) and loses to it when an export carries both.
 API_NAMES: dict[str, tuple[str, float, str]] = {}
 
 
 def _api(crm: str, entries: dict[str, tuple[str, float]]) -> None:
     for name, (field, confidence) in entries.items():
-        known = API_NAMES.get(name)
+        key = name.casefold()
+        known = API_NAMES.get(key)
         if known is None:
-            API_NAMES[name] = (field, confidence, f"{crm} {name}")
-        elif known[0] == field:  # the same name in two CRMs: "Pipedrive/Odoo user_id"
-            crms, _, shown = known[2].rpartition(" ")
-            API_NAMES[name] = (field, max(confidence, known[1]), f"{crms}/{crm} {shown}")
+            API_NAMES[key] = (field, confidence, f"{crm} {name}")
+        elif known[0] == field:  # the same name in two CRMs
+            API_NAMES[key] = (field, max(confidence, known[1]), f"{known[2]} / {crm} {name}")
 
 
 # Salesforce Opportunity (object reference; Owner.Name / Account.Name as data loaders write them).

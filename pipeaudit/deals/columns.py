@@ -94,8 +94,20 @@ def _field_of(norm: str) -> str | None:
     hit = _EXACT.get(norm) or _LOOSE.get(_loose(norm))
     if hit:
         return hit[0]
-    api = _API.get(norm)
+    api = _api_name(norm)
     return api[0] if api else None
+
+
+_SYNC_PREFIX = re.compile(r"^(?:property_|properties[._]|props?[._])")
+
+
+def _api_name(norm: str) -> tuple[str, float, str] | None:
+    """An API name as written, or behind the prefix a sync tool adds (Fivetran's property_dealname,
+    a flattened properties.dealstage)."""
+    hit = _API.get(norm)
+    if hit is None and _SYNC_PREFIX.match(norm):
+        hit = _API.get(_SYNC_PREFIX.sub("", norm))
+    return hit
 
 
 def make_header_scorer(overrides: dict[str, str]) -> Callable[[Sequence[object]], int]:
@@ -180,7 +192,7 @@ def map_columns(headers: list[str], overrides: dict[str, str], cells=None) -> Co
         return (hit[0], -hit[1], 1.0, "") if hit else None
 
     def api(norm: str):
-        hit = _API.get(norm)
+        hit = _api_name(norm)
         return (hit[0], hit[1], hit[1], hit[2]) if hit else None
 
     def loose(norm: str):

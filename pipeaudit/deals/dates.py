@@ -4,8 +4,9 @@ Real date cells, Excel serials, epoch milliseconds, ISO (with T, fractions of a 
 `2026-11-03 14:22:05.123 UTC`, `...Z`, `...+08:00`), 2026/8/4, 2026.8.4, 2026年8月4日, 4-Aug-2026,
 and the year-last forms 8/4/2026, 8/4/26, 04.08.2026. Whether 4/8/2026 is April or August is
 decided per column from its values: a first part over 12 makes the column day-first, a second
-part over 12 month-first, dotted dates are day-first; a column its values do not settle follows
-another date column of the export that is settled, else month-first, and says so (DateReading).
+part over 12 month-first, dotted dates are day-first; each separator is judged apart, so a column
+mixing 27/01/2024 and 04-26-2023 reads both; a column its values do not settle follows another
+date column of the export that is settled, else month-first, and says so (DateReading).
 `date_order` in the config wins over all of this. Two-digit years go to the century nearest the
 as-of date. A zone is dropped and the wall time kept.
 
@@ -123,7 +124,7 @@ def _full_year(yy: int, pivot: int) -> int:
     return year
 
 
-def _parse_date_strings(t: pd.Series, date_order: str, pivot: int) -> pd.Series:
+def _parse_date_strings(t: pd.Series, date_order: str, pivot: int, by_sep: dict[str, str] | None = None) -> pd.Series:
     """Normalised date strings → datetimes (NaT where unreadable)."""
     # 2026年8月4日 [10:30] → 2026-8-4 [10:30]
     cjk = t.str.contains("年", regex=False)
@@ -141,13 +142,17 @@ def _parse_date_strings(t: pd.Series, date_order: str, pivot: int) -> pd.Series:
 
     y_last = t.str.match(r"^\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?:\s|$)")
     if y_last.any():
+        seps = t[y_last].str.extract(r"^\d{1,2}([-/.])", expand=False)
         sub = t[y_last].str.replace(r"^(\d{1,2})[-.](\d{1,2})[-.]", r"\1/\2/", regex=True)
         sub = sub.str.replace(
             r"^(\d{1,2}/\d{1,2}/)(\d{2})(?=\s|$)", lambda m: f"{m[1]}{_full_year(int(m[2]), pivot)}", regex=True
         )
-        first, second = ("%m", "%d") if date_order == "mdy" else ("%d", "%m")
-        base = f"{first}/{second}/%Y"
-        out.loc[sub.index] = _try_formats(sub, (base, base + " %H:%M", base + " %H:%M:%S"))
+        for order in ("mdy", "dmy"):
+            mine = seps.map(lambda sep: (by_sep or {}).get(sep, date_order)) == order
+            if mine.any():
+                first, second = ("%m", "%d") if order == "mdy" else ("%d", "%m")
+                base = f"{first}/{second}/%Y"
+                out.loc[sub[mine].index] = _try_formats(sub[mine], (base, base + " %H:%M", base + " %H:%M:%S"))
 
     named = t.str.contains(r"[A-Za-z]{3}", regex=True) & ~y_first & ~y_last
     if named.any():
@@ -165,11 +170,13 @@ def _parse_date_strings(t: pd.Series, date_order: str, pivot: int) -> pd.Series:
     return out
 
 
-def order_evidence(values: pd.Series) -> tuple[str | None, str, bool]:
-    """(order the values settle or None, a value that shows it, whether values contradict each other)."""
+def separator_evidence(values: pd.Series) -> dict[str, tuple[str | None, str, bool]]:
+    """Per separator of the year-last dates ("/", "-", "."): (order its values settle or None, a
+    value that shows it, whether its values contradict each other). One export may write 27/01/2024
+    and 04-26-2023 in one column: each separator is its own habit."""
     if values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
-        return None, "", False
-    day_first = month_first = dotted = None
+        return {}
+    found: dict[str, list] = {}  # sep -> [day_first, month_first, seen]
     for v in pd.unique(values.dropna()):
         if not isinstance(v, str):
             continue
@@ -177,35 +184,38 @@ def order_evidence(values: pd.Series) -> tuple[str | None, str, bool]:
         if not m:
             continue
         a, b = int(m.group(1)), int(m.group(3))
-        if a > 12 and b <= 12 and day_first is None:
-            day_first = v.strip()
-        elif b > 12 and a <= 12 and month_first is None:
-            month_first = v.strip()
-        elif m.group(2) == "." and dotted is None:
-            dotted = v.strip()
+        slot = found.setdefault(m.group(2), [None, None, v.strip()])
+        if a > 12 and b <= 12 and slot[0] is None:
+            slot[0] = v.strip()
+        elif b > 12 and a <= 12 and slot[1] is None:
+            slot[1] = v.strip()
+    out: dict[str, tuple[str | None, str, bool]] = {}
+    for sep, (day_first, month_first, seen) in found.items():
         if day_first and month_first:
-            break
-    if day_first and month_first:
-        return None, f"{day_first} / {month_first}", True
-    if day_first:
-        return "dmy", day_first, False
-    if month_first:
-        return "mdy", month_first, False
-    if dotted:
-        return "dmy", dotted, False
+            out[sep] = (None, f"{day_first} / {month_first}", True)
+        elif day_first:
+            out[sep] = ("dmy", day_first, False)
+        elif month_first:
+            out[sep] = ("mdy", month_first, False)
+        elif sep == ".":
+            out[sep] = ("dmy", seen, False)  # dotted dates are day-first
+        else:
+            out[sep] = (None, "", False)
+    return out
+
+
+def order_evidence(values: pd.Series) -> tuple[str | None, str, bool]:
+    """(the one order the values settle or None, a value that shows it, whether they contradict)."""
+    ev = separator_evidence(values)
+    orders = {o for o, _, _ in ev.values() if o}
+    conflict = any(c for _, _, c in ev.values())
+    if len(orders) > 1:
+        return None, " / ".join(e for o, e, _ in ev.values() if o), True
+    if conflict:
+        return None, next(e for _, e, c in ev.values() if c), True
+    if orders:
+        return orders.pop(), next(e for o, e, _ in ev.values() if o), False
     return None, "", False
-
-
-def needs_order(values: pd.Series) -> bool:
-    """Whether any value is a year-last date whose two parts could both be day or month."""
-    if values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
-        return False
-    for v in pd.unique(values.dropna()):
-        if isinstance(v, str):
-            m = _YEAR_LAST.match(v.strip())
-            if m and int(m.group(1)) <= 12 and int(m.group(3)) <= 12:
-                return True
-    return False
 
 
 def _pivot(as_of: _dt.date | None) -> int:
@@ -226,26 +236,39 @@ def read_dates(s: pd.Series, date_order: str | None = None, *, as_of: _dt.date |
     not settle the order (another column of the export settled it)."""
     if date_order not in (None, "mdy", "dmy"):
         raise ValueError(f"date_order must be mdy or dmy, not {date_order!r}")
+    by_sep: dict[str, str] = {}
     if date_order is not None:
         reading = DateReading(date_order, "config")
     else:
-        order, evidence, conflict = order_evidence(s)
-        if order:
-            reading = DateReading(order, "values", evidence)
-        elif needs_order(s) or conflict:
+        ev = separator_evidence(s)
+        orders = {o for o, _, _ in ev.values() if o}
+        conflicts = [e for _, e, c in ev.values() if c]
+        if len(orders) > 1 and not conflicts and all(o for o, _, _ in ev.values()):
+            # each separator settled, differently: read each by its own habit, and say so
+            by_sep = {sep: o for sep, (o, _, _) in ev.items()}
+            shown = " · ".join(f"{e} ({o})" for o, e, _ in ev.values())
+            reading = DateReading("mixed", "values", shown)
+        elif len(orders) == 1 and not conflicts:
+            order = next(iter(orders))
+            reading = DateReading(order, "values", next(e for o, e, _ in ev.values() if o))
+        elif conflicts or len(orders) > 1:
             how, order = ("export", fallback[0]) if fallback else ("default", "mdy")
-            reading = DateReading(order, how, evidence if conflict else (fallback[1] if fallback else ""),
-                                  settled=False)
+            shown = " / ".join(conflicts) or " / ".join(e for o, e, _ in ev.values() if o)
+            reading = DateReading(order, how, shown, settled=False)
+        elif ev:
+            how, order = ("export", fallback[0]) if fallback else ("default", "mdy")
+            reading = DateReading(order, how, fallback[1] if fallback else "", settled=False)
         else:
             reading = DateReading("ymd", "values")
     order = reading.order if reading.order in ("mdy", "dmy") else "mdy"
-    values, bad, no_date = _parse(s, order, _pivot(as_of))
+    values, bad, no_date = _parse(s, order, _pivot(as_of), by_sep)
     if no_date:
         reading = DateReading(reading.order, reading.how, reading.evidence, reading.settled, no_date)
     return values, bad, reading
 
 
-def _parse(s: pd.Series, date_order: str, pivot: int) -> tuple[pd.Series, pd.Series, int]:
+def _parse(s: pd.Series, date_order: str, pivot: int, by_sep: dict[str, str] | None = None
+           ) -> tuple[pd.Series, pd.Series, int]:
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         vals = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
         vals = vals.astype("datetime64[ns]")
@@ -281,7 +304,7 @@ def _parse(s: pd.Series, date_order: str, pivot: int) -> tuple[pd.Series, pd.Ser
                 res.loc[t.index[iso]] = got.to_numpy(dtype="datetime64[ns]")
             rest = t[~iso.to_numpy() | res.loc[t.index].isna().to_numpy()]
             if len(rest):
-                res.loc[rest.index] = _parse_date_strings(rest, date_order, pivot)
+                res.loc[rest.index] = _parse_date_strings(rest, date_order, pivot, by_sep)
         out_of_range = res.notna() & ((res < _MIN_DATE) | (res > _MAX_DATE))
         res[out_of_range] = pd.NaT
         res[no_date_u] = pd.NaT

@@ -67,6 +67,9 @@ def date_notes(dates: dict[str, DateReading], headers: dict[str, str]) -> list[s
                 f"set date_order: dmy|mdy in pipeaudit.yaml / “{header}”列的日期无法判断日月顺序，按 {r.order} 读取，"
                 "可在 pipeaudit.yaml 中设置 date_order"
             )
+        if r.order == "mixed":
+            notes.append(f"dates in '{header}' mix day-first and month-first by separator, each read its own way: "
+                         f"{r.evidence} / “{header}”列按分隔符混用日月顺序，已分别读取")
         if r.no_date:
             notes.append(f"'{header}': {r.no_date} value(s) in the year 9999 read as no date / “{header}”列有 "
                          f"{r.no_date} 个 9999 年的值，按“无日期”处理")

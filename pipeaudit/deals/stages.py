@@ -160,13 +160,16 @@ def order_by_probability(values: pd.Series, probability: pd.Series) -> Ladder | 
     opens = _open_values(counts, forms)
     if not opens:
         return None
-    df = pd.DataFrame({"stage": values.astype(object), "p": pd.to_numeric(probability, errors="coerce")})
-    med = df.dropna().groupby("stage", sort=False)["p"].median()
-    placed = [(float(med[v]), v) for v in opens if v in med.index]
-    if len(placed) * 2 < len(opens) or (len(opens) > 1 and len({p for p, _ in placed}) < 2):
+    # One median per stage, whatever its spelling ("Lead", "LEAD", "lead" are one stage).
+    key_of = {str(v): stage_keys(v)[0] for v in counts.index}
+    df = pd.DataFrame({"key": values.astype(object).map(lambda v: key_of.get(str(v))),
+                       "p": pd.to_numeric(probability, errors="coerce")})
+    med = df.dropna().groupby("key", sort=False)["p"].median()
+    placed = [(float(med[key_of[v]]), v) for v in opens if key_of[v] in med.index]
+    if len(placed) * 2 < len(opens) or (len({key_of[v] for v in opens}) > 1 and len({p for p, _ in placed}) < 2):
         return None
     groups: dict[float, list[str]] = {}
-    for p, v in sorted(placed, key=lambda t: t[0]):
+    for p, v in sorted(placed, key=lambda t: t[0]):  # counts order: the commonest spelling names the stage
         groups.setdefault(p, []).append(v)
     return _inferred("probability", list(groups.values()))
 

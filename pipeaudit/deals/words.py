@@ -17,7 +17,7 @@ from functools import lru_cache
 
 #: concept -> the words (English lower case, Chinese as written) that mean it.
 CONCEPTS: dict[str, tuple[str, ...]] = {
-    "DEAL": ("deal", "deals", "opp", "opps", "oppty", "opportunity", "opportunities", "商机", "机会",
+    "DEAL": ("deal", "deals", "opp", "opps", "oppty", "oppo", "opportunity", "opportunities", "商机", "机会",
              "销售机会", "项目", "project"),
     "ID": ("id", "ids", "key", "number", "no", "nr", "code", "uuid", "guid", "编号", "编码", "号", "代码", "单号"),
     "NAME": ("name", "title", "subject", "topic", "名称", "名字", "标题", "主题"),
@@ -30,7 +30,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "STAGE": ("stage", "phase", "阶段"),
     "PIPELINE": ("pipeline", "funnel", "漏斗"),
     "STATUS": ("status", "state", "状态"),
-    "AMOUNT": ("amount", "value", "acv", "arr", "tcv", "revenue", "worth", "money", "金额", "价值", "总额"),
+    "AMOUNT": ("amount", "value", "acv", "arr", "tcv", "revenue", "worth", "money", "monetary", "金额", "价值",
+               "总额"),
     "CLOSE": ("close", "closing", "结单", "签单", "成交", "签约"),
     "CLOSED": ("closed", "关闭", "已关闭", "结束"),
     "WON": ("won", "赢单", "已赢单"),
@@ -66,7 +67,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
 
 #: Words that never decide anything: articles, API noise (hs_, v2, __c), "所属" (belonging to).
 NEUTRAL = frozenset({"the", "of", "a", "an", "in", "for", "to", "hs", "v2", "c", "r", "x", "field",
-                     "所属", "的", "record", "记录"})
+                     "property", "properties", "所属", "的", "record", "记录"})
 
 #: Word pairs that are one word: "sales person", "win rate", "next step"...
 PAIRS: dict[tuple[str, str], str] = {
@@ -94,7 +95,7 @@ _p("stage", ("STAGE", "DEAL SALES NAME PIPELINE CURRENT", 0.85), ("STAGE ID", "D
 _p("deal_status", ("STATUS", "DEAL NAME CURRENT", 0.75), ("STATUS ID", "DEAL", 0.45))
 _p("is_closed", ("CLOSED", "IS DEAL", 0.8))
 _p("is_won", ("WON", "IS CLOSED DEAL", 0.8))
-_p("amount", ("AMOUNT", "DEAL EXPECTED SALES TOTAL CURRENCY", 0.85))
+_p("amount", ("AMOUNT", "DEAL EXPECTED SALES TOTAL CURRENCY", 0.85), ("AMOUNT CLOSE", "DEAL EXPECTED CURRENCY", 0.75))
 _p("close_date", ("CLOSE DATE", "EXPECTED DEAL", 0.9), ("EXPECTED CLOSE", "DEAL", 0.85), ("CLOSE", "", 0.6))
 _p("created", ("CREATE", "DATE DEAL", 0.85))
 _p("last_activity", ("LAST ACTIVITY", "DATE DEAL", 0.85), ("ACTIVITY DATE", "", 0.6),
@@ -103,8 +104,8 @@ _p("next_step", ("NEXT STEP", "DEAL", 0.85), ("NEXT ACTIVITY", "", 0.7))
 _p("next_step_date", ("NEXT STEP DATE", "", 0.9), ("NEXT ACTIVITY DATE", "", 0.85), ("NEXT DATE", "", 0.6))
 _p("probability", ("PROBABILITY", "DEAL CLOSE STAGE PERCENT WON", 0.85))
 _p("forecast_category", ("FORECAST CATEGORY", "NAME", 0.9), ("FORECAST", "", 0.6))
-_p("stage_since", ("STAGE SINCE", "DATE CURRENT", 0.85), ("STAGE CHANGE DATE", "LAST", 0.85),
-   ("STAGE MODIFIED", "DATE LAST", 0.7))
+_p("stage_since", ("STAGE SINCE", "DATE CURRENT", 0.85), ("STAGE CHANGE DATE", "LAST DEAL", 0.85),
+   ("LAST STAGE CHANGE", "DEAL", 0.75), ("STAGE MODIFIED", "DATE LAST", 0.7))
 _p("days_in_stage", ("DAYS STAGE", "CURRENT", 0.85), ("STAGE DURATION", "DAYS CURRENT", 0.7))
 _p("close_date_changes", ("PUSH", "COUNT CLOSE DATE", 0.85), ("CLOSE DATE CHANGE", "COUNT", 0.85),
    ("CLOSE CHANGE", "COUNT", 0.7))
