@@ -196,6 +196,7 @@ class StageOrder:
     covered: int = 0  # distinct open stage values the order places
     distinct: int = 0  # distinct open stage values in the export
     status_from: str | None = None  # the field that decided open/won/lost when not the stage
+    status_disagrees: int = 0  # deals whose stage says open/won/lost otherwise than that field
 
 
 @dataclass(frozen=True)

@@ -421,7 +421,7 @@ def write_warehouse_csv(path: Path) -> None:
         ])
     rows[3][4], rows[3][11], rows[3][12], rows[3][13] = "negotiation", "Commit", "0.8", ""  # no economic buyer
     rows[5][4], rows[5][11], rows[5][12] = "discovery", "Commit", "0.1"  # Commit on the first stage
-    rows[7][9] = "follow up"  # vague next step
+    rows[7][4], rows[7][9] = "demo", "follow up"  # vague next step
     rows[9][4], rows[9][6], rows[9][16] = "proposal", d(20).isoformat(), "4"  # close date passed, pushed 4 times
     rows[11][4] = "on_hold"
     for r in (rows[3], rows[5], rows[7], rows[9], rows[11]):

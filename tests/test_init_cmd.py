@@ -108,10 +108,10 @@ def test_init_output_path_and_unknown_ladder(tmp_path, monkeypatch):
 def test_init_escapes_headers_in_yaml_and_comments(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "odd.csv"
-    path.write_text('"Deal ""Name"": #1",Owner,Stage,"x\ny: z"\na,Dana Smith,Won,1\n', encoding="utf-8")
-    result = runner.invoke(app, ["init", str(path), "--map", 'deal=Deal "Name": #1'])
+    path.write_text('"Deal ""Name"": #1",Owner,Stage,"x\ny: z",Re\x9bgion\na,Dana Smith,Won,1,W\n', encoding="utf-8")
+    result = runner.invoke(app, ["init", str(path), "--map", 'deal=Deal "Name": #1', "--map", "next_step=Re\x9bgion"])
     assert result.exit_code == 0, result.output
     cfg = load_config(tmp_path / "pipeaudit.yaml")
-    assert cfg.columns == {"deal": 'Deal "Name": #1', "owner": "Owner", "stage": "Stage"}
+    assert cfg.columns == {"deal": 'Deal "Name": #1', "owner": "Owner", "stage": "Stage", "next_step": "Re\x9bgion"}
     text = (tmp_path / "pipeaudit.yaml").read_text(encoding="utf-8")
     assert '# (no field / 无字段): "x y: z"' in text  # the line break in the header stays in the comment

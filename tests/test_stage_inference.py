@@ -101,6 +101,15 @@ def test_status_column_decides_open_and_closed():
     assert meta["on_hold"].tolist() == [False, False, False, True]
     assert meta["stage_rank"].isna().tolist() == [False, True, True, False]
     assert order.status_from == "deal_status"
+    assert order.status_disagrees == 2  # two open stages the status calls won and lost: said in a note
+
+
+def test_disagreement_between_stage_and_status_is_a_note():
+    records = [{"stage": "Closed Won", "deal_status": "Open"}, {"stage": "C方案论证", "deal_status": "进行中"},
+               {"stage": "E确认商机", "deal_status": "进行中"}]
+    deals = deals_from_records(records)
+    assert deals.frame["status"].tolist() == ["open", "open", "open"]
+    assert any(n.startswith("1 deal(s) whose stage says otherwise than deal_status") for n in deals.notes)
 
 
 def test_is_closed_is_won_flags():

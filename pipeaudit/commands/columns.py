@@ -70,6 +70,7 @@ def facts(deals, cfg=None, skipped=None) -> dict[str, Any]:
             "how": order.how, "name": order.name, "label": order.label, "open": list(order.open),
             "won": list(order.won), "lost": list(order.lost), "on_hold": list(order.on_hold),
             "covered": order.covered, "distinct": order.distinct, "status_from": order.status_from,
+            "status_disagrees": order.status_disagrees,
         },
         "unknown_stages": dict(deals.unknown_stages),
         "deals": {
@@ -223,7 +224,9 @@ def _ladder_lines(deals, f: dict) -> list[str]:
             if words:
                 out.append(f"  {label}: {', '.join(visible(w) for w in words)}")
         if order.status_from:
-            out.append(f"  状态依据 Open/won/lost from: {visible(order.status_from)}")
+            differ = (f" ({order.status_disagrees} 个与阶段不一致 disagree with the stage)"
+                      if order.status_disagrees else "")
+            out.append(f"  状态依据 Open/won/lost from: {visible(order.status_from)}{differ}")
     unknown = deals.unknown_stages
     if unknown:
         items = sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -9,6 +9,7 @@ without --force.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -39,9 +40,14 @@ def run(opts: ReadOptions, *, output: Path | None = None, force: bool = False) -
     return 0
 
 
+_NOT_YAML = re.compile("[^\t\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+
+
 def _q(text: object) -> str:
-    """A YAML double-quoted scalar (a JSON string is one)."""
-    return json.dumps(str(text), ensure_ascii=False)
+    """A YAML double-quoted scalar: a JSON string, with every character YAML would not take as is
+    (C1 controls, line/paragraph separators, a BOM) written as a \\u escape, which both read alike."""
+    quoted = json.dumps(str(text), ensure_ascii=False)
+    return _NOT_YAML.sub(lambda m: "\\u%04x" % ord(m.group()) if ord(m.group()) < 0x10000 else m.group(), quoted)
 
 
 def _c(text: object) -> str:

@@ -43,6 +43,10 @@ def stage_notes(order: StageOrder | None, unknown: dict[str, int], on_hold: int,
             f"{' → '.join(order.open)}; check it with `pipeaudit columns` / 阶段顺序由"
             f"{'赢率' if order.how == 'probability' else '阶段编号'}推断：{' → '.join(order.open)}"
         )
+    if order.status_disagrees:
+        n = order.status_disagrees
+        notes.append(f"{n} deal(s) whose stage says otherwise than {order.status_from}: {order.status_from} decides "
+                     f"open/won/lost / {n} 个商机的阶段与{order.status_from}不一致，以{order.status_from}为准")
     if on_hold:
         notes.append(f"{on_hold} deal(s) on hold count as open, on no stage / {on_hold} 个已搁置商机按进行中统计，不在任何阶段")
     if unread_status:

@@ -10,6 +10,7 @@ What no order places is counted once per distinct value (Deals.unknown_stages).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 
@@ -287,8 +288,13 @@ def place_stages(values: pd.Series, cfg: Config | None, probability: pd.Series |
                 ladder, how, best = found, name, _placed(found, values)
     meta = classify_stages(values, ladder)
     status_col, status_from = statuses
+    disagree = 0
     if status_col is not None:
         says = status_col != None  # noqa: E711
+        by_stage = meta["status"].to_numpy(dtype=object)
+        named = (values.notna().to_numpy() & meta["stage_known"].to_numpy(dtype=bool))
+        told = np.where(np.isin(status_col, ["hold"]), "open", status_col)
+        disagree = int((says & named & (by_stage != told)).sum())
         closed = says & np.isin(status_col, ["won", "lost"])
         st = meta["status"].to_numpy(dtype=object).copy()
         st[closed] = status_col[closed]
@@ -306,6 +312,8 @@ def place_stages(values: pd.Series, cfg: Config | None, probability: pd.Series |
     unknown = values[unknown_mask].astype(str).value_counts()
     unknown_stages = {str(k): int(v) for k, v in unknown.items()}
     order = _describe(values, meta, ladder, how, status_from)
+    if disagree:
+        order = dataclasses.replace(order, status_disagrees=disagree)
     return meta, order, ladder, unknown_stages
 
 
