@@ -31,7 +31,7 @@ demo: install
 	@$(CLI) check samples/crm_export_zh.xlsx --as-of $(AS_OF) --fail-on never
 	@echo
 	@echo "== pipeaudit report (html, md, xlsx) for each sample, into $(OUT)/"
-	@for f in samples/crm_export_zh.xlsx samples/crm_export_gb18030.csv samples/salesforce_export.csv; do \
+	@for f in samples/crm_export_zh.xlsx samples/crm_export_gb18030.csv samples/salesforce_export.csv samples/warehouse_opportunities.csv; do \
 	  name=$$(basename $$f | sed 's/\.[^.]*$$//'); \
 	  $(CLI) report $$f --as-of $(AS_OF) --out $(OUT)/$$name --format html,md,xlsx || exit $$?; \
 	done

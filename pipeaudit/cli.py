@@ -231,8 +231,10 @@ def columns(
     config: ConfigOpt = None,
     rules: RulesOpt = None,
     no_default_rules: NoDefaultOpt = False,
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="text|json")] = "text",
 ) -> None:
-    """Show which header became which field, what is unmapped, and the stage ladder detected."""
+    """Show which header became which field and how, what is unmapped or undecided, the stage
+    ladder, how dates are read and the rows skipped."""
 
     def body():
         from pipeaudit.commands.columns import run
@@ -242,7 +244,30 @@ def columns(
             path=path, sheet=sheet, maps=parse_maps(maps), config=config,
             rules=list(rules or []), default_rules=not no_default_rules,
         )
-        return run(opts)
+        return run(opts, fmt=fmt)
+
+    _run(body)
+
+
+@app.command(short_help="Write a commented pipeaudit.yaml from what an export shows.")
+def init(
+    path: FileArg,
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Where to write (default: pipeaudit.yaml).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    sheet: SheetOpt = None,
+    maps: MapOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Write a commented pipeaudit.yaml with every header and its field, the stage ladder and the
+    date order inferred from EXPORT, for you to correct. Never overwrites without --force."""
+
+    def body():
+        from pipeaudit.commands.init import run
+        from pipeaudit.options import ReadOptions, parse_maps
+
+        return run(ReadOptions(path=path, sheet=sheet, maps=parse_maps(maps), config=config), output=output, force=force)
 
     _run(body)
 

@@ -44,7 +44,7 @@ class CustomLadder:
 class Config:
     source: Path | None = None
     columns: dict[str, str] = field(default_factory=dict)  # field -> header
-    date_order: str = "mdy"  # for slash dates with the year last: 8/4/2026
+    date_order: str | None = None  # for slash dates with the year last: 8/4/2026; None = from the values
     lang: str | None = None  # zh | en; None = the export's header language
     ladder: str | None = None  # force a ladder by name instead of detecting it
     ladders: dict[str, CustomLadder] = field(default_factory=dict)

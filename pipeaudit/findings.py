@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeaudit.codes import ColumnCodes, factorized_text, known_codes, value_codes
 from pipeaudit.errors import ConfigError
-from pipeaudit.model import DERIVED, FIELDS, SEVERITIES
+from pipeaudit.model import DERIVED, FIELDS, ORDER_COLUMNS, SEVERITIES
 from pipeaudit.result import AuditResult
 
 if TYPE_CHECKING:
@@ -291,10 +291,12 @@ def sort_missing(missing: list[str]) -> tuple[list[str], list[str], list[str]]:
 
 _SKIP_WORDS = {
     "zh": {"export": "导出文件没有 {} 列", "fill": "（也可由 --history 推算）", "sep": "；", "and": "、",
-           "week": "需要 --baseline 或 --history 提供上周数据：{}", "stored": "需要 --history 的历史数据：{}"},
+           "week": "需要 --baseline 或 --history 提供上周数据：{}", "stored": "需要 --history 的历史数据：{}",
+           "order": "阶段顺序未知（未识别阶段体系，见导出说明）"},
     "en": {"export": "the export has no {} column", "fill": " (--history can derive it)", "sep": "; ", "and": ", ",
            "week": "needs last week's values from --baseline or --history ({})",
-           "stored": "needs the weeks kept by --history ({})"},
+           "stored": "needs the weeks kept by --history ({})",
+           "order": "the stage order is unknown (no ladder recognised; see the notes)"},
 }
 
 
@@ -307,8 +309,11 @@ def skipped_reason(missing: list[str], lang: str) -> str:
             return w["and"].join(fields)
         return w["and"].join(f"{_zh_label(m)}（{m}）" if _zh_label(m) != m else m for m in fields)
 
-    export, week, stored = sort_missing(missing)
+    order = [m for m in missing if m in ORDER_COLUMNS]  # phase/stage_rank: absent when no order is known
+    export, week, stored = sort_missing([m for m in missing if m not in ORDER_COLUMNS])
     parts: list[str] = []
+    if order and "stage" not in export:
+        parts.append(w["order"])
     if export:
         plural = "s" if lang != "zh" and len(export) > 1 else ""
         parts.append(w["export"].format(names(export)) + plural + (w["fill"] if set(export) <= HISTORY_FILLS else ""))

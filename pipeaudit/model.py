@@ -37,6 +37,10 @@ class FieldSpec:
 #:   amount                 -> float64 in base currency units, header unit applied (NaN when blank/unreadable)
 #:   bool                   -> pandas "boolean" (<NA> when blank or unreadable)
 #:   probability            -> float64 in 0..1 (75, 75% and 0.75 all give 0.75)
+#:   count                  -> Int64, whole and non-negative (<NA> when blank or unreadable)
+#: deal_status / is_closed / is_won, when the export has them, decide a deal's status (open, won,
+#: lost) over its stage. close_date_changes is the CRM's own count of close-date moves (Salesforce
+#: "Push Count"); close_slips (DERIVED) is the count --history saw, a rule may read either.
 FIELDS: dict[str, FieldSpec] = {
     f.name: f
     for f in (
@@ -66,6 +70,13 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("timeline", "text", "采购时间", "Timeline"),
         FieldSpec("probability", "probability", "赢率", "Probability"),
         FieldSpec("forecast_category", "text", "预测类别", "Forecast category"),
+        FieldSpec("deal_status", "text", "商机状态", "Deal status"),
+        FieldSpec("is_closed", "bool", "是否关闭", "Is closed"),
+        FieldSpec("is_won", "bool", "是否赢单", "Is won"),
+        FieldSpec("next_step_date", "date", "下次跟进时间", "Next step date"),
+        FieldSpec("close_date_changes", "count", "成交日期变更次数", "Close-date changes"),
+        FieldSpec("days_in_stage", "count", "阶段停留天数", "Days in stage"),
+        FieldSpec("contact_count", "count", "联系人数", "Contact count"),
         FieldSpec("ignore", "text", "忽略规则", "pipeaudit-ignore"),
     )
 }
@@ -111,7 +122,12 @@ META_COLUMNS = {
     "stage_rank": "Int64: 0-based position among the ladder's open stages; <NA> if closed/blank/unknown",
     "phase": "Int64: 1..5, see PHASES; <NA> if closed/blank/unknown",
     "stage_known": "bool: False when a stage value is present but on no known ladder",
+    "on_hold": "bool: True when the stage or status says the deal is on hold (已搁置); it stays 'open'",
 }
+#: stage_rank and phase are left out of the frame when the export has a stage column but no order
+#: for its open stages could be found (Deals.stage_order.how == "none"): rules that need the order
+#: are then skipped with a note instead of silently finding nothing.
+ORDER_COLUMNS = ("stage_rank", "phase")
 
 
 @dataclass
@@ -134,6 +150,61 @@ class RawTable:
     skipped_total_rows: list[int] = field(default_factory=list)
     dropped_blank_rows: int = 0
     notes: list[str] = field(default_factory=list)
+    skipped_hint_rows: list[int] = field(default_factory=list)  # 必填/选填 instruction rows under the header
+
+
+#: How a header became a field (ColumnInfo.how), strongest first.
+MAPPING_HOWS: dict[str, tuple[str, str]] = {
+    "config": ("配置/--map", "config or --map"),
+    "alias": ("别名", "alias"),
+    "api": ("API 字段名", "API field name"),
+    "words": ("词义", "words"),
+    "values": ("取值", "values"),
+}
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """How one field was found: the header, how it was decided, how sure, and what decided it."""
+
+    field: str
+    header: str
+    how: str  # a key of MAPPING_HOWS
+    confidence: float  # 0..1
+    detail: str = ""  # e.g. "Salesforce Opportunity.StageName", "owner ← rep + name"
+
+
+@dataclass(frozen=True)
+class StageOrder:
+    """How the open stages were put in order, and what the export's stage values turned out to be.
+
+    how: "config" (the config names the ladder), "ladder" (a known ladder covers the values),
+    "probability" (ordered by the deals' probability column), "numbered" ("1 - Prospect"),
+    or "none" (no order: rules that need one are skipped).
+    """
+
+    how: str
+    name: str | None = None  # built-in or config ladder name; None when inferred
+    label: str = ""
+    open: tuple[str, ...] = ()  # open stages in order (the ladder's names, or the export's spellings)
+    won: tuple[str, ...] = ()  # export spellings read as won
+    lost: tuple[str, ...] = ()
+    on_hold: tuple[str, ...] = ()
+    covered: int = 0  # distinct open stage values the order places
+    distinct: int = 0  # distinct open stage values in the export
+    status_from: str | None = None  # the field that decided open/won/lost when not the stage
+    status_disagrees: int = 0  # deals whose stage says open/won/lost otherwise than that field
+
+
+@dataclass(frozen=True)
+class DateReading:
+    """How one date column was read: day-first or month-first, and whether the values settled it."""
+
+    order: str  # "dmy" | "mdy" | "mixed" (each separator its own) | "ymd" (no year-last dates: nothing to decide)
+    how: str  # "config" | "values" | "export" (another column settled it) | "default"
+    evidence: str = ""  # a value that settled it, e.g. "13/04/2026"
+    settled: bool = True
+    no_date: int = 0  # 9999-12-31 placeholders read as "no date"
 
 
 @dataclass
@@ -160,6 +231,14 @@ class Deals:
     skipped_total_rows: list[int] = field(default_factory=list)
     dropped_blank_rows: int = 0
     notes: list[str] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)  # every header, in the export's order
+    columns: dict[str, ColumnInfo] = field(default_factory=dict)  # field -> how it was found
+    unmapped_why: dict[str, str] = field(default_factory=dict)  # unmapped header -> why no field took it
+    undecided: list[tuple[str, str]] = field(default_factory=list)  # (header or field, why no mapping was made)
+    stage_order: StageOrder | None = None  # None: no stage column
+    unknown_stages: dict[str, int] = field(default_factory=dict)  # stage value on no order -> open deals
+    dates: dict[str, DateReading] = field(default_factory=dict)  # date field -> how it was read
+    skipped_hint_rows: list[int] = field(default_factory=list)
 
     @property
     def fields(self) -> set[str]:

@@ -33,7 +33,7 @@ def load_deals(opts: ReadOptions, cfg: Config) -> Deals:
 
     maps = {**cfg.columns, **opts.maps}
     raw = read_table(opts.path, sheet=opts.sheet, header_score=make_header_scorer(maps))
-    return build_deals(raw, cfg, maps)
+    return build_deals(raw, cfg, maps, as_of=opts.as_of)
 
 
 def select_rules(ruleset: Any, opts: AuditOptions, cfg: Config) -> list:
@@ -64,7 +64,7 @@ def read_baseline(opts: AuditOptions, cfg: Config) -> Deals:
 
     # --sheet names this week's sheet; last week's export may be a CSV, which has none
     sheet = opts.sheet if Path(opts.baseline).suffix.lower() in EXCEL_SUFFIXES else None
-    prev_opts = ReadOptions(path=opts.baseline, sheet=sheet, maps=dict(opts.maps), config=opts.config)
+    prev_opts = ReadOptions(path=opts.baseline, sheet=sheet, maps=dict(opts.maps), config=opts.config, as_of=opts.as_of)
     try:
         previous = load_deals(prev_opts, cfg)
     except (InputError, ConfigError) as exc:  # say it is last week's file that failed, not this week's

@@ -29,6 +29,7 @@ META_KINDS: dict[str, str] = {
     "stage_rank": "count",
     "status": "text",
     "stage_known": "bool",
+    "on_hold": "bool",
     "row": "count",
 }
 #: Labels of the meta columns (zh, en), for `pipeaudit rules fields`; model.META_COLUMNS has the dtypes.
@@ -38,6 +39,7 @@ META_LABELS: dict[str, tuple[str, str]] = {
     "status": ("状态：open 进行中 / won 赢单 / lost 输单", "Status: open / won / lost"),
     "stage_known": ("阶段可识别（阶段值在已知阶梯上）", "Stage known (the stage value is on a known ladder)"),
     "row": ("行号（Excel 行或 CSV 行）", "Row (the Excel row or CSV line)"),
+    "on_hold": ("已搁置（阶段或状态写明暂停，仍算进行中）", "On hold (the stage or status says paused; still counted as open)"),
 }
 KIND_OF: dict[str, str] = {
     **{k: v.kind for k, v in FIELDS.items()},

@@ -105,13 +105,15 @@ class Rule:
             for alt in CHECKS[self.check].requires(self.params):
                 out |= set(alt)
         if self.applies.needs_stage:
-            out.add("stage")
+            out |= {"stage", "phase"}  # phase: absent when the export's stage order is unknown
+        for alt in self.requires or ():
+            out |= set(alt)
         return out
 
     def missing(self, columns) -> list[str]:
         """Fields this export lacks that stop the rule from running; [] when it can run."""
         columns = set(columns)
-        stage_ok = not self.applies.needs_stage or "stage" in columns
+        stage_ok = not self.applies.needs_stage or {"stage", "phase"} <= columns
         if self.requires is not None:
             ok = all(any(f in columns for f in alt) for alt in self.requires)
         else:

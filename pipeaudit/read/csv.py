@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING
 
 from pipeaudit.errors import InputError
 from pipeaudit.read import limits
-from pipeaudit.read.header import HeaderScore, find_header, header_names, no_header_error, shape_data
+from pipeaudit.read.header import (
+    HeaderScore,
+    find_header,
+    header_names,
+    hint_note,
+    no_header_error,
+    shape_data,
+    skip_hint_rows,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -221,6 +229,8 @@ def read_delimited(path: Path, size: int, score: HeaderScore | None) -> RawTable
     cells = frame
     headers = header_names(header_fields + [""] * (ncols - len(header_fields)))
     cells, row_numbers, totals, blanks = shape_data(cells, row_numbers)
+    cells, row_numbers, hints = skip_hint_rows(cells, row_numbers)
+    notes = [f"encoding {enc.label}, delimiter {delim!r}"] + ([hint_note(hints)] if hints else [])
     return RawTable(
         source=path,
         sheet=None,
@@ -230,7 +240,8 @@ def read_delimited(path: Path, size: int, score: HeaderScore | None) -> RawTable
         row_numbers=row_numbers,
         skipped_total_rows=totals,
         dropped_blank_rows=blanks,
-        notes=[f"encoding {enc.label}, delimiter {delim!r}"],
+        notes=notes,
+        skipped_hint_rows=hints,
     )
 
 
