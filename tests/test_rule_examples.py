@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeaudit.engine import load_rules
+from pipeaudit.engine.checks import CHECKS
 from pipeaudit.engine.examples import iter_examples, run_example
 
 RULES = load_rules([], default_rules=True)
@@ -23,7 +24,7 @@ def test_example(example):
 OWN_PACKS = {"method", "data", "hygiene", "changes"}
 #: Rules that never flag a deal (a global note, a rep-level finding), or flag one only next to other
 #: deals (unknown-stage: a stray value on a ladder the other deals show): their own tests cover them.
-NOT_PER_DEAL = {"history-too-short", "funnel-short", "unknown-stage"}
+NOT_PER_DEAL = {r.name for r in RULES if r.check and CHECKS[r.check].scope != "deal"} | {"unknown-stage"}
 ALL_LADDERS = {"edcba", "t6", "salesforce", "hubspot"}
 
 

@@ -125,11 +125,15 @@ def test_unknown_stages_counted_once_per_value_and_no_per_deal_spam():
     deals = deals_from_records(records)
     assert deals.stage_order.how == "none"
     assert deals.unknown_stages == {"Discovery Call": 20, "Tech Eval": 10}
-    notes = [n for n in deals.notes if n.startswith("stage order unknown")]
-    assert len(notes) == 1 and "'Discovery Call' (20)" in notes[0] and "pipeaudit init" in notes[0]
+    assert not [n for n in deals.notes if "stage" in n and "order" in n]  # said once, as the finding below
     assert "phase" not in deals.frame.columns and "stage_rank" not in deals.frame.columns
     findings, skipped = evaluate(deals, RULES.rules, date(2026, 11, 23), "en")
     assert "unknown-stage" not in set(findings["rule"])
+    once = findings[findings["rule"] == "stage-order-unknown"]
+    assert len(once) == 1 and once["row"].isna().all() and once["owner"].isna().all()
+    assert once["message"].iloc[0].startswith("2 stage value(s) cannot be put in order (30 open deals): "
+                                              "'Discovery Call' (20), 'Tech Eval' (10)")
+    assert "pipeaudit init" in once["question"].iloc[0]
     by_rule = {s.rule: s.missing for s in skipped}
     assert "unknown-stage" in by_rule and "no-insider" in by_rule
     assert skipped_reason(by_rule["unknown-stage"], "en") == "the stage order is unknown (no ladder recognised; see the notes)"

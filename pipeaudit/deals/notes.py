@@ -24,14 +24,9 @@ def stage_notes(order: StageOrder | None, unknown: dict[str, int], on_hold: int,
     if order is None:
         return notes
     deals = sum(unknown.values())
-    if order.how == "none" and order.distinct:
-        notes.append(
-            f"stage order unknown: {len(unknown)} stage value(s) on no known ladder, {deals} open deal(s): "
-            f"{_values(unknown)}; rules that need the stage order are skipped. Define the ladder in "
-            "pipeaudit.yaml (`pipeaudit init EXPORT` writes one) / 阶段顺序未知：这些阶段不在任何已知阶段体系中，"
-            "需要阶段顺序的规则已跳过；请在 pipeaudit.yaml 中定义阶段体系（pipeaudit init 可生成）"
-        )
-    elif unknown:
+    # With no order at all the unplaced values are the export-level finding stage-order-unknown
+    # (rules/data.yaml), said once; here only the values a known order did not place.
+    if unknown and order.how != "none":
         where = order.name or f"the order inferred from {order.how}"
         notes.append(
             f"{len(unknown)} stage value(s) on no stage of {where}, {deals} open deal(s): {_values(unknown)} "

@@ -13,13 +13,17 @@ from pipeaudit.engine.checks import (
     funnel_short,
     history_too_short,
     invalid_value,
+    stage_order_unknown,
     stage_regressed,
 )
 from pipeaudit.engine.checks.base import SCOPES, Check, CheckInput, Hits, Scope
 
 CHECKS: dict[str, Check] = {
     module.CHECK.name: module.CHECK
-    for module in (invalid_value, facts_missing, stage_regressed, amount_dropped, history_too_short, funnel_short)
+    for module in (
+        invalid_value, stage_order_unknown, facts_missing, stage_regressed, amount_dropped, history_too_short,
+        funnel_short,
+    )
 }
 
 __all__ = ["CHECKS", "SCOPES", "Check", "CheckInput", "Hits", "Scope"]
