@@ -13,10 +13,22 @@ def visible(text: object) -> str:
                        str(text))
 
 
+#: A message longer than this keeps its start (file, line, what is wrong) and its end (the hint and
+#: the Chinese half) around an ellipsis: values in messages are cut where they are shown, this is
+#: the backstop that keeps any error one readable line.
+MAX_MESSAGE_CHARS = 1000
+
+
 def one_line(text: str) -> str:
     """The message with line breaks folded into spaces and other unsafe characters made visible."""
+    if len(text) > 4 * MAX_MESSAGE_CHARS:  # do not fold megabytes only to cut them
+        text = text[: 3 * MAX_MESSAGE_CHARS] + " … " + text[-MAX_MESSAGE_CHARS:]
     folded = re.sub(r"\s*[\r\n\u2028\u2029]+\s*", " ", text.strip())
-    return visible(folded.replace("\t", " "))
+    shown = visible(folded.replace("\t", " "))
+    if len(shown) > MAX_MESSAGE_CHARS:
+        head = MAX_MESSAGE_CHARS * 7 // 10
+        shown = shown[:head] + " … " + shown[-(MAX_MESSAGE_CHARS - head - 3):]
+    return shown
 
 
 class PipeauditError(Exception):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from pipeaudit.engine.schema import Pack, Rule, parse_pack
 from pipeaudit.errors import ConfigError, RuleError
-from pipeaudit.yamlsafe import did_you_mean
+from pipeaudit.yamlsafe import did_you_mean, shown
 
 if TYPE_CHECKING:
     from pipeaudit.config import Config
@@ -44,7 +44,7 @@ class RuleSet:
         for n in names:
             rule = self.get(n)
             if rule is None:
-                raise ConfigError(f"{option} {n!r}: no such rule{did_you_mean(n, choices)} (see `pipeaudit rules list`)")
+                raise ConfigError(f"{option} {shown(n)}: no such rule{did_you_mean(n, choices)} (see `pipeaudit rules list`)")
             out.add(rule.name)
         return out
 
