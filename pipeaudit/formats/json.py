@@ -40,7 +40,32 @@ def _default(value: Any) -> Any:
 def dumps(obj: Any) -> bytes:
     import orjson
 
-    return orjson.dumps(obj, default=_default, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+    option = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+    try:
+        return orjson.dumps(obj, default=_default, option=option)
+    except orjson.JSONEncodeError:  # an int past 64 bits (orjson's range) somewhere in the values
+        return orjson.dumps(_in_range(obj), default=_default, option=option)
+
+
+_INT64 = 2**63
+
+
+def _in_range(value: Any) -> Any:
+    """`value` with every int orjson cannot write (past int64) as a float, containers walked."""
+    if isinstance(value, dict):
+        return {k: _in_range(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_in_range(v) for v in value]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if -_INT64 <= value < _INT64 else float(value)
+    item = getattr(value, "item", None)
+    if callable(item) and not isinstance(value, str):  # numpy scalar, e.g. a uint64 past int64
+        return _in_range(item())
+    if hasattr(value, "to_dict") and not hasattr(value, "isoformat"):
+        return _in_range(_default(value))
+    return value
 
 
 def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
