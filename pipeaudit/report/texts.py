@@ -27,8 +27,12 @@ class Texts:
 
 
 def _find(name: str, templates: Path | None) -> Path:
-    if templates is not None and (Path(templates) / name).is_file():
-        return Path(templates) / name
+    if templates is not None:
+        from pipeaudit.report.environment import user_file
+
+        found = user_file(Path(templates), name)  # regular files inside the folder only
+        if found is not None:
+            return found
     return data_dir("templates") / name
 
 
