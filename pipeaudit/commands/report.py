@@ -10,7 +10,8 @@ from pipeaudit.errors import ConfigError
 from pipeaudit.options import AuditOptions
 
 
-def run(opts: AuditOptions, *, out: Path, formats: list[str], templates: Path | None) -> int:
+def run(opts: AuditOptions, *, out: Path, formats: list[str], templates: Path | None,
+        follow_symlinks: bool = False) -> int:
     """Returns 0: a report is written whatever it finds; `check` is the gate."""
     from pipeaudit.pipeline import run_audit
     from pipeaudit.report import check_formats, cyclic_gc_paused, write_report
@@ -20,7 +21,7 @@ def run(opts: AuditOptions, *, out: Path, formats: list[str], templates: Path | 
         raise ConfigError(f"--templates {templates}: not a folder / 不是文件夹")
     with cyclic_gc_paused():  # the audit's frames and records are no different (0.5 s of 100k deals)
         result = run_audit(opts)
-        written = write_report(result, Path(out), formats, templates)
+        written = write_report(result, Path(out), formats, templates, follow_symlinks=follow_symlinks)
 
     out = Path(out)
     summaries = [p for p in written if p.parent == out.resolve() and p.name.startswith("summary.")]

@@ -22,6 +22,8 @@ MAX_CELLS                      rows x columns of a sheet's rectangle  PIPEAUDIT_
 MAX_CSV_BYTES                  size of a CSV/TSV/TXT file: 2 GiB      PIPEAUDIT_MAX_CSV_BYTES
 MAX_WORKBOOK_BYTES             size of a workbook file on disk: 1 GiB PIPEAUDIT_MAX_WORKBOOK_BYTES
 HEADER_SCAN_ROWS               non-empty rows searched for a header   -
+MAX_REPS                       reps (one page each per format) in a   PIPEAUDIT_MAX_REPS
+                               report: 2,000
 =============================  =====================================  ============
 """
 
@@ -44,6 +46,7 @@ MAX_CELLS = 20_000_000
 MAX_CSV_BYTES = 2 * GiB
 MAX_WORKBOOK_BYTES = 1 * GiB
 HEADER_SCAN_ROWS = 30
+MAX_REPS = 2_000
 
 
 def limit(name: str) -> int:
@@ -54,6 +57,7 @@ def limit(name: str) -> int:
         "MAX_CELLS": "PIPEAUDIT_MAX_CELLS",
         "MAX_CSV_BYTES": "PIPEAUDIT_MAX_CSV_BYTES",
         "MAX_WORKBOOK_BYTES": "PIPEAUDIT_MAX_WORKBOOK_BYTES",
+        "MAX_REPS": "PIPEAUDIT_MAX_REPS",
     }.get(name)
     default = globals()[name]
     raw = os.environ.get(env) if env else None
