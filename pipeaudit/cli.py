@@ -78,6 +78,9 @@ HistoryOpt = Annotated[
     Optional[Path], typer.Option("--history", metavar="DB", help="SQLite file that keeps every week's deals.")
 ]
 QuotasOpt = Annotated[Optional[Path], typer.Option("--quotas", metavar="FILE", help="CSV/XLSX with rep and target columns.")]
+FollowOpt = Annotated[
+    bool, typer.Option("--follow-symlinks", help="Write through a symbolic link given as the output (refused by default).")
+]
 
 
 def _audit_options(**kw):
@@ -117,6 +120,10 @@ def _run(fn, *args, **kwargs) -> None:
         raise typer.Exit(2) from None
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
+    except BrokenPipeError:  # `pipeaudit rules list | head`: the reader left; that is not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(0) from None
     except MemoryError:
         typer.echo("pipeaudit: out of memory while processing the input", err=True)
         raise typer.Exit(2) from None
@@ -148,7 +155,10 @@ def check(
         Optional[str], typer.Option("--fail-on", metavar="LEVEL", help="error|warning|info|never (default: error).")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="text|json|csv|junit|github")] = "text",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout.")] = None,
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout; - is stdout.")
+    ] = None,
+    follow_symlinks: FollowOpt = False,
     sheet: SheetOpt = None,
     maps: MapOpt = None,
     lang: LangOpt = None,
@@ -166,7 +176,7 @@ def check(
             select=select, ignore=ignore, rep=rep, as_of=as_of, lang=lang, baseline=baseline,
             history=history, quotas=quotas,
         )
-        return run(opts, fmt=fmt, fail_on=fail_on, output=output)
+        return run(opts, fmt=fmt, fail_on=fail_on, output=output, follow_symlinks=follow_symlinks)
 
     _run(body)
 
@@ -181,6 +191,7 @@ def report(
     templates: Annotated[
         Optional[Path], typer.Option("--templates", help="Folder of your own templates (override by name).")
     ] = None,
+    follow_symlinks: FollowOpt = False,
     rules: RulesOpt = None,
     no_default_rules: NoDefaultOpt = False,
     config: ConfigOpt = None,
@@ -206,7 +217,8 @@ def report(
             select=select, ignore=ignore, rep=rep, as_of=as_of, lang=lang, baseline=baseline,
             history=history, quotas=quotas,
         )
-        return run(opts, out=out, formats=split_names(fmt) or ["html"], templates=templates)
+        return run(opts, out=out, formats=split_names(fmt) or ["html"], templates=templates,
+                   follow_symlinks=follow_symlinks)
 
     _run(body)
 
@@ -357,8 +369,44 @@ def history_prune(
 
 
 def main() -> None:
-    app(prog_name="pipeaudit")
+    """The console script. Usage errors from the parser (a missing argument, an unknown option or
+    command, a value of the wrong type) are one line and exit 2, like every other error."""
+    from pipeaudit.terminal import tolerant
+
+    tolerant(sys.stdout)  # a cp1252 or ASCII stdout gets '?' for what it cannot show, not exit 3
+    tolerant(sys.stderr)
+    errors = _click_exceptions()
+    try:
+        code = app(prog_name="pipeaudit", standalone_mode=False)
+    except errors.NoArgsIsHelpError as exc:  # `pipeaudit` alone: the help, as before
+        exc.show()
+        code = exc.exit_code
+    except errors.ClickException as exc:
+        code = _usage_error(exc)
+    except (typer.Abort, errors.Abort):  # end of input at a prompt
+        typer.echo("pipeaudit: aborted / 已中止", err=True)
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _click_exceptions():
+    """click's exception classes: typer vendors click (typer._click) in recent versions."""
+    try:
+        from typer._click import exceptions
+    except ImportError:  # an older typer on top of click
+        from click import exceptions
+    return exceptions
+
+
+def _usage_error(exc) -> int:
+    """Print a click error as one line naming the command; the exit code (2 for usage errors)."""
+    from pipeaudit.errors import one_line
+
+    ctx = getattr(exc, "ctx", None)
+    where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+    typer.echo(f"pipeaudit: {one_line(exc.format_message())}{where} / 命令行用法错误", err=True)
+    return exc.exit_code if exc.exit_code in (1, 2) else 2
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

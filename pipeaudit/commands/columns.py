@@ -10,7 +10,7 @@ from pipeaudit.options import AuditOptions
 
 
 def run(opts: AuditOptions) -> int:
-    import typer
+    from pipeaudit.terminal import echo
 
     from pipeaudit import pipeline
     from pipeaudit.engine import load_rules, skipped_rules
@@ -20,7 +20,7 @@ def run(opts: AuditOptions) -> int:
     ruleset = load_rules(list(opts.rules), default_rules=opts.default_rules, cfg=cfg)
     rules = pipeline.select_rules(ruleset, opts, cfg)
     deals = pipeline.load_deals(opts, cfg)
-    typer.echo(render(deals, cfg, skipped=skipped_rules(deals, rules)))
+    echo(render(deals, cfg, skipped=skipped_rules(deals, rules)))
     return 0
 
 

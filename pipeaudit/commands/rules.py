@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
-from pipeaudit.errors import ConfigError, RuleError
+from pipeaudit.errors import ConfigError, RuleError, visible
+from pipeaudit.terminal import echo
 
 
 def _load(rules: list[Path], default_rules: bool, config: Path | None):
@@ -38,8 +37,9 @@ def run_list(rules: list[Path], default_rules: bool, config: Path | None, lang: 
         sev = r.severity + ("" if r.enabled else (" (关闭)" if zh else " (off)"))
         rows.append([r.name, r.code or "", sev, r.applies.describe(lang), _one_line(_summary(r, lang), 70)])
     headers = ["规则", "代码", "级别", "适用", "检查内容"] if zh else ["rule", "code", "severity", "applies to", "checks"]
-    typer.echo(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))
-    typer.echo(f"\n{len(rows)} 条规则" if zh else f"\n{len(rows)} rules")
+    cells = [[visible(c) for c in row] for row in rows]  # rule-pack text: escapes shown, not obeyed
+    echo(tabulate(cells, headers=headers, tablefmt="simple", disable_numparse=True))
+    echo(f"\n{len(rows)} 条规则" if zh else f"\n{len(rows)} rules")
     return 0
 
 
@@ -93,7 +93,7 @@ def run_show(name: str, rules: list[Path], default_rules: bool, config: Path | N
             out.append(f"  → {msg}")
     out.append("")
     out.append(f"{L('出处', 'Reference')}: {rule.ref}")
-    typer.echo("\n".join(out))
+    echo("\n".join(out))
     return 0
 
 
@@ -123,11 +123,11 @@ def run_validate(paths: list[Path]) -> int:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise RuleError(problems[0] + more)
     n_ex = sum(len(r.examples.get("flagged", [])) + len(r.examples.get("clean", [])) for r in ruleset)
-    typer.echo(f"{len(ruleset)} rules OK ({n_ex} examples) / {len(ruleset)} 条规则有效")
+    echo(f"{len(ruleset)} rules OK ({n_ex} examples) / {len(ruleset)} 条规则有效")
     untested = [r.name for r in ruleset if not (r.examples.get("flagged") or r.examples.get("clean"))]
     if untested:
         # valid, but nothing proves the rule flags what it should: say so (exit stays 0)
-        typer.echo(
+        echo(
             f"note: no examples, so untested: {', '.join(untested)} (add examples: flagged / clean)"
             f" / 以下规则没有示例，未经检验：{'、'.join(untested)}",
             err=True,
