@@ -156,3 +156,12 @@ def test_a_long_header_under_the_limit_is_read_whole(tmp_path: Path) -> None:
     assert len(t.headers) == cols and t.headers[-1] == "预计成交金额(万元)"
     assert t.cells.iloc[0, cols - 3] == "王伟"
 
+
+
+def test_csv_limits_are_documented() -> None:
+    from pipeaudit.read import limits
+
+    assert limits.MAX_CSV_CELLS == 50_000_000 and limits.MAX_BLANK_LINES == 1_048_576
+    security = (Path(__file__).resolve().parent.parent / "SECURITY.md").read_text(encoding="utf-8")
+    for env in ("PIPEAUDIT_MAX_CSV_CELLS", "PIPEAUDIT_MAX_BLANK_LINES", "PIPEAUDIT_MAX_REPS"):
+        assert env in security
