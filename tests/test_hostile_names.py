@@ -159,3 +159,20 @@ def test_a_hundred_thousand_owners_are_refused_at_once(tmp_path: Path) -> None:
     assert_refused(out, "100,000 reps", "PIPEAUDIT_MAX_REPS")
     assert not (tmp_path / "out").exists()
     assert sorted(os.listdir(tmp_path)) == ["owners.csv"]
+
+
+def test_an_os_error_while_moving_into_place_is_one_line(tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    import pipeaudit.report as report_module
+
+    out = tmp_path / "out"
+    write_report(make_result(RECORDS, FINDINGS), out, ["html"])
+
+    def full_disk(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(report_module.os, "replace", full_disk)
+    with pytest.raises(PipeauditError, match="No space left on device"):
+        write_report(make_result(RECORDS, FINDINGS), out, ["html"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

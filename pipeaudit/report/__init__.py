@@ -76,6 +76,8 @@ def write_report(result: AuditResult, out: Path, formats: list[str], templates: 
         try:
             written = _write_report(result, staging, formats, templates)
             return _install(staging, out, written)
+        except OSError as exc:  # a full disk, a folder we may not write: the user's to fix
+            raise ConfigError(f"--out {out}: cannot write the report ({exc.strerror or exc}) / 无法写入报告") from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
