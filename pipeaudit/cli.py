@@ -109,6 +109,14 @@ def _audit_options(**kw):
     )
 
 
+def _say(message: str) -> None:
+    """One line on stderr, through the terminal's one output function (escapes visible, any encoding)."""
+    from pipeaudit.errors import one_line
+    from pipeaudit.terminal import echo
+
+    echo(one_line(message), err=True)
+
+
 def _run(fn, *args, **kwargs) -> None:
     """Call a command body; turn user errors into one line + exit 2, bugs into one line + exit 3."""
     from pipeaudit.errors import PipeauditError
@@ -116,7 +124,7 @@ def _run(fn, *args, **kwargs) -> None:
     try:
         code = fn(*args, **kwargs)
     except PipeauditError as exc:
-        typer.echo(f"pipeaudit: {exc}", err=True)
+        _say(f"pipeaudit: {exc}")
         raise typer.Exit(2) from None
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
@@ -125,15 +133,12 @@ def _run(fn, *args, **kwargs) -> None:
         os.dup2(devnull, sys.stdout.fileno())
         raise typer.Exit(0) from None
     except MemoryError:
-        typer.echo("pipeaudit: out of memory while processing the input", err=True)
+        _say("pipeaudit: out of memory while processing the input / 内存不足")
         raise typer.Exit(2) from None
     except Exception as exc:  # a bug: still no traceback for the user unless asked for
         if os.environ.get("PIPEAUDIT_DEBUG"):
             raise
-        typer.echo(
-            f"pipeaudit: internal error: {type(exc).__name__}: {exc} (set PIPEAUDIT_DEBUG=1 for details)",
-            err=True,
-        )
+        _say(f"pipeaudit: internal error: {type(exc).__name__}: {exc} (set PIPEAUDIT_DEBUG=1 for details)")
         raise typer.Exit(3) from None
     raise typer.Exit(code or 0)
 
@@ -384,7 +389,7 @@ def main() -> None:
     except errors.ClickException as exc:
         code = _usage_error(exc)
     except (typer.Abort, errors.Abort):  # end of input at a prompt
-        typer.echo("pipeaudit: aborted / 已中止", err=True)
+        _say("pipeaudit: aborted / 已中止")
         code = 1
     sys.exit(code if isinstance(code, int) else 0)
 
@@ -400,11 +405,9 @@ def _click_exceptions():
 
 def _usage_error(exc) -> int:
     """Print a click error as one line naming the command; the exit code (2 for usage errors)."""
-    from pipeaudit.errors import one_line
-
     ctx = getattr(exc, "ctx", None)
     where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
-    typer.echo(f"pipeaudit: {one_line(exc.format_message())}{where} / 命令行用法错误", err=True)
+    _say(f"pipeaudit: {exc.format_message()}{where} / 命令行用法错误")
     return exc.exit_code if exc.exit_code in (1, 2) else 2
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from pipeaudit.errors import ConfigError
 from pipeaudit.options import AuditOptions
+from pipeaudit.terminal import echo
 
 
 def run(opts: AuditOptions, *, out: Path, formats: list[str], templates: Path | None,
@@ -27,13 +26,13 @@ def run(opts: AuditOptions, *, out: Path, formats: list[str], templates: Path | 
     summaries = [p for p in written if p.parent == out.resolve() and p.name.startswith("summary.")]
     pages = [p for p in written if p.parent.name == "reps"]
     workbook = [p for p in written if p.suffix == ".xlsx"]
-    typer.echo(f"pipeaudit: report written to {out}/ / 报告已写入 {out}/")
+    echo(f"pipeaudit: report written to {out}/ / 报告已写入 {out}/")
     for p in summaries:
-        typer.echo(f"  {out / p.name}")
+        echo(f"  {out / p.name}")
     if pages:
         exts = sorted({p.suffix for p in pages})
         reps = len(pages) // max(1, len(exts))
-        typer.echo(f"  {out / 'reps'}/  ({reps} reps × {', '.join(exts)} / {reps} 位销售)")
+        echo(f"  {out / 'reps'}/  ({reps} reps × {', '.join(exts)} / {reps} 位销售)")
     for p in workbook:
-        typer.echo(f"  {out / p.name}")
+        echo(f"  {out / p.name}")
     return 0
