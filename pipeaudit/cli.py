@@ -90,6 +90,9 @@ HistoryOpt = Annotated[
     Optional[Path], typer.Option("--history", metavar="DB", help="SQLite file that keeps every week's deals.")
 ]
 QuotasOpt = Annotated[Optional[Path], typer.Option("--quotas", metavar="FILE", help="CSV/XLSX with rep and target columns.")]
+FollowOpt = Annotated[
+    bool, typer.Option("--follow-symlinks", help="Write through a symbolic link given as the output (refused by default).")
+]
 
 
 def _audit_options(**kw):
@@ -118,6 +121,14 @@ def _audit_options(**kw):
     )
 
 
+def _say(message: str) -> None:
+    """One line on stderr, through the terminal's one output function (escapes visible, any encoding)."""
+    from pipeaudit.errors import one_line
+    from pipeaudit.terminal import echo
+
+    echo(one_line(message), err=True)
+
+
 def _run(fn, *args, **kwargs) -> None:
     """Call a command body; turn user errors into one line + exit 2, bugs into one line + exit 3."""
     from pipeaudit.errors import PipeauditError
@@ -125,20 +136,21 @@ def _run(fn, *args, **kwargs) -> None:
     try:
         code = fn(*args, **kwargs)
     except PipeauditError as exc:
-        typer.echo(f"pipeaudit: {exc}", err=True)
+        _say(f"pipeaudit: {exc}")
         raise typer.Exit(2) from None
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
+    except BrokenPipeError:  # `pipeaudit rules list | head`: the reader left; that is not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(0) from None
     except MemoryError:
-        typer.echo("pipeaudit: out of memory while processing the input", err=True)
+        _say("pipeaudit: out of memory while processing the input / 内存不足")
         raise typer.Exit(2) from None
     except Exception as exc:  # a bug: still no traceback for the user unless asked for
         if os.environ.get("PIPEAUDIT_DEBUG"):
             raise
-        typer.echo(
-            f"pipeaudit: internal error: {type(exc).__name__}: {exc} (set PIPEAUDIT_DEBUG=1 for details)",
-            err=True,
-        )
+        _say(f"pipeaudit: internal error: {type(exc).__name__}: {exc} (set PIPEAUDIT_DEBUG=1 for details)")
         raise typer.Exit(3) from None
     raise typer.Exit(code or 0)
 
@@ -160,7 +172,10 @@ def check(
         Optional[str], typer.Option("--fail-on", metavar="LEVEL", help="error|warning|info|never (default: error).")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="text|json|csv|junit|github")] = "text",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout.")] = None,
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout; - is stdout.")
+    ] = None,
+    follow_symlinks: FollowOpt = False,
     sheet: SheetOpt = None,
     maps: MapOpt = None,
     lang: LangOpt = None,
@@ -178,7 +193,7 @@ def check(
             select=select, ignore=ignore, rep=rep, as_of=as_of, lang=lang, baseline=baseline,
             history=history, quotas=quotas,
         )
-        return run(opts, fmt=fmt, fail_on=fail_on, output=output)
+        return run(opts, fmt=fmt, fail_on=fail_on, output=output, follow_symlinks=follow_symlinks)
 
     _run(body)
 
@@ -193,6 +208,7 @@ def report(
     templates: Annotated[
         Optional[Path], typer.Option("--templates", help="Folder of your own templates (override by name).")
     ] = None,
+    follow_symlinks: FollowOpt = False,
     rules: RulesOpt = None,
     no_default_rules: NoDefaultOpt = False,
     config: ConfigOpt = None,
@@ -218,7 +234,8 @@ def report(
             select=select, ignore=ignore, rep=rep, as_of=as_of, lang=lang, baseline=baseline,
             history=history, quotas=quotas,
         )
-        return run(opts, out=out, formats=split_names(fmt) or ["html"], templates=templates)
+        return run(opts, out=out, formats=split_names(fmt) or ["html"], templates=templates,
+                   follow_symlinks=follow_symlinks)
 
     _run(body)
 
@@ -428,8 +445,42 @@ def history_prune(
 
 
 def main() -> None:
-    app(prog_name="pipeaudit")
+    """The console script. Usage errors from the parser (a missing argument, an unknown option or
+    command, a value of the wrong type) are one line and exit 2, like every other error."""
+    from pipeaudit.terminal import tolerant
+
+    tolerant(sys.stdout)  # a cp1252 or ASCII stdout gets '?' for what it cannot show, not exit 3
+    tolerant(sys.stderr)
+    errors = _click_exceptions()
+    try:
+        code = app(prog_name="pipeaudit", standalone_mode=False)
+    except errors.NoArgsIsHelpError as exc:  # `pipeaudit` alone: the help, as before
+        exc.show()
+        code = exc.exit_code
+    except errors.ClickException as exc:
+        code = _usage_error(exc)
+    except (typer.Abort, errors.Abort):  # end of input at a prompt
+        _say("pipeaudit: aborted / 已中止")
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _click_exceptions():
+    """click's exception classes: typer vendors click (typer._click) in recent versions."""
+    try:
+        from typer._click import exceptions
+    except ImportError:  # an older typer on top of click
+        from click import exceptions
+    return exceptions
+
+
+def _usage_error(exc) -> int:
+    """Print a click error as one line naming the command; the exit code (2 for usage errors)."""
+    ctx = getattr(exc, "ctx", None)
+    where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+    _say(f"pipeaudit: {exc.format_message()}{where} / 命令行用法错误")
+    return exc.exit_code if exc.exit_code in (1, 2) else 2
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

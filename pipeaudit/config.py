@@ -18,7 +18,7 @@ from typing import Any
 from pipeaudit.errors import ConfigError
 from pipeaudit.funnel import parse_mix, parse_ratios
 from pipeaudit.model import FIELDS, PHASES, SEVERITIES
-from pipeaudit.yamlsafe import did_you_mean, line_of, load_yaml
+from pipeaudit.yamlsafe import clip, did_you_mean, line_of, load_yaml, shown
 
 CONFIG_NAMES = ("pipeaudit.yaml", ".pipeaudit.yaml", "pipeaudit.yml")
 
@@ -126,7 +126,7 @@ class _Checker:
     def mapping(self, container: Any, key: str) -> dict:
         value = container[key]
         if not isinstance(value, dict):
-            raise self.fail(container, key, f"'{key}' must be a mapping")
+            raise self.fail(container, key, f"'{clip(key)}' must be a mapping")
         return value
 
     def string_list(self, container: Any, key: str) -> list[str]:
@@ -134,7 +134,7 @@ class _Checker:
         if isinstance(value, str):
             return [v.strip() for v in value.split(",") if v.strip()]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(container, key, f"'{key}' must be a list of names")
+            raise self.fail(container, key, f"'{clip(key)}' must be a list of names")
         return list(value)
 
     def choice(self, container: Any, key: str, choices: tuple[str, ...] | set[str]) -> str:
@@ -142,7 +142,7 @@ class _Checker:
         if value not in choices:
             hint = did_you_mean(str(value), choices)
             raise self.fail(
-                container, key, f"'{key}' must be one of {', '.join(sorted(choices))}, not {value!r}{hint}"
+                container, key, f"'{clip(key)}' must be one of {', '.join(sorted(choices))}, not {shown(value)}{hint}"
             )
         return value
 
@@ -153,7 +153,7 @@ def _validate(data: Any, path: Path) -> Config:
         raise ConfigError(f"{path}: the configuration must be a mapping of keys to values")
     for key in data:
         if key not in _TOP_KEYS:
-            raise check.fail(data, key, f"unknown key '{key}'{did_you_mean(str(key), _TOP_KEYS)}")
+            raise check.fail(data, key, f"unknown key '{clip(key)}'{did_you_mean(str(key), _TOP_KEYS)}")
     cfg = Config(source=path)
     base = path.parent
 
@@ -161,7 +161,7 @@ def _validate(data: Any, path: Path) -> Config:
         columns = check.mapping(data, "columns")
         for name, header in columns.items():
             if name not in FIELDS:
-                raise check.fail(columns, name, f"unknown field '{name}'{did_you_mean(str(name), FIELDS)}")
+                raise check.fail(columns, name, f"unknown field '{clip(name)}'{did_you_mean(str(name), FIELDS)}")
             if not isinstance(header, str) or not header.strip():
                 raise check.fail(columns, name, f"columns.{name} must be the header text of a column")
             cfg.columns[name] = header
@@ -201,7 +201,7 @@ def _validate(data: Any, path: Path) -> Config:
                 isinstance(target, bool) or not isinstance(target, (int, float))
                 or not math.isfinite(target) or target < 0
             ):
-                raise check.fail(data["quotas"], rep, f"quota for {rep!r} must be a non-negative number / 配额必须是非负数")
+                raise check.fail(data["quotas"], rep, f"quota for {shown(rep)} must be a non-negative number / 配额必须是非负数")
             cfg.quotas[str(rep)] = float(target)
     if "plan" in data:
         plan = check.mapping(data, "plan")
@@ -224,7 +224,7 @@ def _check_plan(check: _Checker, plan: dict) -> None:
         if key in plan:
             value = plan[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-                raise check.fail(plan, key, f"plan.{key} must be a positive number, not {value!r} / 必须为正数")
+                raise check.fail(plan, key, f"plan.{key} must be a positive number, not {shown(value)} / 必须为正数")
     for key, parse in (("ratios", parse_ratios), ("mix", parse_mix)):
         if key in plan:
             value = plan[key]
@@ -253,7 +253,7 @@ def _ladder(check: _Checker, parent: Any, name: str, spec: Any) -> CustomLadder:
             raise check.fail(spec, "phases", f"ladders.{name}.phases must give one phase per open stage")
         for p in phases:
             if p not in PHASES:
-                raise check.fail(spec, "phases", f"unknown phase '{p}'{did_you_mean(p, PHASES)}")
+                raise check.fail(spec, "phases", f"unknown phase '{clip(p)}'{did_you_mean(p, PHASES)}")
     else:  # spread the stages evenly over the five phases
         n = len(open_stages)
         phases = tuple(PHASES[min(4, (i * 5) // n)] for i in range(n))
@@ -271,7 +271,7 @@ def _suppression(check: _Checker, entries: list, index: int, entry: Any) -> Supp
             raise check.fail(entry, key, f"unknown key 'suppress.{key}'{did_you_mean(str(key), allowed)}")
     for key in ("deal", "rule", "reason"):
         if not isinstance(entry.get(key), (str, int)) or not str(entry.get(key)).strip():
-            raise check.fail(entry, key if key in entry else None, f"suppress entry needs '{key}'")
+            raise check.fail(entry, key if key in entry else None, f"suppress entry needs '{clip(key)}'")
     until = entry.get("until")
     if until is not None:
         if isinstance(until, datetime):
@@ -282,7 +282,7 @@ def _suppression(check: _Checker, entries: list, index: int, entry: Any) -> Supp
                     raise ValueError(until)
                 until = date.fromisoformat(until.strip())
             except ValueError:
-                raise check.fail(entry, "until", f"suppress.until must be YYYY-MM-DD, not {until!r}") from None
+                raise check.fail(entry, "until", f"suppress.until must be YYYY-MM-DD, not {shown(until)}") from None
         elif not isinstance(until, date):
             raise check.fail(entry, "until", "suppress.until must be a date YYYY-MM-DD")
     return Suppression(str(entry["deal"]), str(entry["rule"]), str(entry["reason"]), until)

@@ -269,11 +269,14 @@ def _owner_severity_counts(table: pd.DataFrame, codes: ColumnCodes | None = None
 
 
 def _number(value: Any) -> int | float:
-    """Whole amounts as int (150000, not 150000.0); otherwise a float rounded to cents."""
+    """Whole amounts as int (150000, not 150000.0); otherwise a float rounded to cents.
+
+    Past 2**53 a float no longer holds every whole number, and past int64 no JSON encoder takes an
+    int: such amounts stay floats (1e+300), and an infinite sum is 0 like a missing one."""
     value = float(value)
-    if value != value:  # NaN
+    if value != value or value in (float("inf"), float("-inf")):  # NaN, or a sum past the float range
         return 0
-    return int(value) if value.is_integer() else round(value, 2)
+    return int(value) if value.is_integer() and abs(value) < 2**53 else round(value, 2)
 
 
 #: Export fields that `--history` derives from the stored weeks when the export lacks them.

@@ -7,6 +7,7 @@ as a config).
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from pipeaudit.errors import ConfigError, visible
@@ -16,7 +17,7 @@ FORMATS = ("text", "json")
 
 
 def run(opts: AuditOptions, fmt: str = "text") -> int:
-    import typer
+    from pipeaudit.terminal import echo
 
     from pipeaudit import pipeline
     from pipeaudit.engine import load_rules, skipped_rules
@@ -30,11 +31,12 @@ def run(opts: AuditOptions, fmt: str = "text") -> int:
     deals = pipeline.load_deals(opts, cfg)
     skipped = skipped_rules(deals, rules)
     if fmt == "json":
-        import json
+        from pipeaudit.formats.json import dumps
+        from pipeaudit.terminal import tolerant
 
-        typer.echo(json.dumps(facts(deals, cfg, skipped), ensure_ascii=False, indent=2))
+        tolerant(sys.stdout).write(dumps(facts(deals, cfg, skipped), indent=True).decode() + "\n")
     else:
-        typer.echo(render(deals, cfg, skipped=skipped))
+        echo(render(deals, cfg, skipped=skipped))
     return 0
 
 

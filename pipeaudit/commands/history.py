@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
-from pipeaudit.errors import ConfigError
+from pipeaudit.errors import ConfigError, visible
+from pipeaudit.terminal import echo
 
 
 def _db(db: Path | None, config: Path | None) -> Path:
@@ -19,8 +18,10 @@ def _db(db: Path | None, config: Path | None) -> Path:
 
 
 def _table(head: tuple[str, ...], rows: list[tuple]) -> str:
+    """The rows as a table; every cell from the store shown safely (escapes, bidi, line breaks visible)."""
     from tabulate import tabulate
 
+    rows = [tuple(visible(c) for c in r) for r in rows]
     return tabulate(rows, headers=head, tablefmt="simple", disable_numparse=True)
 
 
@@ -30,10 +31,10 @@ def run_list(db: Path | None = None, config: Path | None = None) -> int:
     with HistoryStore(_db(db, config), create=False) as store:
         weeks = store.weeks()
     if not weeks:
-        typer.echo("no weeks stored / 尚无存储的周数据")
+        echo("no weeks stored / 尚无存储的周数据")
         return 0
     rows = [(w["as_of"], w["deals"], w["open"], f"{w['pipeline']:,.0f}", w["source"] or "") for w in weeks]
-    typer.echo(_table(("as_of 日期", "deals 商机", "open 进行中", "pipeline 金额", "source 来源"), rows))
+    echo(_table(("as_of 日期", "deals 商机", "open 进行中", "pipeline 金额", "source 来源"), rows))
     return 0
 
 
@@ -64,7 +65,7 @@ def run_show(deal: str, db: Path | None = None, config: Path | None = None) -> i
         for r in frame.itertuples(index=False)
     ]
     head = ("as_of 日期", "id 编号", "deal 商机", "owner 负责人", "stage 阶段", "class 分级", "amount 金额", "close 预计成交")
-    typer.echo(_table(head, rows))
+    echo(_table(head, rows))
     return 0
 
 
@@ -75,5 +76,5 @@ def run_prune(before: str, db: Path | None = None, config: Path | None = None) -
     cutoff = parse_date(before, "--before")
     with HistoryStore(_db(db, config), create=False) as store:
         n = store.prune(cutoff)
-    typer.echo(f"removed {n} week(s) before {cutoff.isoformat()} / 已删除 {cutoff.isoformat()} 之前的 {n} 周")
+    echo(f"removed {n} week(s) before {cutoff.isoformat()} / 已删除 {cutoff.isoformat()} 之前的 {n} 周")
     return 0

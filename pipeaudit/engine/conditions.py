@@ -12,12 +12,13 @@ False, comparisons → False); whether the rule runs at all is decided beforehan
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from pipeaudit.model import DERIVED, FIELDS, PHASES
-from pipeaudit.yamlsafe import did_you_mean, line_of
+from pipeaudit.yamlsafe import clip, did_you_mean, line_of, shown
 
 if TYPE_CHECKING:
     import numpy as np
@@ -48,6 +49,8 @@ KIND_OF: dict[str, str] = {
 }
 NUMERIC_KINDS = {"amount", "probability", "count"}
 TEXT_KINDS = {"id", "text", "stage", "class"}
+#: all/any/not nested deeper than this is refused when the rule is loaded (evaluation recurses)
+MAX_CONDITION_DEPTH = 20
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ class ParseContext:
     def __init__(self, path: Any, rule: str, params: dict[str, Any], error: type[Exception]):
         self.path, self.rule, self.params, self.error = path, rule, params, error
         self.param_refs: set[str] = set()
+        self.depth = 0  # conditions being parsed, outermost first
 
     def fail(self, container: Any, key: Any, message: str) -> Exception:
         line = line_of(container, key)
@@ -129,7 +133,7 @@ def _param_or(value: Any, ctx: ParseContext, container: Any, key: Any) -> Any:
             name = m.group(1)
             if name not in ctx.params:
                 raise ctx.fail(
-                    container, key, f"unknown param '{name}'{did_you_mean(name, ctx.params)}"
+                    container, key, f"unknown param '{clip(name)}'{did_you_mean(name, ctx.params)}"
                     + ("" if ctx.params else " (the rule declares no params)")
                 )
             ctx.param_refs.add(name)
@@ -141,7 +145,7 @@ def _field(value: Any, ctx: ParseContext, container: Any, key: Any, kinds: set[s
     if not isinstance(value, str):
         raise ctx.fail(container, key, f"'{key}' must name a field")
     if value not in KIND_OF:
-        raise ctx.fail(container, key, f"unknown field '{value}'{did_you_mean(value, KIND_OF)}")
+        raise ctx.fail(container, key, f"unknown field '{clip(value)}'{did_you_mean(value, KIND_OF)}")
     if kinds is not None and KIND_OF[value] not in kinds:
         raise ctx.fail(
             container, key, f"field '{value}' is {KIND_OF[value]}, this operator needs {'/'.join(sorted(kinds))}"
@@ -155,7 +159,7 @@ def _mapping(spec: Any, ctx: ParseContext, container: Any, key: Any, op: str, re
     allowed = required | set(optional)
     for k in spec:
         if k not in allowed:
-            raise ctx.fail(spec, k, f"unknown key '{k}' in '{op}'{did_you_mean(str(k), allowed)}")
+            raise ctx.fail(spec, k, f"unknown key '{clip(k)}' in '{op}'{did_you_mean(str(k), allowed)}")
     for k in required:
         if k not in spec:
             raise ctx.fail(container, key, f"'{op}' needs '{k}'")
@@ -165,16 +169,26 @@ def _mapping(spec: Any, ctx: ParseContext, container: Any, key: Any, op: str, re
 def _number(value: Any, ctx: ParseContext, container: Any, key: Any) -> Any:
     value = _param_or(value, ctx, container, key)
     if isinstance(value, ParamRef):
-        if not _is_number(ctx.params[value.name]):
-            raise ctx.fail(container, key, f"param '{value.name}' must be a number to be compared")
+        if not comparable_number(ctx.params[value.name]):
+            raise ctx.fail(container, key, f"param '{value.name}' must be a number within ±1.8e308 to be compared")
         return value
-    if not _is_number(value):
-        raise ctx.fail(container, key, f"'{key}' must be a number or a \"{{param}}\", not {value!r}")
+    if not comparable_number(value):
+        raise ctx.fail(container, key, f"'{clip(key)}' must be a number within ±1.8e308 or a \"{{param}}\", not {shown(value)}")
     return value
 
 
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def comparable_number(v: Any) -> bool:
+    """A number the engine can compare: int or float within the finite float range (no inf/nan)."""
+    if not _is_number(v):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:  # an int past ±1.8e308
+        return False
 
 
 def _text_list(value: Any, ctx: ParseContext, container: Any, key: Any) -> Any:
@@ -196,8 +210,14 @@ def parse_condition(spec: Any, ctx: ParseContext, container: Any = None, key: An
         )
     (op, arg), = spec.items()
     if op not in OPERATORS:
-        raise ctx.fail(spec, op, f"unknown operator '{op}'{did_you_mean(str(op), OPERATORS)}")
-    return OPERATORS[op].parse(arg, spec, ctx, op)
+        raise ctx.fail(spec, op, f"unknown operator '{clip(op)}'{did_you_mean(str(op), OPERATORS)}")
+    if ctx.depth >= MAX_CONDITION_DEPTH:
+        raise ctx.fail(spec, op, f"conditions nested more than {MAX_CONDITION_DEPTH} deep (all/any/not) / 条件嵌套过深")
+    ctx.depth += 1
+    try:
+        return OPERATORS[op].parse(arg, spec, ctx, op)
+    finally:
+        ctx.depth -= 1
 
 
 def _p_field(kinds: set[str] | None = None):
@@ -264,7 +284,7 @@ def _p_stage(arg, container, ctx, op):
     for k in ("at_least", "at_most"):
         if k in spec:
             if spec[k] not in PHASES:
-                raise ctx.fail(spec, k, f"unknown phase '{spec[k]}'{did_you_mean(str(spec[k]), PHASES)} (phases: {', '.join(PHASES)})")
+                raise ctx.fail(spec, k, f"unknown phase '{clip(spec[k])}'{did_you_mean(str(spec[k]), PHASES)} (phases: {', '.join(PHASES)})")
             args[k] = PHASES.index(spec[k]) + 1
     return Node(op, ("phase",), args)
 
@@ -514,8 +534,7 @@ def op_contains_any(node: Node, env: Env):
     if "words" in node.args:
         words = [str(w).casefold() for w in env.value(node.args["words"]) if str(w).strip()]
         if words:
-            pattern = "|".join(re.escape(w) for w in words)
-            m = m | _text_map(env, name, lambda u: u.str.contains(pattern, regex=True))
+            m = m | _text_map(env, name, lambda u: _contains_word(u, words))
     if "whole" in node.args:
         whole = {_strip_punct(str(w).strip().casefold()) for w in env.value(node.args["whole"])}
         whole |= {str(w).strip().casefold() for w in env.value(node.args["whole"])}  # e.g. "-" or "/" alone
@@ -526,6 +545,36 @@ def op_contains_any(node: Node, env: Env):
 
 
 _PUNCT_EDGES = r"^[\s\W_]+|[\s\W_]+$"
+#: words are matched by one regular expression per this many characters of pattern: a single
+#: expression of 100,000 words is more than the regex engine will compile
+_PATTERN_CHARS = 4_000
+
+
+def _contains_word(u, words: list[str]):
+    """Does each value contain one of `words` (literal text)? In batches of alternatives."""
+    hit = None
+    batch: list[str] = []
+    size = 0
+
+    def flush():
+        nonlocal hit, batch, size
+        if batch:
+            found = u.str.contains("|".join(batch), regex=True)
+            hit = found if hit is None else (hit | found)
+        batch, size = [], 0
+
+    for word in words:
+        escaped = re.escape(word)
+        if len(escaped) > _PATTERN_CHARS:  # one long word: plain substring search
+            found = u.str.contains(word, regex=False)
+            hit = found if hit is None else (hit | found)
+            continue
+        if size + len(escaped) + 1 > _PATTERN_CHARS:
+            flush()
+        batch.append(escaped)
+        size += len(escaped) + 1
+    flush()
+    return hit
 
 
 def _strip_punct(text: str) -> str:

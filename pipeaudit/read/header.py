@@ -181,7 +181,7 @@ def _arrow_strings(col: pd.Series):
     return arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else None
 
 
-_TOTAL_FIRST = frozenset("总合小共汇gGsStT")
+_TOTAL_FIRST = frozenset("总合小共汇gGsStTſ \t\u3000\u00a0")  # as _ARROW_TOTAL_FIRST: TOTAL_LABEL allows leading space
 #: First characters a cell matching ARROW_TOTAL_LABEL can start with: a label's first letter in
 #: either case (ſ folds to s under (?i)) or the leading space _WS allows.
 _ARROW_TOTAL_FIRST = frozenset("总合小共汇gGsStTſ \t\u3000\u00a0")
