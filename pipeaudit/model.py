@@ -40,6 +40,7 @@ class FieldSpec:
 #:   amount                 -> float64 in base currency units, header unit applied (NaN when blank/unreadable)
 #:   bool                   -> pandas "boolean" (<NA> when blank or unreadable)
 #:   probability            -> float64 in 0..1 (75, 75% and 0.75 all give 0.75)
+#:   count                  -> Int64, whole non-negative numbers (<NA> when blank/unreadable)
 FIELDS: dict[str, FieldSpec] = {
     f.name: f
     for f in (
@@ -69,6 +70,8 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("timeline", "text", "采购时间", "Timeline"),
         FieldSpec("probability", "probability", "赢率", "Probability"),
         FieldSpec("forecast_category", "text", "预测类别", "Forecast category"),
+        FieldSpec("next_step_date", "date", "下次跟进日期", "Next step date"),
+        FieldSpec("contact_count", "count", "联系人数", "Contacts"),
         FieldSpec("ignore", "text", "忽略规则", "pipeaudit-ignore"),
     )
 }
@@ -88,6 +91,10 @@ DERIVED: dict[str, FieldSpec] = {
         FieldSpec("prev_deal_class", "class", "上周分级", "Class last week"),
         FieldSpec("close_slips", "count", "成交日期推迟次数", "Close-date slips"),
         FieldSpec("weeks_of_history", "count", "历史周数", "Weeks of history"),
+        FieldSpec("last_push_days", "count", "最近一次推迟天数", "Last push (days)"),
+        FieldSpec("max_push_days", "count", "单次最大推迟天数", "Largest push (days)"),
+        FieldSpec("pushed_days", "count", "累计推迟天数", "Days pushed in total"),
+        FieldSpec("slip_recovered", "bool", "推迟后已恢复", "Recovered from its slips"),
     )
 }
 
@@ -207,6 +214,13 @@ class RunFacts:
 
     weeks_stored: int | None = None  # weeks in the history up to the as-of date; None without --history
     quota_funnels: dict[str, Any] | None = None  # pipeaudit.quotas.funnel_vs_quota; None without quotas
+    #: per-stage aging norms that override the aging rule's per-phase defaults:
+    #: ladder -> stage rank -> (days, "config" | "learned"); None when there are none
+    stage_norms: dict[str, dict[int, tuple[float, str]]] | None = None
+    fiscal_year_start: int = 1  # month the fiscal year starts; quarters follow it (pipeaudit.fiscal)
+    #: rep -> won against the plan for the stored weeks (weekly.learn.results_vs_plan); None
+    #: without quotas or with too short a history
+    plan_results: dict[str, dict[str, Any]] | None = None
 
 
 @dataclass

@@ -100,6 +100,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "成交概率", "赢单率", "成交率",
     ),
     "forecast_category": ("Forecast Category", "Forecast", "预测类别", "预测分类"),
+    # issue 13 (branch inspect): minimal entries; the header-inference work owns the full alias lists
+    "next_step_date": ("Next Step Date", "下次跟进日期"),
+    "contact_count": ("Contact Count", "联系人数"),
     "ignore": ("pipeaudit-ignore", "pipeaudit ignore", "pipeaudit_ignore", "忽略规则"),
 }
 
