@@ -13,13 +13,19 @@ from pipeaudit.engine.checks import (
     funnel_short,
     history_too_short,
     invalid_value,
+    quarter_move,
+    review_due,
+    stage_aging,
     stage_regressed,
 )
 from pipeaudit.engine.checks.base import SCOPES, Check, CheckInput, Hits, Scope
 
 CHECKS: dict[str, Check] = {
     module.CHECK.name: module.CHECK
-    for module in (invalid_value, facts_missing, stage_regressed, amount_dropped, history_too_short, funnel_short)
+    for module in (
+        invalid_value, facts_missing, stage_regressed, amount_dropped, history_too_short, funnel_short,
+        stage_aging, quarter_move, review_due,
+    )
 }
 
 __all__ = ["CHECKS", "SCOPES", "Check", "CheckInput", "Hits", "Scope"]
