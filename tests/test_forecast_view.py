@@ -69,3 +69,25 @@ def test_unrecognised_categories_are_named(tmp_path):
                     "B,Ann,Qualified To Buy,50,Commit\n", encoding="utf-8")
     view = run_audit(AuditOptions(path=path, as_of=MONDAYS[-1]), Config()).extras["forecast"]
     assert view["unrecognised"] == {"Maybe": 1} and view["team"]["other"] == {"count": 1, "amount": 100.0}
+
+
+def test_the_report_shows_the_forecast_learned_norms_and_results(tmp_path):
+    from pipeaudit.config import Config
+
+    cfg = Config(norms_learned=True)
+    db, _ = run_weeks(tmp_path, cfg, weeks=5, quotas={"Ann": 730000, "Bob": 1460000})
+    path = write_week(tmp_path / "w6.csv", 5)
+    conf = tmp_path / "pipeaudit.yaml"
+    conf.write_text("norms: learned\nquotas: {Ann: 730000, Bob: 1460000}\n", encoding="utf-8")
+    out = tmp_path / "r"
+    res = CliRunner().invoke(app, ["report", str(path), "--history", str(db), "--as-of", "2026-11-23", "--config", str(conf),
+                                   "--out", str(out), "--format", "md,html", "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert "## Forecast (open deals by forecast category)" in summary and "| Team | 2 · 320,000 |" in summary
+    assert "### Risky commits (2)" in summary and "| Ann | Deal D14 | 20,000 | 2026-11-20 |" in summary
+    assert "## Stage norms learned from the history" in summary and "| Qualified To Buy | 5 | 14 |" in summary
+    assert "| Bob | 50,000 | 140,000 | 64% | review due |" in summary
+    ann = (out / "reps" / "Ann.md").read_text(encoding="utf-8")
+    assert "| 2 · 320,000 | 1 · 80,000 | 3 · 155,000 |" in ann and "- Deal D7 · 300,000 · 2026-12-10 — flagged:" in ann
+    assert 'class="risky-commits' in (out / "summary.html").read_text(encoding="utf-8")
