@@ -49,7 +49,7 @@ PINNED_CODES = {
     "funnel-short": "PA510",
     # issue 13
     "amount-not-positive": "PA004", "next-step-overdue": "PA207", "commit-without-next-step": "PA208",
-    "single-threaded-big-deal": "PA209", "slipped-not-recovered": "PA506", "pushed-out-of-quarter": "PA507",
+    "single-threaded-big-deal": "PA209", "next-step-undated": "PA210", "slipped-not-recovered": "PA506", "pushed-out-of-quarter": "PA507",
     "pulled-into-quarter": "PA508", "review-due": "PA511",
 }
 
