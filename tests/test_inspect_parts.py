@@ -139,3 +139,20 @@ def test_a_schema_1_history_is_read_then_upgraded(tmp_path):
         assert store.snapshot(date(2026, 11, 23))["contact_count"].tolist() == [2]
         assert store.snapshots()[1]["fields"] == ["deal_id", "stage", "next_step", "contact_count"]
     assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_rules_list_and_the_readme_show_the_new_rules():
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from pipeaudit.cli import app
+
+    new = {"amount-not-positive": "PA004", "next-step-overdue": "PA207", "commit-without-next-step": "PA208",
+           "single-threaded-big-deal": "PA209", "next-step-undated": "PA210", "slipped-not-recovered": "PA506",
+           "pushed-out-of-quarter": "PA507", "pulled-into-quarter": "PA508", "review-due": "PA511"}
+    out = CliRunner().invoke(app, ["rules", "list", "--lang", "en"]).output
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for name, code in new.items():
+        assert any(line.split()[:2] == [name, code] for line in out.splitlines()), name
+        assert f"`{name}`" in readme, name
