@@ -96,38 +96,41 @@ def forecast_view(deals: "Deals", findings: "pd.DataFrame", as_of: Any) -> dict[
     raw = open_["forecast_category"]
     other = raw[cat.eq("other").to_numpy(dtype=bool)].astype(str).value_counts()
 
-    # risky commits: why each commit deserves a question
+    # risky commits: why each commit deserves a question (column-wise: an export may hold 100,000s)
     commits = open_.loc[cat.eq("commit").to_numpy(dtype=bool)]
-    rules_of: dict[int, list[str]] = {}
-    if len(findings):
-        serious = findings.loc[findings["severity"].isin(["error", "warning"]) & findings["deal_index"].notna()]
-        for idx, rule in zip(serious["deal_index"].tolist(), serious["rule"].tolist()):
-            mine = rules_of.setdefault(int(idx), [])
-            if rule not in mine:
-                mine.append(rule)
-    as_of_ts = pd.Timestamp(as_of)
-    risky = []
-    for idx, rec in commits.iterrows():
-        reasons = []
-        rules = rules_of.get(int(idx), [])
-        if rules:
-            reasons.append("flagged")
-        phase = rec.get("phase")
-        if phase is not None and not pd.isna(phase) and int(phase) <= 3:
-            reasons.append("early_stage")
-        close = rec.get("close_date")
-        if close is not None and not pd.isna(close) and pd.Timestamp(close).normalize() < as_of_ts.normalize():
-            reasons.append("past_close")
-        if not reasons:
-            continue
-        amt = rec.get("amount")
-        risky.append({
-            "deal_id": _text(rec.get("deal_id")), "deal": _text(rec.get("deal")), "owner": _text(rec.get("owner")),
-            "stage": _text(rec.get("stage")), "row": int(rec["row"]) if "row" in rec and not pd.isna(rec["row"]) else None,
-            "amount": None if amt is None or pd.isna(amt) else float(amt),
-            "close_date": None if close is None or pd.isna(close) else pd.Timestamp(close).date().isoformat(),
-            "reasons": reasons, "rules": rules,
-        })
+    idx = commits.index
+    rules_of = _rules_per_deal(findings, idx)
+    flagged = np.array([bool(r) for r in rules_of], dtype=bool)
+    phase = pd.to_numeric(commits["phase"], errors="coerce") if "phase" in commits.columns else pd.Series(np.nan, index=idx)
+    early = (phase <= 3).fillna(False).to_numpy(dtype=bool)
+    close = pd.to_datetime(commits["close_date"], errors="coerce") if "close_date" in commits.columns else pd.Series(pd.NaT, index=idx)
+    past = (close.dt.normalize() < pd.Timestamp(as_of).normalize()).fillna(False).to_numpy(dtype=bool)
+    keep = flagged | early | past
+    code = flagged.astype(np.int64) | early.astype(np.int64) << 1 | past.astype(np.int64) << 2
+    patterns = [[k for b, k in enumerate(("flagged", "early_stage", "past_close")) if c >> b & 1] for c in range(8)]
+    reasons = [patterns[c] for c in code[keep].tolist()]
+    chosen = commits.loc[keep]
+
+    def column(name: str) -> list:
+        """A text column as str-or-None values (Deals text columns hold str or None already)."""
+        if name not in chosen.columns:
+            return [None] * len(chosen)
+        col = chosen[name].astype(object)
+        return col.where(col.notna(), None).tolist()
+
+    amounts = pd.to_numeric(chosen["amount"], errors="coerce") if "amount" in chosen.columns else pd.Series(np.nan, index=chosen.index)
+    amounts = amounts.astype(object).where(amounts.notna(), None).tolist()
+    days = close.loc[keep]
+    days = days.dt.strftime("%Y-%m-%d").astype(object).where(days.notna(), None).tolist()
+    rows = pd.to_numeric(chosen["row"], errors="coerce").astype("Int64").astype(object).where(chosen["row"].notna(), None).tolist() \
+        if "row" in chosen.columns else [None] * len(chosen)
+    risky = [
+        {"deal_id": d_id, "deal": deal, "owner": owner, "stage": stage, "row": row, "amount": amt, "close_date": day,
+         "reasons": why, "rules": rules}
+        for d_id, deal, owner, stage, row, amt, day, why, rules in zip(
+            column("deal_id"), column("deal"), column("owner"), column("stage"), rows, amounts, days, reasons,
+            [r for r, k in zip(rules_of, keep) if k])
+    ]
     risky.sort(key=lambda r: (-(r["amount"] or 0.0), r["owner"] or "", r["row"] or 0))
     return {
         "categories": list(CATEGORIES),
@@ -139,10 +142,30 @@ def forecast_view(deals: "Deals", findings: "pd.DataFrame", as_of: Any) -> dict[
     }
 
 
-def _text(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    return str(value)
+def _rules_per_deal(findings: "pd.DataFrame", idx: "pd.Index") -> list[list[str]]:
+    """For each deal of `idx`, the error and warning rules that flagged it (in findings order).
+
+    Done by pattern, not by deal: each deal's set of rules is a row of bits, and the list of names
+    is built once per distinct row, so 100,000 commits cost a few array passes.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if not len(findings) or not len(idx):
+        return [[] for _ in range(len(idx))]
+    mask = findings["severity"].isin(["error", "warning"]).to_numpy(dtype=bool) & findings["deal_index"].notna().to_numpy(dtype=bool)
+    pos = pd.Index(idx).get_indexer(findings.loc[mask, "deal_index"].astype("int64"))
+    rules = findings.loc[mask, "rule"].to_numpy(dtype=object)
+    rules, pos = rules[pos >= 0], pos[pos >= 0]
+    names = list(pd.unique(rules))
+    if not names:
+        return [[] for _ in range(len(idx))]
+    bits = np.zeros((len(idx), (len(names) + 62) // 63), dtype=np.int64)
+    for k, name in enumerate(names):
+        np.bitwise_or.at(bits[:, k // 63], pos[rules == name], np.int64(1) << (k % 63))
+    patterns, inverse = np.unique(bits, axis=0, return_inverse=True)
+    lists = [[n for k, n in enumerate(names) if row[k // 63] >> (k % 63) & 1] for row in patterns.tolist()]
+    return [lists[i] for i in np.asarray(inverse).reshape(-1).tolist()]
 
 
 def label(key: str, lang: str) -> str:

@@ -114,3 +114,24 @@ def test_backtest_command(method_history):
     assert text.exit_code == 0 and "PA102" in text.output and "3.00 [1.16–7.73]" in text.output
     bad = runner.invoke(app, ["history", "backtest", "--db", str(method_history), "--horizon", "0"])
     assert bad.exit_code == 2 and "--horizon 0" in bad.output
+
+
+def test_the_method_rules_are_replayed_with_what_each_week_knew(tmp_path):
+    # five A-class deals quoted before any confirmation, open for six weeks: class_since comes from
+    # the history (week 1), so a-deal-overdue can only run from week 2 and flags in week 6 (35 days
+    # as A > 4 weeks), too late for an outcome; price-before-confirmation flags them from week 1,
+    # and six weeks later they are still open and unpushed: good outcomes
+    db = tmp_path / "h.sqlite"
+    with HistoryStore(db) as store:
+        for day in WEEKS:
+            deals = deals_from_records([
+                {"deal_id": f"A{n}", "deal": f"A{n}", "owner": "Ann", "stage": "Decision Maker Bought-In",
+                 "deal_class": "A", "quote_date": "2026-09-01", "confirmed": "no", "close_date": "2027-01-31",
+                 "decision_maker": "CFO", "insider": "IT lead"} for n in range(1, 6)])
+            store.store(deals, day, ladder=deals.ladder)
+    rule = {r["rule"]: r for r in _run(db)["rules"]}
+    a = rule["a-deal-overdue"]
+    assert a["weeks_run"] == 5 and a["flagged"]["n"] == 0 and a["flagged"]["unknown"] == 5
+    p = rule["price-before-confirmation"]
+    assert p["weeks_run"] == 6 and p["flagged"]["n"] == 5 and p["flagged"]["bad"] == 0
+    assert p["why_not"] == "too few deals: 5 flagged, 0 not flagged (needs 10 each)"

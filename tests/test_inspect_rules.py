@@ -31,6 +31,9 @@ def test_week_six_hygiene_rules(six_weeks):
     assert flagged(r, "amount-not-positive") == ["D12"]
     # "waiting on legal" names no date; "Demo to the CFO on 12/2" does
     assert flagged(r, "vague-next-step") == ["D3"]
+    # D13's next step has no date; every other deal's has one
+    assert flagged(r, "next-step-undated") == ["D13"]
+    assert all(flagged(w, "next-step-undated") == ["D13"] for w in results)
 
 
 def test_week_six_history_rules(six_weeks):

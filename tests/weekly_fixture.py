@@ -46,7 +46,8 @@ DEALS: dict[str, dict[str, Any]] = {
     "D11": dict(owner="Ann", stages="PPPPPP", amount=45000, fc="Pipeline",
                 close=["2027-01-15"] * 5 + ["2026-12-15"]),
     "D12": dict(owner="Bob", stages="AAAAAA", amount=0, close="2027-05-31", fc="Pipeline"),
-    "D13": dict(owner="Bob", stages="QQQQQQ", amount=25000, close="2027-02-15", fc="Pipeline"),
+    "D13": dict(owner="Bob", stages="QQQQQQ", amount=25000, close="2027-02-15", fc="Pipeline",
+                step=("Call procurement", "")),
     "D14": dict(owner="Ann", stages="-----P", amount=20000, close="2026-11-20", fc="Commit", created="2026-11-20"),
 }
 
