@@ -31,7 +31,8 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="List, explain and validate rules.", no_args_is_help=True, rich_markup_mode=None)
 history_app = typer.Typer(
-    help="Inspect and prune the week-over-week history database.", no_args_is_help=True, rich_markup_mode=None
+    help="Inspect and prune the week-over-week history database, and learn from it.", no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(rules_app, name="rules")
 app.add_typer(history_app, name="history")
@@ -440,6 +441,76 @@ def history_prune(
         from pipeaudit.commands.history import run_prune
 
         return run_prune(before=before, db=db, config=config)
+
+    _run(body)
+
+
+HistoryFormatOpt = Annotated[str, typer.Option("--format", metavar="FORMAT", help="text|json")]
+HistoryAsOfOpt = Annotated[
+    Optional[str], typer.Option("--as-of", metavar="DATE", help="Use the weeks up to YYYY-MM-DD (default: the latest stored).")
+]
+
+
+@history_app.command("norms")
+def history_norms(db: DbOpt = None, config: ConfigOpt = None, as_of: HistoryAsOfOpt = None, fmt: HistoryFormatOpt = "text") -> None:
+    """Stage dwell learned from the stored weeks: median and 80th percentile days per stage and ladder."""
+
+    def body():
+        from pipeaudit.commands.history import run_norms
+
+        return run_norms(db=db, config=config, as_of=as_of, fmt=fmt)
+
+    _run(body)
+
+
+@history_app.command("funnel")
+def history_funnel(db: DbOpt = None, config: ConfigOpt = None, as_of: HistoryAsOfOpt = None, fmt: HistoryFormatOpt = "text") -> None:
+    """Stage-to-stage conversion, win rate and time to close, per rep and team."""
+
+    def body():
+        from pipeaudit.commands.history import run_funnel
+
+        return run_funnel(db=db, config=config, as_of=as_of, fmt=fmt)
+
+    _run(body)
+
+
+@history_app.command("accuracy")
+def history_accuracy(
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+    as_of: HistoryAsOfOpt = None,
+    fmt: HistoryFormatOpt = "text",
+    weeks: Annotated[int, typer.Option("--weeks", help="How many weeks back the call was made (default 4).")] = 4,
+    basis: Annotated[str, typer.Option("--basis", metavar="auto|commit|class", help="Commit category or A-class (default: auto).")] = "auto",
+) -> None:
+    """Forecast accuracy per rep: what was in Commit (or A-class) weeks ago against what was won since."""
+
+    def body():
+        from pipeaudit.commands.history import run_accuracy
+
+        return run_accuracy(db=db, config=config, as_of=as_of, fmt=fmt, weeks_back=weeks, basis=basis)
+
+    _run(body)
+
+
+@history_app.command("backtest")
+def history_backtest(
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+    as_of: HistoryAsOfOpt = None,
+    fmt: HistoryFormatOpt = "text",
+    horizon: Annotated[int, typer.Option("--horizon", help="Weeks after a flag in which a loss or a push counts (default 4).")] = 4,
+    rules: RulesOpt = None,
+    no_default_rules: NoDefaultOpt = False,
+) -> None:
+    """For each rule: how often the deals it flagged were lost or slipped, against the deals it did not flag."""
+
+    def body():
+        from pipeaudit.commands.history import run_backtest
+
+        return run_backtest(db=db, config=config, as_of=as_of, fmt=fmt, horizon=horizon, rules=list(rules or []),
+                            default_rules=not no_default_rules)
 
     _run(body)
 

@@ -57,11 +57,15 @@ class Config:
     quotas: dict[str, float] = field(default_factory=dict)
     plan: dict[str, Any] = field(default_factory=dict)
     history: Path | None = None
+    fiscal_year_start: int = 1  # month the fiscal year starts (1 = January); quarters follow it
+    #: per-stage aging norms: {ladder: {stage: days}} from `norms:`; see _norms
+    norms: dict[str, dict[str, float]] = field(default_factory=dict)
+    norms_learned: bool = False  # `norms: learned`: learn them from the history when it suffices
 
 
 _TOP_KEYS = {
     "columns", "date_order", "lang", "ladder", "ladders", "rules", "rule_files", "select",
-    "ignore", "fail_on", "suppress", "quotas", "plan", "history",
+    "ignore", "fail_on", "suppress", "quotas", "plan", "history", "fiscal_year_start", "norms",
 }
 _PLAN_KEYS = {"ratios", "target", "mix", "weeks", "avg_deal"}
 
@@ -214,7 +218,58 @@ def _validate(data: Any, path: Path) -> Config:
         if not isinstance(data["history"], str):
             raise check.fail(data, "history", "'history' must be a file path")
         cfg.history = base / data["history"]
+    if "fiscal_year_start" in data:
+        month = data["fiscal_year_start"]
+        if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
+            raise check.fail(
+                data, "fiscal_year_start",
+                f"fiscal_year_start must be a month number 1-12 (4 = April), not {month!r} / 财年起始月须为 1-12",
+            )
+        cfg.fiscal_year_start = month
+    if "norms" in data:
+        cfg.norms, cfg.norms_learned = _norms(check, data, cfg)
     return cfg
+
+
+def _norms(check: _Checker, data: dict, cfg: Config) -> tuple[dict[str, dict[str, float]], bool]:
+    """`norms: learned`, or {ladder: {stage: days}} (plus `learned: true` to learn where history allows).
+
+    Ladders and stages are checked here, against the built-in ladders and the config's own, so a
+    typo fails at load with its line instead of leaving a stage silently on the rule's default.
+    """
+    spec = data["norms"]
+    if spec == "learned":
+        return {}, True
+    if not isinstance(spec, dict):
+        raise check.fail(data, "norms", "'norms' must be 'learned' or a mapping {ladder: {stage: days}} / 阶段停留常规天数格式不对")
+    from pipeaudit.ladders import all_ladders, stage_keys
+
+    ladders = all_ladders(cfg.ladders)
+    out: dict[str, dict[str, float]] = {}
+    learned = False
+    for name, stages in spec.items():
+        if name == "learned":
+            if not isinstance(stages, bool):
+                raise check.fail(spec, name, "norms.learned must be true or false")
+            learned = stages
+            continue
+        if name not in ladders:
+            raise check.fail(spec, name, f"norms: unknown ladder '{name}'{did_you_mean(str(name), ladders)} (known: {', '.join(ladders)}) / 未知的阶段体系")
+        if not isinstance(stages, dict) or not stages:
+            raise check.fail(spec, name, f"norms.{name} must map stages to days, e.g. {{{ladders[name].open[0]}: 30}}")
+        table = ladders[name].keys()
+        out[name] = {}
+        for stage, days in stages.items():
+            hit = next((table[k] for k in stage_keys(stage) if k in table), None)
+            if hit is None or hit[0] != "open":
+                raise check.fail(
+                    stages, stage, f"norms.{name}: '{stage}' is not an open stage of {name}"
+                    f"{did_you_mean(str(stage), ladders[name].open)} (stages: {', '.join(ladders[name].open)}) / 不是该体系的进行中阶段",
+                )
+            if isinstance(days, bool) or not isinstance(days, (int, float)) or not math.isfinite(days) or days <= 0:
+                raise check.fail(stages, stage, f"norms.{name}.{stage} must be a positive number of days, not {days!r} / 天数须为正数")
+            out[name][ladders[name].open[hit[1]]] = float(days)
+    return out, learned
 
 
 def _check_plan(check: _Checker, plan: dict) -> None:

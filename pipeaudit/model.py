@@ -96,6 +96,10 @@ DERIVED: dict[str, FieldSpec] = {
         FieldSpec("prev_deal_class", "class", "上周分级", "Class last week"),
         FieldSpec("close_slips", "count", "成交日期推迟次数", "Close-date slips"),
         FieldSpec("weeks_of_history", "count", "历史周数", "Weeks of history"),
+        FieldSpec("last_push_days", "count", "最近一次推迟天数", "Last push (days)"),
+        FieldSpec("max_push_days", "count", "单次最大推迟天数", "Largest push (days)"),
+        FieldSpec("pushed_days", "count", "累计推迟天数", "Days pushed in total"),
+        FieldSpec("slip_recovered", "bool", "推迟后已恢复", "Recovered from its slips"),
     )
 }
 
@@ -280,6 +284,13 @@ class RunFacts:
 
     weeks_stored: int | None = None  # weeks in the history up to the as-of date; None without --history
     quota_funnels: dict[str, Any] | None = None  # pipeaudit.quotas.funnel_vs_quota; None without quotas
+    #: per-stage aging norms that override the aging rule's per-phase defaults:
+    #: ladder -> stage rank -> (days, "config" | "learned"); None when there are none
+    stage_norms: dict[str, dict[int, tuple[float, str]]] | None = None
+    fiscal_year_start: int = 1  # month the fiscal year starts; quarters follow it (pipeaudit.fiscal)
+    #: rep -> won against the plan for the stored weeks (weekly.learn.results_vs_plan); None
+    #: without quotas or with too short a history
+    plan_results: dict[str, dict[str, Any]] | None = None
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """The audit of one export, step by step, in the order the data flows:
 
-    settings → read → deals → one rep → week over week → quotas → evaluate → suppress → result
+    settings → read → deals → one rep → week over week → quotas → what history teaches
+             → evaluate → suppress → forecast view → result
 
 Each step is a plain function called explicitly by `run_audit`; commands call `run_audit` and
 renderers receive its AuditResult and nothing else. Nothing is looked up by name or skipped when
@@ -108,10 +109,77 @@ def quota_facts(deals: Deals, opts: AuditOptions, cfg: Config) -> tuple[dict[str
     return funnels, quota_notes(funnels, owners)
 
 
+def history_facts(
+    deals: Deals, opts: AuditOptions, cfg: Config, as_of: date, funnels: dict[str, Any] | None, rule_names: set[str],
+) -> tuple[dict[str, dict[int, tuple[float, str]]], dict[str, Any] | None, dict[str, Any], list[str]]:
+    """Stage norms (the config's, and learned ones under `norms: learned`) and each rep's results
+    against plan (with quotas), from the history store after this week was kept.
+
+    Returns (stage norms for RunFacts, plan results or None, extras "norms" / "review", notes).
+    When the history is missing or too short for what was asked, a note says so and the rules
+    fall back to the config's or their own norms; nothing is guessed.
+    """
+    from pipeaudit.weekly.learn import (
+        LEARN_MIN_WEEKS, REVIEW_MIN_WEEKS, config_stage_norms, dwell_norms, learned_stage_norms, results_vs_plan,
+    )
+
+    norms = config_stage_norms(cfg)
+    extras: dict[str, Any] = {}
+    notes: list[str] = []
+    learn = cfg.norms_learned and "stuck-in-stage" in rule_names
+    review = funnels is not None and "review-due" in rule_names
+    db = opts.history or cfg.history
+    if not db:
+        if learn:
+            notes.append("norms: learned needs --history; the config's or the rule's norms are used"
+                          " / norms: learned 需要 --history，暂用配置或规则的常规天数")
+        if review:
+            notes.append("review-due needs --history to compare results with plan"
+                         " / review-due 需要 --history 才能比较结果与计划")
+        return norms, None, extras, notes
+    if not (learn or review):
+        return norms, None, extras, notes
+    from pipeaudit.weekly.store import HistoryStore
+
+    with HistoryStore(Path(db), create=False) as store:
+        rows = store.rows_up_to(as_of)
+        weeks = [w for w in store.snapshots() if w["as_of"] <= as_of]
+    results = None
+    if learn:
+        learned = dwell_norms(rows, weeks)
+        extras["norms"] = learned
+        for ladder, table in learned_stage_norms(learned).items():
+            norms.setdefault(ladder, {}).update(table)  # learned wins over the config where it suffices
+        if not learned["enough_weeks"]:
+            notes.append(
+                f"norms: learned — the history holds {learned['weeks']} week(s), fewer than {LEARN_MIN_WEEKS};"
+                f" the config's or the rule's norms are used / 历史不足 {LEARN_MIN_WEEKS} 周，暂用配置或规则的常规天数"
+            )
+        else:
+            thin = [f"{s['stage']} ({s['samples']})" for s in learned["ladders"].get(deals.ladder or "", []) if not s["enough"]]
+            if thin:
+                notes.append(
+                    f"norms: learned — fewer than {learned['min_samples']} completed stays for {', '.join(thin)};"
+                    " those stages keep the config's or the rule's norm / 这些阶段的完整停留样本太少，沿用配置或规则的常规天数"
+                )
+    if review:
+        targets = {rep: e["_target"] for rep, e in funnels.items() if not rep.startswith("_") and isinstance(e, dict)}
+        results, n = results_vs_plan(rows, deals.frame, as_of, targets)
+        if results is None:
+            notes.append(
+                f"review-due: the history holds {n} week(s), fewer than {REVIEW_MIN_WEEKS}; results against plan"
+                f" are not judged yet / 历史不足 {REVIEW_MIN_WEEKS} 周，暂不比较结果与计划"
+            )
+        else:
+            extras["review"] = results
+    return norms, results, extras, notes
+
+
 def run_audit(opts: AuditOptions, cfg: Config | None = None, deals: Deals | None = None) -> AuditResult:
     """The whole audit of one export, as one AuditResult for any renderer."""
     from pipeaudit.engine import empty_findings, evaluate, load_rules
     from pipeaudit.engine.suppress import apply_suppressions
+    from pipeaudit.forecast import forecast_view
 
     if cfg is None:
         cfg = load_settings(opts)
@@ -127,12 +195,21 @@ def run_audit(opts: AuditOptions, cfg: Config | None = None, deals: Deals | None
     funnels, quota_notes = quota_facts(deals, opts, cfg)
     if funnels is not None:
         extras["plan"] = funnels
-    facts = RunFacts(weeks_stored=weeks, quota_funnels=funnels)
+    enabled = {r.name for r in rules if r.enabled}
+    norms, results, learned, history_notes = history_facts(deals, opts, cfg, as_of, funnels, enabled)
+    extras.update(learned)
+    facts = RunFacts(
+        weeks_stored=weeks, quota_funnels=funnels, stage_norms=norms or None,
+        fiscal_year_start=cfg.fiscal_year_start, plan_results=results,
+    )
     findings, skipped = evaluate(deals, rules, as_of, lang, facts)
     reported, muted, suppress_notes = apply_suppressions(findings, deals, cfg, as_of, lang, ruleset.rules)
     if len(muted) == 0:
         muted = empty_findings(["reason"])
+    view = forecast_view(deals, reported, as_of)
+    if view is not None:
+        extras["forecast"] = view
     return AuditResult(
         deals=deals, findings=reported, muted=muted, as_of=as_of, lang=lang, rules=rules,
-        skipped=skipped, notes=[*notes, *quota_notes, *suppress_notes], extras=extras,
+        skipped=skipped, notes=[*notes, *quota_notes, *history_notes, *suppress_notes], extras=extras,
     )

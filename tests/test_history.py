@@ -17,7 +17,7 @@ from pipeaudit.engine.schema import parse_pack
 from pipeaudit.errors import HistoryError
 from pipeaudit.model import RunFacts
 from pipeaudit.weekly.derive import derive
-from pipeaudit.weekly.store import APPLICATION_ID, HistoryStore
+from pipeaudit.weekly.store import APPLICATION_ID, SCHEMA_VERSION, HistoryStore
 
 MONDAYS = [date(2026, 11, 2) + timedelta(weeks=i) for i in range(5)]
 RULES = Path(__file__).resolve().parent.parent / "rules"
@@ -40,7 +40,7 @@ def test_new_database_has_our_ids_and_wal(tmp_path):
         s.store(week(), MONDAYS[0])
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

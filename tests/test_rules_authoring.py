@@ -47,6 +47,10 @@ PINNED_CODES = {
     "close-date-slipped": "PA501", "stage-regressed": "PA502", "amount-dropped": "PA503",
     "close-date-slipped-repeatedly": "PA504", "history-too-short": "PA505",
     "funnel-short": "PA510",
+    # issue 13
+    "amount-not-positive": "PA004", "next-step-overdue": "PA207", "commit-without-next-step": "PA208",
+    "single-threaded-big-deal": "PA209", "next-step-undated": "PA210", "slipped-not-recovered": "PA506", "pushed-out-of-quarter": "PA507",
+    "pulled-into-quarter": "PA508", "review-due": "PA511",
 }
 
 

@@ -1,6 +1,6 @@
 """Stages: which order an export's open stages follow, and each deal's status and place in it.
 
-Won, lost and on-hold words are known in both languages whatever the ladder (deals/ladders.py).
+Won, lost and on-hold words are known in both languages whatever the ladder (pipeaudit/ladders.py).
 The order of the open stages comes from, in turn: the config (`ladder:`), a known ladder that
 covers at least half of the distinct open values (two of them when there are two or more), the
 deals' probability column, numbered prefixes ("1 - Prospect", "03 立项"). A status column
@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from pipeaudit.config import Config
-from pipeaudit.deals.ladders import (  # noqa: F401 - re-exported: the stage API lives here
+from pipeaudit import ladders
+from pipeaudit.ladders import (  # noqa: F401 - re-exported: the stage API lives here
     CLOSED_KEYS,
     HOLD_WORDS,
     LADDERS,
@@ -31,20 +32,12 @@ from pipeaudit.deals.ladders import (  # noqa: F401 - re-exported: the stage API
     stage_keys,
 )
 from pipeaudit.errors import ConfigError
-from pipeaudit.model import PHASES, StageOrder
-
-
-def _custom(cfg: Config | None) -> dict[str, Ladder]:
-    out: dict[str, Ladder] = {}
-    for name, c in (cfg.ladders if cfg else {}).items():
-        phases = tuple(PHASES.index(p) + 1 for p in c.phases)
-        out[name] = Ladder(name, name, tuple(c.open), phases, tuple(c.won), tuple(c.lost))
-    return out
+from pipeaudit.model import StageOrder
 
 
 def all_ladders(cfg: Config | None = None) -> dict[str, Ladder]:
     """Config ladders first (they win ties), then the built-in ones."""
-    return {**_custom(cfg), **{k: v for k, v in LADDERS.items() if k not in (cfg.ladders if cfg else {})}}
+    return ladders.all_ladders(cfg.ladders if cfg else None)
 
 
 def _forced(cfg: Config | None) -> Ladder | None:

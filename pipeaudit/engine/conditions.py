@@ -756,3 +756,8 @@ def first_date_field(node: Node) -> str | None:
         if found:
             return found
     return None
+
+
+# Operators kept in a module of their own register themselves when it is imported; it needs the
+# helpers above, so it comes last. (Importing it here means no caller can forget it.)
+from pipeaudit.engine import phrases as _phrases  # noqa: E402,F401

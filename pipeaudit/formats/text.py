@@ -124,6 +124,12 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
             out.clear()
     if not len(findings):
         out.append(w["none"])
+    view = result.extras.get("forecast") if isinstance(result.extras, dict) else None
+    if view:
+        from pipeaudit.forecast import text_lines
+
+        out.append("")
+        out.extend(text_lines(view, lang, _clean))
     extra = notes(result)
     if extra:
         out.append("")

@@ -13,7 +13,14 @@ Safety rules:
 
 From the stored weeks `weekly.derive` fills what an export may lack: class_since and stage_since (first
 week of the current unbroken run in that class / stage; missing weeks do not break a run),
-close_slips (how often the close date moved later between stored weeks) and weeks_of_history.
+close_slips (how often the close date moved later between stored weeks), the size of the pushes
+and weeks_of_history. `weekly.learn` and `backtest` read the weeks back to learn stage norms,
+conversion and forecast accuracy, and to replay the rules on every stored week.
+
+Schema 2 keeps every field of model.FIELDS (schema 1 kept only what a baseline needed) and, per
+week, which fields that export had, so a replayed week skips exactly the rules its export could
+not feed. A schema-1 file is read as it is (the missing columns read as blank) and upgraded in the
+transaction of its next write; nothing else about it changes.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from pipeaudit.errors import HistoryError
+from pipeaudit.model import FIELDS
 from pipeaudit.weekly.match import deal_key
 
 if TYPE_CHECKING:
@@ -33,13 +41,13 @@ if TYPE_CHECKING:
     from pipeaudit.model import Deals
 
 APPLICATION_ID = 0x50415544  # "PAUD"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 60_000
 MIN_WEEKS = 2  # fewer stored weeks than this: too short to judge slips or "since when"
 
-#: Deal columns kept per week: enough to rebuild a baseline and derive since-dates and slips.
-STORED: dict[str, str] = {
+#: Deal columns of schema 1: enough to rebuild a baseline and derive since-dates and slips.
+_SCHEMA1: dict[str, str] = {
     "deal_id": "text",
     "deal": "text",
     "account": "text",
@@ -54,12 +62,18 @@ STORED: dict[str, str] = {
     "class_since": "date",
     "stage_since": "date",
 }
-_SQL_TYPE = {"text": "TEXT", "int": "INTEGER", "real": "REAL", "date": "TEXT"}
+_KIND_STORED = {"date": "date", "amount": "real", "probability": "real", "count": "int", "bool": "bool"}
+#: Deal columns kept per week: schema 1's, then every other field, so rules can be replayed.
+STORED: dict[str, str] = {
+    **_SCHEMA1,
+    **{name: _KIND_STORED.get(spec.kind, "text") for name, spec in FIELDS.items() if name not in _SCHEMA1},
+}
+_SQL_TYPE = {"text": "TEXT", "int": "INTEGER", "real": "REAL", "date": "TEXT", "bool": "INTEGER"}
 
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS snapshots (as_of TEXT PRIMARY KEY, source TEXT, ladder TEXT,"
-    " stored_at TEXT NOT NULL, deals INTEGER NOT NULL)",
+    " stored_at TEXT NOT NULL, deals INTEGER NOT NULL, fields TEXT)",
     "CREATE TABLE IF NOT EXISTS deals (as_of TEXT NOT NULL REFERENCES snapshots(as_of) ON DELETE CASCADE,"
     " pos INTEGER NOT NULL, key TEXT, "
     + ", ".join(f"{name} {_SQL_TYPE[kind]}" for name, kind in STORED.items())
@@ -203,23 +217,43 @@ class HistoryStore:
 
     def store(self, deals: "Deals | pd.DataFrame", as_of: date, source: str = "", ladder: str | None = None) -> int:
         """Store (or replace) the snapshot for `as_of`; returns the number of deals stored."""
+        import json
+
         frame = deals.frame if hasattr(deals, "frame") else deals
         ladder = ladder if ladder is not None else getattr(deals, "ladder", None)
         rows = _rows(frame, deal_key(frame), as_of)
         columns = ["as_of", "pos", "key", *STORED]
         sql = f"INSERT INTO deals ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        fields = json.dumps([name for name in FIELDS if name in frame.columns], ensure_ascii=False)
         try:
             with self.transaction() as con:
+                self._upgrade(con)
                 con.execute("DELETE FROM deals WHERE as_of = ?", (as_of.isoformat(),))
                 con.execute("DELETE FROM snapshots WHERE as_of = ?", (as_of.isoformat(),))
                 con.execute(
-                    "INSERT INTO snapshots (as_of, source, ladder, stored_at, deals) VALUES (?, ?, ?, ?, ?)",
-                    (as_of.isoformat(), str(source), ladder, _now(), len(frame)),
+                    "INSERT INTO snapshots (as_of, source, ladder, stored_at, deals, fields) VALUES (?, ?, ?, ?, ?, ?)",
+                    (as_of.isoformat(), str(source), ladder, _now(), len(frame), fields),
                 )
                 con.executemany(sql, rows)
         except sqlite3.DatabaseError as exc:
             raise HistoryError(f"{self.path}: cannot store the week of {as_of} ({exc})") from None
         return len(frame)
+
+    def _upgrade(self, con: sqlite3.Connection) -> None:
+        """Inside a write transaction: add the columns of the current schema a file lacks (schema 1)."""
+        if con.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+            return
+        have = self._columns("deals")
+        for name, kind in STORED.items():
+            if name not in have:
+                con.execute(f"ALTER TABLE deals ADD COLUMN {name} {_SQL_TYPE[kind]}")
+        if "fields" not in self._columns("snapshots"):
+            con.execute("ALTER TABLE snapshots ADD COLUMN fields TEXT")
+        con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self._have = None
+
+    def _columns(self, table: str) -> set[str]:
+        return {r[1] for r in self.con.execute(f"PRAGMA table_info({table})")}
 
     def prune(self, before: date) -> int:
         """Delete every week strictly before `before`; returns how many weeks went."""
@@ -255,6 +289,29 @@ class HistoryStore:
         row = self._query("SELECT ladder FROM snapshots WHERE as_of = ?", (as_of.isoformat(),))
         return row[0][0] if row else None
 
+    def snapshots(self) -> list[dict[str, Any]]:
+        """Every stored week: as_of (date), ladder, source and the fields its export had.
+
+        A week stored by schema 1 did not record its fields: it is given the fields of schema 1
+        that hold a value that week, which is what such a week can feed.
+        """
+        import json
+
+        with_fields = "fields" in self._stored_columns("snapshots")
+        sql = f"SELECT as_of, ladder, source, {'fields' if with_fields else 'NULL'} FROM snapshots ORDER BY as_of"
+        out = []
+        for as_of, ladder, source, fields in self._query(sql):
+            if fields:
+                names = [f for f in json.loads(fields) if f in FIELDS]
+            else:
+                present = self._query(
+                    "SELECT " + ", ".join(f"COUNT({c})" for c in _SCHEMA1 if c in FIELDS) + " FROM deals WHERE as_of = ?",
+                    (as_of,),
+                )[0]
+                names = [c for c, n in zip((c for c in _SCHEMA1 if c in FIELDS), present) if n]
+            out.append({"as_of": date.fromisoformat(as_of), "ladder": ladder, "source": source, "fields": names})
+        return out
+
     def snapshot(self, as_of: date) -> "pd.DataFrame":
         """One stored week as a frame with Deals dtypes (the shape a baseline needs)."""
         return self._frame("WHERE as_of = ? ORDER BY pos", (as_of.isoformat(),))
@@ -277,11 +334,24 @@ class HistoryStore:
         except sqlite3.DatabaseError as exc:
             raise _corrupt(self.path, exc) from None
 
+    def _stored_columns(self, table: str) -> set[str]:
+        """The columns a table has (a schema-1 file lacks some until its next write), read once."""
+        cache = getattr(self, "_have", None) or {}
+        if table not in cache:
+            try:
+                cache[table] = self._columns(table)
+            except sqlite3.DatabaseError as exc:
+                raise _corrupt(self.path, exc) from None
+            self._have = cache
+        return cache[table]
+
     def _frame(self, where: str, params: tuple) -> "pd.DataFrame":
         import pandas as pd
 
         columns = ["as_of", "key", *STORED]
-        rows = self._query(f"SELECT {', '.join(columns)} FROM deals {where}", params)
+        have = self._stored_columns("deals")
+        select = ", ".join(c if c in have or c in ("as_of", "key") else f"NULL AS {c}" for c in columns)
+        rows = self._query(f"SELECT {select} FROM deals {where}", params)
         raw = pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
         out = {}
         for name in columns:
@@ -293,6 +363,8 @@ class HistoryStore:
                 out[name] = pd.to_numeric(col, errors="coerce").astype("Int64")
             elif kind == "real":
                 out[name] = pd.to_numeric(col, errors="coerce").astype("float64")
+            elif kind == "bool":
+                out[name] = pd.to_numeric(col, errors="coerce").astype("Float64").astype("boolean")
             else:
                 out[name] = col.astype(object).where(col.notna(), None)
         return pd.DataFrame(out)
@@ -323,6 +395,9 @@ def _rows(frame: "pd.DataFrame", keys: "pd.Series", as_of: date) -> list[tuple]:
         elif kind == "real":
             v = pd.to_numeric(col, errors="coerce").astype("float64")
             cols.append(v.astype(object).where(np.isfinite(v.to_numpy()), None).tolist())
+        elif kind == "bool":
+            b = col.astype("boolean")
+            cols.append([None if x is None else int(bool(x)) for x in b.astype(object).where(b.notna(), None).tolist()])
         else:
             cols.append(col.astype(object).where(col.notna(), None).map(lambda x: x if x is None else str(x)).tolist())
     return list(zip(*cols))

@@ -13,6 +13,9 @@ from pipeaudit.engine.checks import (
     funnel_short,
     history_too_short,
     invalid_value,
+    quarter_move,
+    review_due,
+    stage_aging,
     stage_order_unknown,
     stage_regressed,
 )
@@ -22,7 +25,7 @@ CHECKS: dict[str, Check] = {
     module.CHECK.name: module.CHECK
     for module in (
         invalid_value, stage_order_unknown, facts_missing, stage_regressed, amount_dropped, history_too_short,
-        funnel_short,
+        funnel_short, stage_aging, quarter_move, review_due,
     )
 }
 

@@ -1,6 +1,7 @@
 """The stage vocabulary: won/lost/on-hold words of both languages and the catalogue of common ladders.
 
-Data and matching forms only; deals/stages.py decides which order an export's stages follow.
+Data and matching forms only, below the config (which checks `norms:` and `ladder:` against these
+names) and the deals builder; deals/stages.py decides which order an export's stages follow.
 A stage value is matched after normalising case, width, spaces, dashes, underscores, a leading
 "1." / "03 " / "Stage 2:" number and the word 阶段, so "B阶段-商务谈判", "B-商务谈判", "B阶段" and
 "商务谈判" are one stage, and "closed_won", "Closed Won" and "CLOSED-WON" are one word.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 #: Closed-stage words every ladder understands, in any case, with any spaces, dashes or underscores.
 WON_WORDS: tuple[str, ...] = (
@@ -187,3 +189,19 @@ for _word in LOST_WORDS:
 #: status words (商机状态, Status) -> "open" | "won" | "lost" | "hold"
 STATUS_KEYS: dict[str, str] = {**{k: v[0] for k, v in CLOSED_KEYS.items()},
                                **{stage_key(w): "open" for w in OPEN_WORDS}}
+
+
+def custom_ladders(specs: Mapping[str, Any]) -> dict[str, Ladder]:
+    """The config's own ladders (config.CustomLadder: open, phases, won, lost) as Ladders."""
+    from pipeaudit.model import PHASES
+
+    return {
+        name: Ladder(name, name, tuple(c.open), tuple(PHASES.index(p) + 1 for p in c.phases), tuple(c.won), tuple(c.lost))
+        for name, c in specs.items()
+    }
+
+
+def all_ladders(specs: Mapping[str, Any] | None = None) -> dict[str, Ladder]:
+    """The config's ladders first (they win a tie of names), then the built-in ones."""
+    custom = custom_ladders(specs or {})
+    return {**custom, **{k: v for k, v in LADDERS.items() if k not in custom}}
