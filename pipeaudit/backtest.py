@@ -151,7 +151,7 @@ def replay(
     """
     import pandas as pd
 
-    from pipeaudit.engine.conditions import Env
+    from pipeaudit.engine.columns import Env
     from pipeaudit.engine.evaluate import applies_mask, evaluate
     from pipeaudit.model import RunFacts
     from pipeaudit.weekly.baseline import add_prev_columns

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from pipeaudit.engine.checks.amount_dropped import dropped_mask
 from pipeaudit.engine.checks.stage_regressed import regressed_mask
-from pipeaudit.engine.conditions import Env
+from pipeaudit.engine.columns import Env
 from pipeaudit.weekly.baseline import TERMS, add_prev_columns, compare, waterfall
 from pipeaudit.weekly.match import match
 from pipeaudit.deals.build import deals_from_records

@@ -185,7 +185,7 @@ def _nested(op: str, depth: int) -> str:
 
 @pytest.mark.parametrize("op", ["not", "all", "any"])
 def test_deeply_nested_conditions_refused_at_load(tmp_path: Path, op: str) -> None:
-    from pipeaudit.engine.conditions import MAX_CONDITION_DEPTH
+    from pipeaudit.engine.parsing import MAX_CONDITION_DEPTH
 
     assert _parse(_pack(tmp_path, _nested(op, MAX_CONDITION_DEPTH - 1))).rules
     with pytest.raises(RuleError, match="nested") as exc:
@@ -206,7 +206,9 @@ def test_config_param_override_must_be_finite(tmp_path: Path) -> None:
 def test_long_word_list_matches_without_one_giant_regex() -> None:
     import pandas as pd
 
-    from pipeaudit.engine.conditions import Env, Node, op_contains_any
+    from pipeaudit.engine.columns import Env
+    from pipeaudit.engine.operators import op_contains_any
+    from pipeaudit.engine.parsing import Node
 
     words = [f"w{i}x" for i in range(100_000)] + ["a.b", "中文" * 5000]
     frame = pd.DataFrame({"next_step": ["call w99999x now", "nothing", "a.b", "xx" + "中文" * 5000, "aXb", None]})

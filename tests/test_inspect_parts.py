@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from pipeaudit.config import load_config
-from pipeaudit.engine.conditions import Env, ParseContext, mask, parse_condition
+from pipeaudit.engine.columns import Env
+from pipeaudit.engine.conditions import mask, parse_condition
+from pipeaudit.engine.parsing import ParseContext
 from pipeaudit.engine.phrases import compile_batches
 from pipeaudit.errors import ConfigError, RuleError
 from pipeaudit.fiscal import quarter_of, year_start

@@ -6,7 +6,9 @@ import os
 import pytest
 
 from pipeaudit.engine import load_rules
-from pipeaudit.engine.conditions import META_KINDS, META_LABELS, OPERATORS, ParseContext, parse_condition
+from pipeaudit.engine.columns import META_KINDS, META_LABELS
+from pipeaudit.engine.conditions import OPERATORS, parse_condition
+from pipeaudit.engine.parsing import ParseContext
 from pipeaudit.errors import RuleError
 from pipeaudit.yamlsafe import parse_yaml
 

@@ -120,7 +120,7 @@ def field_table(ruleset) -> list[dict]:
     """Every field a rule may name: the export's fields, the columns --baseline/--history add, and
     the meta columns; each with its kind, labels, the headers that map to it and the rules reading it."""
     from pipeaudit.deals.columns import ALIASES, map_columns, normalise_header
-    from pipeaudit.engine.conditions import META_KINDS, META_LABELS
+    from pipeaudit.engine.columns import META_KINDS, META_LABELS
     from pipeaudit.model import DERIVED, FIELDS
 
     readers: dict[str, list] = {}

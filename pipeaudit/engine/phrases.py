@@ -21,18 +21,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pipeaudit.engine.conditions import (
-    TEXT_KINDS,
-    Env,
-    Node,
-    ParamRef,
-    _factorized,
-    _false,
-    _field,
-    _mapping,
-    _text_list,
-    operator,
-)
+from pipeaudit.engine.columns import TEXT_KINDS, Env, ParamRef, factorized, false_mask
+from pipeaudit.engine.parsing import Node, Operator, field_arg, mapping_arg, text_list_arg
 from pipeaudit.errors import RuleError
 
 MAX_ENTRY_CHARS = 100
@@ -114,15 +104,15 @@ def compile_batches(phrases: list[str], patterns: list[str]) -> list[str]:
 
 
 def _p_matches(arg: Any, container: Any, ctx: Any, op: str) -> Node:
-    spec = _mapping(arg, ctx, container, op, op, {"field"}, {"phrases", "patterns"})
+    spec = mapping_arg(arg, ctx, container, op, op, {"field"}, {"phrases", "patterns"})
     if "phrases" not in spec and "patterns" not in spec:
         raise ctx.fail(container, op, f"'{op}' needs 'phrases' and/or 'patterns'")
-    name = _field(spec["field"], ctx, spec, "field", TEXT_KINDS)
+    name = field_arg(spec["field"], ctx, spec, "field", TEXT_KINDS)
     args = {}
     for key, kind in (("phrases", "phrase"), ("patterns", "pattern")):
         if key not in spec:
             continue
-        value = _text_list(spec[key], ctx, spec, key)
+        value = text_list_arg(spec[key], ctx, spec, key)
         entries = ctx.params[value.name] if isinstance(value, ParamRef) else value
         if len(entries) > MAX_ENTRIES:
             raise ctx.fail(spec, key, f"'{key}' lists more than {MAX_ENTRIES} entries")
@@ -134,11 +124,6 @@ def _p_matches(arg: Any, container: Any, ctx: Any, op: str) -> Node:
     return Node(op, (name,), args)
 
 
-@operator(
-    "matches_any", _p_matches,
-    "the text holds one of `phrases` (at word edges) or `patterns` (* up to 40 characters, # a number, ? one character)",
-    example='{matches_any: {field: next_step, phrases: [sync soon, 跟进中], patterns: ["touch base after *", "等*回复"]}}',
-)
 def op_matches_any(node: Node, env: Env):
     import numpy as np
     import pyarrow as pa
@@ -146,13 +131,13 @@ def op_matches_any(node: Node, env: Env):
 
     name = node.fields[0]
     if not env.has(name):
-        return _false(env)
+        return false_mask(env)
     phrases = [str(v) for v in env.value(node.args["phrases"])] if "phrases" in node.args else []
     patterns = [str(v) for v in env.value(node.args["patterns"])] if "patterns" in node.args else []
     key = ("matches_any", name, tuple(phrases), tuple(patterns))
     if key in env.cache:
         return env.cache[key]
-    codes, uniques = _factorized(env, name)
+    codes, uniques = factorized(env, name)
     text = pa.array(uniques.to_numpy(dtype=object, na_value=None), type=pa.large_string(), from_pandas=True)
     text = pc.utf8_normalize(text, "NFKC")
     text = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_lower(text), r"\s+", " "))
@@ -162,3 +147,10 @@ def op_matches_any(node: Node, env: Env):
     out = np.append(hit, False)[codes]  # code -1 (blank) is never a match
     env.cache[key] = out
     return out
+
+
+MATCHES_ANY = Operator(
+    "matches_any", _p_matches, op_matches_any,
+    "the text holds one of `phrases` (at word edges) or `patterns` (* up to 40 characters, # a number, ? one character)",
+    example='{matches_any: {field: next_step, phrases: [sync soon, 跟进中], patterns: ["touch base after *", "等*回复"]}}',
+)

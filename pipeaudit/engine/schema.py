@@ -13,16 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeaudit.engine.checks import CHECKS
-from pipeaudit.engine.conditions import (
-    KIND_OF,
-    Node,
-    ParseContext,
-    comparable_number,
-    evaluable,
-    first_date_field,
-    parse_condition,
-    referenced_fields,
-)
+from pipeaudit.engine.columns import KIND_OF
+from pipeaudit.engine.conditions import evaluable, first_date_field, parse_condition, referenced_fields
+from pipeaudit.engine.parsing import comparable_number, Node, ParseContext
 from pipeaudit.engine.template import Template, param_text, parse_template
 from pipeaudit.errors import RuleError
 from pipeaudit.model import DERIVED, FIELDS, PHASES, SEVERITIES

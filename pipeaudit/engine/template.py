@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pipeaudit.engine.conditions import KIND_OF, TEXT_KINDS, Env, ParseContext, days_from, text_codes
+from pipeaudit.engine.columns import days_from, Env, KIND_OF, text_codes, TEXT_KINDS
+from pipeaudit.engine.parsing import ParseContext
 from pipeaudit.model import PHASE_LABELS, PHASES
 from pipeaudit.yamlsafe import clip, did_you_mean
 

@@ -12,7 +12,7 @@ comes from --baseline or the history (prev_close_date).
 from __future__ import annotations
 
 from pipeaudit.engine.checks.base import Check, CheckInput, Hits
-from pipeaudit.engine.conditions import days_from
+from pipeaudit.engine.columns import days_from
 from pipeaudit.errors import RuleError
 from pipeaudit.fiscal import quarter_of
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeaudit.engine.checks.base import Check, CheckInput, Hits
-from pipeaudit.engine.conditions import days_from, numbers
+from pipeaudit.engine.columns import days_from, numbers
 from pipeaudit.model import PHASE_LABELS, PHASES
 
 PARAMS = (*PHASES, "days")
