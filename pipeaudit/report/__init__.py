@@ -1,7 +1,8 @@
 """`pipeaudit report`: the per-rep 过堂 sheets and the team summary, as html, md and xlsx.
 
-Layout: DIR/summary.<ext>, DIR/reps/<rep>.<ext>, DIR/report.xlsx. Every file is written atomically
-and every name derived from the data is sanitised and checked to stay inside DIR.
+Layout: DIR/summary.<ext>, DIR/reps/<rep>.<ext>, DIR/report.xlsx, and DIR/index.json (which page is
+whose, for `pipeaudit send`; see report.index). Every file is written atomically and every name
+derived from the data is sanitised and checked to stay inside DIR.
 """
 
 from __future__ import annotations
@@ -78,6 +79,9 @@ def _write_report(result: AuditResult, out: Path, formats: list[str], templates:
     for d in model["help_deals"]:
         d["owner_display"] = by_owner[d["owner"]]["display"] if d["owner"] in by_owner else d["owner"]
 
+    from pipeaudit.report.index import mark_incomplete, write_index
+
+    mark_incomplete(out)  # the full index is written last: it only ever describes a complete report
     written: list[Path] = []
     text_formats = [f for f in formats if f in ("html", "md")]
     if text_formats:
@@ -106,6 +110,7 @@ def _write_report(result: AuditResult, out: Path, formats: list[str], templates:
         from pipeaudit.report.xlsx import write_workbook
 
         written.append(write_workbook(model, inside(out, "report.xlsx")))
+    written.append(write_index(model, out, formats))
     return written
 
 
