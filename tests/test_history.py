@@ -17,7 +17,7 @@ from pipeaudit.engine.schema import parse_pack
 from pipeaudit.errors import HistoryError
 from pipeaudit.model import RunFacts
 from pipeaudit.weekly.derive import derive
-from pipeaudit.weekly.store import APPLICATION_ID, HistoryStore
+from pipeaudit.weekly.store import APPLICATION_ID, SCHEMA_VERSION, HistoryStore
 
 MONDAYS = [date(2026, 11, 2) + timedelta(weeks=i) for i in range(5)]
 RULES = Path(__file__).resolve().parent.parent / "rules"
@@ -40,8 +40,51 @@ def test_new_database_has_our_ids_and_wal(tmp_path):
         s.store(week(), MONDAYS[0])
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_schema_1_database_is_migrated_in_place(tmp_path):
+    """A file written before deliveries existed gains the table on open, and keeps its weeks."""
+    db = tmp_path / "h.sqlite"
+    with HistoryStore(db) as s:
+        s.store(week(), MONDAYS[0])
+    con = sqlite3.connect(db)  # make it what schema 1 wrote
+    con.execute("DROP TABLE deliveries")
+    con.execute("PRAGMA user_version = 1")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    with HistoryStore(db, create=False) as s:
+        assert s.as_of_dates() == [MONDAYS[0]]
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
+    assert con.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0
+    con.close()
+
+
+def test_a_schema_1_database_that_cannot_be_written_now_can_still_be_read(tmp_path, monkeypatch):
+    """history list/show (create=False) read an older file they cannot migrate (here: another
+    writer holds the lock); a writer (create=True) is told."""
+    import pipeaudit.weekly.store as store
+
+    db = tmp_path / "h.sqlite"
+    with HistoryStore(db) as s:
+        s.store(week(), MONDAYS[0])
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("DROP TABLE deliveries")
+    con.execute("PRAGMA user_version = 1")
+    con.execute("BEGIN IMMEDIATE")  # hold the write lock
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 0)  # give up at once instead of waiting a minute
+    try:
+        with HistoryStore(db, create=False) as s:
+            assert s.as_of_dates() == [MONDAYS[0]]
+        with pytest.raises(HistoryError, match="busy"):
+            HistoryStore(db)
+    finally:
+        con.execute("ROLLBACK")
+        con.close()
 
 
 def test_same_as_of_twice_is_one_snapshot(tmp_path):

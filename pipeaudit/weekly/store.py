@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from pipeaudit.model import Deals
 
 APPLICATION_ID = 0x50415544  # "PAUD"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: deliveries (pipeaudit send's record of what went to whom, per week)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 60_000
 MIN_WEEKS = 2  # fewer stored weeks than this: too short to judge slips or "since when"
@@ -56,6 +56,10 @@ STORED: dict[str, str] = {
 }
 _SQL_TYPE = {"text": "TEXT", "int": "INTEGER", "real": "REAL", "date": "TEXT"}
 
+_DELIVERIES = [
+    "CREATE TABLE IF NOT EXISTS deliveries (as_of TEXT NOT NULL, recipient TEXT NOT NULL, channel TEXT NOT NULL,"
+    " address TEXT, report TEXT, sent_at TEXT NOT NULL, PRIMARY KEY (as_of, recipient))",
+]
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS snapshots (as_of TEXT PRIMARY KEY, source TEXT, ladder TEXT,"
@@ -65,7 +69,10 @@ _SCHEMA = [
     + ", ".join(f"{name} {_SQL_TYPE[kind]}" for name, kind in STORED.items())
     + ", PRIMARY KEY (as_of, pos))",
     "CREATE INDEX IF NOT EXISTS deals_by_key ON deals (key, as_of)",
+    *_DELIVERIES,
 ]
+#: What each schema version adds to the one before; applied in order, in one transaction, on open.
+_MIGRATIONS: dict[int, list[str]] = {2: _DELIVERIES}
 
 
 def _create_with_umask(path: Path) -> None:
@@ -154,6 +161,8 @@ class HistoryStore:
             self.con.execute("PRAGMA foreign_keys = ON")
             if state == "new":
                 self._initialise()
+            else:
+                self._migrate(required=create)
             self.con.execute("PRAGMA journal_mode = WAL")
         except sqlite3.DatabaseError as exc:
             self.con.close()
@@ -174,6 +183,25 @@ class HistoryStore:
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?), ('created_at', ?)",
                 (str(SCHEMA_VERSION), _now()),
             )
+
+    def _migrate(self, required: bool) -> None:
+        """Bring an older schema up to SCHEMA_VERSION (additive steps only, all or nothing). A
+        read-only caller (history list/show) reading an older file it may not write goes on."""
+        if self.con.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+            return
+        try:
+            with self.transaction():
+                version = self.con.execute("PRAGMA user_version").fetchone()[0]  # again, under the lock
+                for step in range(version + 1, SCHEMA_VERSION + 1):
+                    for statement in _MIGRATIONS.get(step, ()):
+                        self.con.execute(statement)
+                if version < SCHEMA_VERSION:
+                    self.con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                    self.con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                                     (str(SCHEMA_VERSION),))
+        except HistoryError:
+            if required:
+                raise
 
     def close(self) -> None:
         self.con.close()
