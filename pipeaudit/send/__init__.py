@@ -1,0 +1,1 @@
+"""`pipeaudit send`: deliver a written report, each rep their own sheet, the managers the summary."""
