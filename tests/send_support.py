@@ -44,18 +44,19 @@ DEALS_OF = {"张伟": ["ZhangOnly-Alpha", "ZhangOnly-Beta"], "李娜": ["LiOnly-
             "赵六": ["Nobody-Epsilon"]}
 
 
-def _finding(rule, severity, index, question):
-    rec = RECORDS[index]
+def _finding(records, rule, severity, index, question):
+    rec = records[index]
     return {"rule": rule, "severity": severity, "row": index + 2, "deal_id": rec["deal_id"], "deal": rec["deal"],
             "owner": rec["owner"], "stage": rec["stage"], "message": f"{rule} on {rec['deal']}", "question": question,
             "deal_index": index, "questions": (question,)}
 
 
-def make_report(folder: Path, formats=("html", "md", "xlsx")) -> Path:
+def make_report(folder: Path, formats=("html", "md", "xlsx"), records=None) -> Path:
     """A real report folder (write_report on a real AuditResult), with index.json."""
-    deals = deals_from_records(RECORDS)
-    f = pd.DataFrame([_finding("no-insider", "error", i, f"Who is the insider of {RECORDS[i]['deal']}?")
-                      for i in range(len(RECORDS))] + [_finding("a-deal-overdue", "warning", 0, "Why not signed?")],
+    records = records or RECORDS
+    deals = deals_from_records(records)
+    f = pd.DataFrame([_finding(records, "no-insider", "error", i, f"Who is the insider of {records[i]['deal']}?")
+                      for i in range(len(records))] + [_finding(records, "a-deal-overdue", "warning", 0, "Why not signed?")],
                      columns=list(FINDING_COLUMNS))
     f["row"] = f["row"].astype("Int64")
     f["deal_index"] = f["deal_index"].astype("Int64")
