@@ -90,6 +90,10 @@ HistoryOpt = Annotated[
     Optional[Path], typer.Option("--history", metavar="DB", help="SQLite file that keeps every week's deals.")
 ]
 QuotasOpt = Annotated[Optional[Path], typer.Option("--quotas", metavar="FILE", help="CSV/XLSX with rep and target columns.")]
+RecipientsOpt = Annotated[
+    Optional[Path],
+    typer.Option("--recipients", metavar="FILE", help="CSV/XLSX of name, email, chat, role (instead of the config's reps:)."),
+]
 
 
 def _audit_options(**kw):
@@ -206,8 +210,12 @@ def report(
     baseline: BaselineOpt = None,
     history: HistoryOpt = None,
     quotas: QuotasOpt = None,
+    send: Annotated[
+        bool, typer.Option("--send", help="Then deliver it: each rep their sheet, managers the summary (see `send`).")
+    ] = False,
+    recipients: RecipientsOpt = None,
 ) -> None:
-    """Write the 过堂 sheet of every rep and the team summary (html, md, xlsx)."""
+    """Write the 过堂 sheet of every rep and the team summary (html, md, xlsx); --send delivers them."""
 
     def body():
         from pipeaudit.commands.report import run
@@ -218,7 +226,33 @@ def report(
             select=select, ignore=ignore, rep=rep, as_of=as_of, lang=lang, baseline=baseline,
             history=history, quotas=quotas,
         )
-        return run(opts, out=out, formats=split_names(fmt) or ["html"], templates=templates)
+        return run(opts, out=out, formats=split_names(fmt) or ["html"], templates=templates, send=send,
+                   recipients=recipients)
+
+    _run(body)
+
+
+@app.command(short_help="Deliver a written report: each rep their own sheet, managers the summary.")
+def send(
+    report_dir: Annotated[Path, typer.Argument(metavar="REPORT_DIR", help="A folder written by `pipeaudit report`.")],
+    config: ConfigOpt = None,
+    recipients: RecipientsOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Write every message to REPORT_DIR/outbox/ (.eml, .json); send nothing.")
+    ] = False,
+    resend: Annotated[bool, typer.Option("--resend", help="Send again what was already sent for this week.")] = False,
+    history: HistoryOpt = None,
+) -> None:
+    """Deliver a written report by e-mail and/or team chat, as the config's send: section says.
+
+    Each rep gets only their own sheet, managers the summary; a rep with no address is listed.
+    What was sent is recorded per week and recipient, so running twice sends once.
+    Exit 0 all sent, 1 some failed, 2 bad input or config."""
+
+    def body():
+        from pipeaudit.commands.send import run
+
+        return run(report_dir, config=config, recipients=recipients, dry_run=dry_run, resend=resend, history=history)
 
     _run(body)
 
