@@ -124,6 +124,9 @@ class SmtpSender:
             self._reset()
             raise DeliveryError(f"recipient refused ({', '.join(map(str, codes))}) / 收件人被拒绝",
                                 transient=all(400 <= c < 500 for c in codes)) from None
+        except smtplib.SMTPNotSupportedError:  # e.g. a non-ASCII address and no SMTPUTF8
+            self._reset()
+            raise DeliveryError("the server cannot take this message (SMTPUTF8?) / 服务器不支持该邮件") from None
         except smtplib.SMTPResponseException as exc:
             code = exc.smtp_code
             self._drop() if code == 421 else self._reset()
