@@ -148,9 +148,9 @@ def deliver(folder: Path, cfg: Any, *, recipients_file: Path | None = None, dry_
     with folder_lock(folder):
         db = history or cfg.history
         ledger = DbLedger(db) if db else FileLedger(folder)
+        run = Run(settings, values, redact, sleep, clock, opener, say)
         try:
             done = ledger.sent(as_of)
-            run = Run(settings, values, redact, sleep, clock, opener, say)
             outbox = Outbox(folder, redact) if dry_run else None
             for message in messages:
                 label = f"{message.channel:<8} {visible(message.name)} {visible(message.address)}"
@@ -170,8 +170,8 @@ def deliver(folder: Path, cfg: Any, *, recipients_file: Path | None = None, dry_
                     outcome.failed.append(f"{message.name} ({message.channel})")
                     notes.failed.append(f"{message.name} ({message.channel})")
                     say(f"  FAILED    {label}: {error}", err=True)
-            run.close()
         finally:
+            run.close()
             workbooks.close()
             ledger.close()
     for name in outcome.no_address:

@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Callable
 
+from pipeaudit.errors import visible
 from pipeaudit.send.retry import DeliveryError, with_retries
 
 PACE = {"wecom": 3.1, "dingtalk": 3.1, "feishu": 0.7, "slack": 1.0}  # seconds between two posts
@@ -76,7 +77,7 @@ class Run:
             attempt = (lambda: sender.send(built)) if channel == "email" else self._paced(lambda: sender.send(built))
 
             def retrying(exc: DeliveryError, pause: float) -> None:
-                self.say(f"  retry     {message.channel:<8} {message.name} in {pause:.0f}s: {self.redact(str(exc))}")
+                self.say(f"  retry     {message.channel:<8} {visible(message.name)} in {pause:.0f}s: {exc}")
 
             with_retries(attempt, retries=self.settings.retries, backoff=self.settings.backoff, sleep=self.sleep,
                          on_retry=retrying)
