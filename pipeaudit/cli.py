@@ -94,6 +94,10 @@ QuotasOpt = Annotated[Optional[Path], typer.Option("--quotas", metavar="FILE", h
 FollowOpt = Annotated[
     bool, typer.Option("--follow-symlinks", help="Write through a symbolic link given as the output (refused by default).")
 ]
+RecipientsOpt = Annotated[
+    Optional[Path],
+    typer.Option("--recipients", metavar="FILE", help="CSV/XLSX of name, email, chat, role (instead of the config's reps:)."),
+]
 
 
 def _audit_options(**kw):
@@ -119,6 +123,7 @@ def _audit_options(**kw):
         baseline=kw["baseline"],
         history=kw["history"],
         quotas=kw["quotas"],
+        follow_symlinks=kw.get("follow_symlinks", False),
     )
 
 
@@ -192,9 +197,9 @@ def check(
         opts = _audit_options(
             path=path, sheet=sheet, maps=maps, config=config, rules=rules, no_default_rules=no_default_rules,
             select=select, ignore=ignore, rep=rep, as_of=as_of, lang=lang, baseline=baseline,
-            history=history, quotas=quotas,
+            history=history, quotas=quotas, follow_symlinks=follow_symlinks,
         )
-        return run(opts, fmt=fmt, fail_on=fail_on, output=output, follow_symlinks=follow_symlinks)
+        return run(opts, fmt=fmt, fail_on=fail_on, output=output)
 
     _run(body)
 
@@ -223,8 +228,12 @@ def report(
     baseline: BaselineOpt = None,
     history: HistoryOpt = None,
     quotas: QuotasOpt = None,
+    send: Annotated[
+        bool, typer.Option("--send", help="Then deliver it: each rep their sheet, managers the summary (see `send`).")
+    ] = False,
+    recipients: RecipientsOpt = None,
 ) -> None:
-    """Write the 过堂 sheet of every rep and the team summary (html, md, xlsx)."""
+    """Write the 过堂 sheet of every rep and the team summary (html, md, xlsx); --send delivers them."""
 
     def body():
         from pipeaudit.commands.report import run
@@ -233,10 +242,35 @@ def report(
         opts = _audit_options(
             path=path, sheet=sheet, maps=maps, config=config, rules=rules, no_default_rules=no_default_rules,
             select=select, ignore=ignore, rep=rep, as_of=as_of, lang=lang, baseline=baseline,
-            history=history, quotas=quotas,
+            history=history, quotas=quotas, follow_symlinks=follow_symlinks,
         )
-        return run(opts, out=out, formats=split_names(fmt) or ["html"], templates=templates,
-                   follow_symlinks=follow_symlinks)
+        return run(opts, out=out, formats=split_names(fmt) or ["html"], templates=templates, send=send,
+                   recipients=recipients)
+
+    _run(body)
+
+
+@app.command(short_help="Deliver a written report: each rep their own sheet, managers the summary.")
+def send(
+    report_dir: Annotated[Path, typer.Argument(metavar="REPORT_DIR", help="A folder written by `pipeaudit report`.")],
+    config: ConfigOpt = None,
+    recipients: RecipientsOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Write every message to REPORT_DIR/outbox/ (.eml, .json); send nothing.")
+    ] = False,
+    resend: Annotated[bool, typer.Option("--resend", help="Send again what was already sent for this week.")] = False,
+    history: HistoryOpt = None,
+) -> None:
+    """Deliver a written report by e-mail and/or team chat, as the config's send: section says.
+
+    Each rep gets only their own sheet, managers the summary; a rep with no address is listed.
+    What was sent is recorded per week and recipient, so running twice sends once.
+    Exit 0 all sent, 1 some failed, 2 bad input or config."""
+
+    def body():
+        from pipeaudit.commands.send import run
+
+        return run(report_dir, config=config, recipients=recipients, dry_run=dry_run, resend=resend, history=history)
 
     _run(body)
 
@@ -431,16 +465,19 @@ def history_show(
 
 @history_app.command("prune")
 def history_prune(
-    before: Annotated[str, typer.Option("--before", help="Drop weeks before YYYY-MM-DD.")],
+    before: Annotated[Optional[str], typer.Option("--before", help="Drop weeks before YYYY-MM-DD.")] = None,
+    week: Annotated[
+        Optional[str], typer.Option("--week", help="Drop this one week, as `history list` shows it (even one that cannot be read).")
+    ] = None,
     db: DbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Delete stored weeks older than a date."""
+    """Delete stored weeks older than a date, or one week."""
 
     def body():
         from pipeaudit.commands.history import run_prune
 
-        return run_prune(before=before, db=db, config=config)
+        return run_prune(before=before, week=week, db=db, config=config)
 
     _run(body)
 

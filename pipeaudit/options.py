@@ -30,6 +30,7 @@ class AuditOptions(ReadOptions):
     baseline: Path | None = None
     history: Path | None = None
     quotas: Path | None = None
+    follow_symlinks: bool = False  # write through a symbolic link given as -o, --out or --history
 
 
 def split_names(values: list[str] | None) -> list[str]:

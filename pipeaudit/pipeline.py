@@ -87,7 +87,10 @@ def week_over_week(deals: Deals, opts: AuditOptions, cfg: Config, as_of: date) -
     weeks = None
     db = opts.history or cfg.history
     if db:
-        deals, run = with_history(deals, Path(db), as_of, rep=opts.rep, compare_previous=not opts.baseline)
+        from pipeaudit.outputs import resolve_output
+
+        db = resolve_output(Path(db), "--history", follow_symlinks=opts.follow_symlinks)
+        deals, run = with_history(deals, db, as_of, rep=opts.rep, compare_previous=not opts.baseline)
         extras["history"] = run.info
         if run.changes is not None:
             extras["changes"] = run.changes
@@ -141,7 +144,7 @@ def history_facts(
         return norms, None, extras, notes
     from pipeaudit.weekly.store import HistoryStore
 
-    with HistoryStore(Path(db), create=False) as store:
+    with HistoryStore(Path(db), read_only=True) as store:
         rows = store.rows_up_to(as_of)
         weeks = [w for w in store.snapshots() if w["as_of"] <= as_of]
     results = None

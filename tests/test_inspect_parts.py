@@ -130,7 +130,7 @@ def test_a_schema_1_history_is_read_then_upgraded(tmp_path):
     con.execute("PRAGMA user_version = 1")
     con.commit()
     con.close()
-    with HistoryStore(db, create=False) as store:
+    with HistoryStore(db, read_only=True) as store:
         week = store.snapshots()[0]
         assert week["fields"] == ["deal_id", "deal", "owner", "stage", "amount", "close_date", "deal_class"]
         assert store.snapshot(date(2026, 11, 16))["next_step"].isna().all()  # a column schema 1 lacks reads blank

@@ -17,8 +17,7 @@ from typing import TextIO
 from pipeaudit.options import AuditOptions
 
 
-def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, output: Path | None = None,
-        follow_symlinks: bool = False) -> int:
+def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, output: Path | None = None) -> int:
     from pipeaudit.findings import check_fail_on, severity_at_least
     from pipeaudit.formats import HUMAN_FORMATS, check_format, render
 
@@ -30,7 +29,7 @@ def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, ou
     elif fd is None and output is not None:
         from pipeaudit.outputs import resolve_output
 
-        output = resolve_output(Path(output), "--output", follow_symlinks=follow_symlinks)
+        output = resolve_output(Path(output), "--output", follow_symlinks=opts.follow_symlinks)
         if output.is_dir():
             from pipeaudit.errors import ConfigError
 

@@ -29,7 +29,7 @@ def _table(head: tuple[str, ...], rows: list[tuple]) -> str:
 def run_list(db: Path | None = None, config: Path | None = None) -> int:
     from pipeaudit.weekly.store import HistoryStore
 
-    with HistoryStore(_db(db, config), create=False) as store:
+    with HistoryStore(_db(db, config), read_only=True) as store:
         weeks = store.weeks()
     if not weeks:
         echo("no weeks stored / 尚无存储的周数据")
@@ -44,7 +44,7 @@ def run_show(deal: str, db: Path | None = None, config: Path | None = None) -> i
 
     from pipeaudit.weekly.store import HistoryStore
 
-    with HistoryStore(_db(db, config), create=False) as store:
+    with HistoryStore(_db(db, config), read_only=True) as store:
         frame = store.deal_rows(deal)
     if frame.empty:
         raise ConfigError(f"{deal!r}: no such deal id or name in the history / 历史库中没有该商机")
@@ -70,14 +70,20 @@ def run_show(deal: str, db: Path | None = None, config: Path | None = None) -> i
     return 0
 
 
-def run_prune(before: str, db: Path | None = None, config: Path | None = None) -> int:
-    from pipeaudit.weekly.store import HistoryStore
+def run_prune(before: str | None = None, week: str | None = None, db: Path | None = None,
+              config: Path | None = None) -> int:
     from pipeaudit.options import parse_date
+    from pipeaudit.weekly.store import HistoryStore
 
-    cutoff = parse_date(before, "--before")
+    if (before is None) == (week is None):
+        raise ConfigError("history prune: give --before DATE or --week WEEK / 需要 --before 或 --week 之一")
+    cutoff = parse_date(before, "--before") if before is not None else None
     with HistoryStore(_db(db, config), create=False) as store:
-        n = store.prune(cutoff)
-    echo(f"removed {n} week(s) before {cutoff.isoformat()} / 已删除 {cutoff.isoformat()} 之前的 {n} 周")
+        n = store.prune(before=cutoff, week=week)
+    if cutoff is not None:
+        echo(f"removed {n} week(s) before {cutoff.isoformat()} / 已删除 {cutoff.isoformat()} 之前的 {n} 周")
+    else:
+        echo(f"removed {n} week(s) stored as {week!r} / 已删除 {n} 周")
     return 0
 
 
@@ -101,7 +107,7 @@ def _weeks(db: Path | None, config: Path | None, as_of: str | None, fmt: str):
         raise ConfigError(f"--format {fmt!r}: expected text or json / 格式应为 text 或 json")
     day = parse_date(as_of, "--as-of")
     path = _db(db, config)
-    with HistoryStore(path, create=False) as store:
+    with HistoryStore(path, read_only=True) as store:
         weeks = store.snapshots()
         if day is None:
             if not weeks:

@@ -1,13 +1,16 @@
 """`pipeaudit report`: the per-rep 过堂 sheets and the team summary, as html, md and xlsx.
 
-Layout: DIR/summary.<ext>, DIR/reps/<rep>.<ext>, DIR/report.xlsx. Every name derived from the data
-is sanitised and checked to stay inside DIR.
+Layout: DIR/summary.<ext>, DIR/reps/<rep>.<ext>, DIR/report.xlsx, and DIR/index.json (which page is
+whose, for `pipeaudit send`; see report.index). Every name derived from the data is sanitised and
+checked to stay inside DIR.
 
 All or nothing: the whole report is written into a new folder beside DIR first; only once every
-page is written are the pages moved into DIR, then the summaries (so a summary never links a page
-that is not there). A report that fails half-way (a template error, a full disk) leaves the
-previous report as it was. At most MAX_REPS reps (read/limits.py) get pages: a 100,000-owner
-export is refused in one line instead of writing files for minutes.
+page is written are they moved into DIR: first the index becomes an "incomplete" marker, then the
+pages move in, then the summaries (so a summary never links a page that is not there), and the
+new index last (so `send` never pairs last week's index with this week's pages). A report that
+fails half-way (a template error, a full disk) leaves the previous report as it was. At most
+MAX_REPS reps (read/limits.py) get pages: a 100,000-owner export is refused in one line instead
+of writing files for minutes.
 """
 
 from __future__ import annotations
@@ -108,6 +111,9 @@ def _install(staging: Path, out: Path, written: list[Path]) -> list[Path]:
         except OSError as exc:
             raise ConfigError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
         return [out / p.relative_to(staging) for p in written]
+    from pipeaudit.report.index import INDEX_NAME, mark_incomplete
+
+    mark_incomplete(out)  # until the new index moves in last, `send` sees an incomplete report
     pages = [p for p in written if p.parent.name == "reps"]
     if pages:
         reps = out / "reps"
@@ -116,7 +122,8 @@ def _install(staging: Path, out: Path, written: list[Path]) -> list[Path]:
                               " / reps 不是普通文件夹，拒绝写入")
         reps.mkdir(exist_ok=True)
     moved = []
-    for path in sorted(written, key=lambda p: p.parent.name != "reps"):  # pages before the summaries
+    # pages, then the summaries and the workbook, then the index
+    for path in sorted(written, key=lambda p: (p.parent.name != "reps", p.name == INDEX_NAME)):
         target = inside(out, *path.relative_to(staging).parts)
         os.replace(path, target)
         moved.append(target)
@@ -144,6 +151,8 @@ def _write_report(result: AuditResult, out: Path, formats: list[str], templates:
     by_owner = {r["owner"]: r for r in model["reps"]}
     for d in model["help_deals"]:
         d["owner_display"] = by_owner[d["owner"]]["display"] if d["owner"] in by_owner else d["owner"]
+
+    from pipeaudit.report.index import write_index
 
     written: list[Path] = []
     text_formats = [f for f in formats if f in ("html", "md")]
@@ -175,6 +184,7 @@ def _write_report(result: AuditResult, out: Path, formats: list[str], templates:
         from pipeaudit.report.xlsx import write_workbook
 
         written.append(write_workbook(model, inside(out, "report.xlsx")))
+    written.append(write_index(model, out, formats))
     return written
 
 
