@@ -74,6 +74,10 @@ SelectOpt = Annotated[
         help="Only these rules: a name, a code (PA101), a code prefix (PA1) or a pack (method); repeatable or a,b.",
     ),
 ]
+RequireOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--require", metavar="RULES", help="Exit 2 when one of these rules cannot run on this export (a CI gate)."),
+]
 IgnoreOpt = Annotated[
     Optional[list[str]],
     typer.Option(
@@ -124,6 +128,7 @@ def _audit_options(**kw):
         history=kw["history"],
         quotas=kw["quotas"],
         follow_symlinks=kw.get("follow_symlinks", False),
+        require=split_names(kw.get("require")),
     )
 
 
@@ -172,6 +177,7 @@ def check(
     config: ConfigOpt = None,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
+    require: RequireOpt = None,
     rep: RepOpt = None,
     as_of: AsOfOpt = None,
     fail_on: Annotated[
@@ -197,7 +203,7 @@ def check(
         opts = _audit_options(
             path=path, sheet=sheet, maps=maps, config=config, rules=rules, no_default_rules=no_default_rules,
             select=select, ignore=ignore, rep=rep, as_of=as_of, lang=lang, baseline=baseline,
-            history=history, quotas=quotas, follow_symlinks=follow_symlinks,
+            history=history, quotas=quotas, follow_symlinks=follow_symlinks, require=require,
         )
         return run(opts, fmt=fmt, fail_on=fail_on, output=output)
 
@@ -220,6 +226,7 @@ def report(
     config: ConfigOpt = None,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
+    require: RequireOpt = None,
     rep: RepOpt = None,
     as_of: AsOfOpt = None,
     sheet: SheetOpt = None,
@@ -242,7 +249,7 @@ def report(
         opts = _audit_options(
             path=path, sheet=sheet, maps=maps, config=config, rules=rules, no_default_rules=no_default_rules,
             select=select, ignore=ignore, rep=rep, as_of=as_of, lang=lang, baseline=baseline,
-            history=history, quotas=quotas, follow_symlinks=follow_symlinks,
+            history=history, quotas=quotas, follow_symlinks=follow_symlinks, require=require,
         )
         return run(opts, out=out, formats=split_names(fmt) or ["html"], templates=templates, send=send,
                    recipients=recipients)

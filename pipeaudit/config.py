@@ -92,6 +92,7 @@ class Config:
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule -> params/severity/enabled
     rule_files: list[Path] = field(default_factory=list)
     select: list[str] = field(default_factory=list)
+    require: list[str] = field(default_factory=list)  # rules a CI gate needs to run (exit 2 when one cannot)
     ignore: list[str] = field(default_factory=list)
     fail_on: str | None = None
     suppress: list[Suppression] = field(default_factory=list)
@@ -109,7 +110,7 @@ class Config:
 _TOP_KEYS = {
     "columns", "date_order", "lang", "ladder", "ladders", "rules", "rule_files", "select",
     "ignore", "fail_on", "suppress", "quotas", "plan", "history", "fiscal_year_start", "norms",
-    "send", "reps", "managers",
+    "send", "reps", "managers", "require",
 }
 _PLAN_KEYS = {"ratios", "target", "mix", "weeks", "avg_deal"}
 
@@ -246,7 +247,7 @@ def _validate(data: Any, path: Path) -> Config:
             cfg.rules[str(name)] = dict(params)
     if "rule_files" in data:
         cfg.rule_files = [base / p for p in check.string_list(data, "rule_files")]
-    for key in ("select", "ignore"):
+    for key in ("select", "ignore", "require"):
         if key in data:
             setattr(cfg, key, check.string_list(data, key))
     if "suppress" in data:

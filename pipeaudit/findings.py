@@ -181,6 +181,30 @@ def _severity_counts(frame: pd.DataFrame, codes: ColumnCodes | None = None) -> d
     return {s: int(counts.get(s, 0)) for s in SEVERITIES}
 
 
+#: Why a skipped rule could not run, in the order a reason is counted (a rule counts once).
+COVERAGE_REASONS: tuple[str, ...] = ("columns", "stage_order", "last_week", "history")
+
+
+def coverage(result: AuditResult) -> dict[str, Any]:
+    """How much of the rule set could judge this export: the enabled rules of the run, how many
+    ran, and the skipped ones by reason (see COVERAGE_REASONS). Every output states it, so a gate
+    that passes because most rules could not run is seen as such."""
+    total = sum(1 for r in result.rules if r.enabled)
+    by_reason = dict.fromkeys(COVERAGE_REASONS, 0)
+    for s in result.skipped:
+        export, week, stored = sort_missing([m for m in s.missing if m not in ORDER_COLUMNS])
+        if export:
+            by_reason["columns"] += 1
+        elif any(m in ORDER_COLUMNS for m in s.missing):
+            by_reason["stage_order"] += 1
+        elif week:
+            by_reason["last_week"] += 1
+        else:
+            by_reason["history"] += 1
+    skipped = len(result.skipped)
+    return {"rules": total, "ran": total - skipped, "skipped": skipped, "skipped_because": by_reason}
+
+
 def _skipped(result: AuditResult) -> list[dict[str, Any]]:
     return [{"rule": s.rule, "missing": list(s.missing)} for s in result.skipped]
 
@@ -248,6 +272,7 @@ def summarize(result: AuditResult, codes: ColumnCodes | None = None) -> dict:
         "muted": len(muted),
         "rules": {str(k): int(v) for k, v in sorted(rules.items())},
         "skipped_rules": _skipped(result),
+        "coverage": coverage(result),
     }
 
 

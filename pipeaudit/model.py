@@ -291,6 +291,8 @@ class RunFacts:
     #: rep -> won against the plan for the stored weeks (weekly.learn.results_vs_plan); None
     #: without quotas or with too short a history
     plan_results: dict[str, dict[str, Any]] | None = None
+    #: how last week was matched (weekly.match.match_quality), None without --baseline/--history
+    week_match: dict[str, Any] | None = None
 
 
 @dataclass

@@ -31,6 +31,7 @@ class AuditOptions(ReadOptions):
     history: Path | None = None
     quotas: Path | None = None
     follow_symlinks: bool = False  # write through a symbolic link given as -o, --out or --history
+    require: list[str] = field(default_factory=list)  # --require: rules that must be able to run
 
 
 def split_names(values: list[str] | None) -> list[str]:

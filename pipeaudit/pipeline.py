@@ -201,18 +201,54 @@ def run_audit(opts: AuditOptions, cfg: Config | None = None, deals: Deals | None
     enabled = {r.name for r in rules if r.enabled}
     norms, results, learned, history_notes = history_facts(deals, opts, cfg, as_of, funnels, enabled)
     extras.update(learned)
+    week_match = extras["changes"]["baseline"] if "changes" in extras else None
     facts = RunFacts(
         weeks_stored=weeks, quota_funnels=funnels, stage_norms=norms or None,
-        fiscal_year_start=cfg.fiscal_year_start, plan_results=results,
+        fiscal_year_start=cfg.fiscal_year_start, plan_results=results, week_match=week_match,
     )
     findings, skipped = evaluate(deals, rules, as_of, lang, facts)
+    check_required(ruleset, rules, skipped, opts, cfg)
     reported, muted, suppress_notes = apply_suppressions(findings, deals, cfg, as_of, lang, ruleset.rules)
     if len(muted) == 0:
         muted = empty_findings(["reason"])
     view = forecast_view(deals, reported, as_of)
     if view is not None:
         extras["forecast"] = view
+    warnings = [poor_match_warning(week_match)] if week_match and not week_match["reliable"] else []
     return AuditResult(
         deals=deals, findings=reported, muted=muted, as_of=as_of, lang=lang, rules=rules,
-        skipped=skipped, notes=[*notes, *quota_notes, *history_notes, *suppress_notes], extras=extras,
+        skipped=skipped, notes=[*warnings, *notes, *quota_notes, *history_notes, *suppress_notes], extras=extras,
+        warnings=warnings,
     )
+
+
+def poor_match_warning(quality: dict[str, Any]) -> str:
+    """The stderr line for a last week that matched too few deals to compare with."""
+    key = {"deal_id": "deal_id", "deal+account": "deal name + account", "deal": "deal name"}.get(quality["key"], "no key")
+    return (
+        f"last week: only {quality['matched_open']} of {quality['previous_open']} open deals found again (matched by"
+        f" {key}); the changes are not reliable — map the id column with --map deal_id=HEADER"
+        f" / 上周进行中商机只匹配上 {quality['matched_open']}/{quality['previous_open']} 个，周对比不可信，请用 --map deal_id=列名 指定编号列"
+    )
+
+
+def check_required(ruleset: Any, rules: list, skipped: list, opts: AuditOptions, cfg: Config) -> None:
+    """--require (and the config's require:): a CI gate that must not pass because a rule it relies
+    on silently could not run. A named rule that is not selected, disabled, or cannot be fed by
+    this export stops the run with exit 2, saying why."""
+    wanted = ruleset.resolve([*cfg.require, *opts.require], "--require")
+    if not wanted:
+        return
+    ran = {r.name: r for r in rules}
+    why_skipped = {s.rule: s.missing for s in skipped}
+    for name in sorted(wanted):
+        rule = ran.get(name)
+        if rule is None:
+            raise ConfigError(f"--require {name}: the rule is not selected (see --select/--ignore) / 该规则未被选中")
+        if not rule.enabled:
+            raise ConfigError(f"--require {name}: the rule is disabled in the config / 该规则在配置中被停用")
+        if name in why_skipped:
+            raise InputError(
+                f"--require {name}: this export cannot feed it (it needs {', '.join(why_skipped[name])};"
+                f" see `pipeaudit columns`) / 该规则无法在此导出上运行，缺少：{'、'.join(why_skipped[name])}"
+            )

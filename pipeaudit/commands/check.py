@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from pipeaudit.options import AuditOptions
+from pipeaudit.terminal import echo
 
 
 def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, output: Path | None = None) -> int:
@@ -46,6 +47,8 @@ def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, ou
     with Progress(enabled=fmt in HUMAN_FORMATS and progress_allowed()) as progress:
         progress.stage("auditing / 检查中")
         result = pipeline.run_audit(opts, cfg)
+        for line in result.warnings:  # seen in a CI log whatever the format writes to stdout
+            echo(f"pipeaudit: warning: {line}", err=True)
         if fd is not None and fd != 1:
             progress.stage("writing / 写入中")
             with open_stream(fd, output) as fh:

@@ -26,6 +26,8 @@ def run(opts: AuditOptions, *, out: Path, formats: list[str], templates: Path | 
         raise ConfigError(f"--templates {templates}: not a folder / 不是文件夹")
     with cyclic_gc_paused():  # the audit's frames and records are no different (0.5 s of 100k deals)
         result = run_audit(opts)
+        for line in result.warnings:
+            echo(f"pipeaudit: warning: {line}", err=True)
         written = write_report(result, Path(out), formats, templates, follow_symlinks=opts.follow_symlinks)
 
     out = Path(out)

@@ -62,6 +62,25 @@ def counts_line(counts: dict[str, int], lang: str) -> str:
     return ", ".join(_plural(counts[s], s) for s in ("error", "warning", "info"))
 
 
+_COVERAGE_WORDS = {
+    "zh": {"columns": "缺少列", "stage_order": "阶段顺序未知", "last_week": "需要 --baseline 或 --history",
+           "history": "需要 --history 的历史"},
+    "en": {"columns": "lack columns", "stage_order": "need the stage order", "last_week": "need --baseline or --history",
+           "history": "need the weeks --history keeps"},
+}
+
+
+def coverage_line(coverage: dict, lang: str) -> str:
+    """'14 of 26 rules ran; 12 skipped: 9 lack columns, 3 need --baseline or --history (see the notes)'."""
+    words = _COVERAGE_WORDS["zh" if lang == "zh" else "en"]
+    parts = [f"{n} {words[k]}" for k, n in coverage["skipped_because"].items() if n]
+    if lang == "zh":
+        line = f"{coverage['rules']} 条规则中 {coverage['ran']} 条已运行"
+        return line + (f"；{coverage['skipped']} 条跳过：{'，'.join(parts)}（见说明）" if coverage["skipped"] else "")
+    line = f"{coverage['ran']} of {coverage['rules']} rules ran"
+    return line + (f"; {coverage['skipped']} skipped: {', '.join(parts)} (see the notes)" if coverage["skipped"] else "")
+
+
 def summary_line(summary: dict, lang: str) -> str:
     """The closing line, e.g. '12 errors, 30 warnings, 5 info in 80 deals (60 open) — 3 muted'."""
     counts = counts_line(summary["findings"], lang)
@@ -136,6 +155,7 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
         out.append(w["notes"])
         out.extend(f"  - {_clean(n)}" for n in extra)
     out.append("")
+    out.append(coverage_line(summary["coverage"], lang))
     out.append(paint(summary_line(summary, lang), "head"))
     stream.write("\n".join(out) + "\n")
 

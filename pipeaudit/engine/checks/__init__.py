@@ -18,6 +18,7 @@ from pipeaudit.engine.checks import (
     stage_aging,
     stage_order_unknown,
     stage_regressed,
+    week_match_poor,
 )
 from pipeaudit.engine.checks.base import SCOPES, Check, CheckInput, Hits, Scope
 
@@ -25,7 +26,7 @@ CHECKS: dict[str, Check] = {
     module.CHECK.name: module.CHECK
     for module in (
         invalid_value, stage_order_unknown, facts_missing, stage_regressed, amount_dropped, history_too_short,
-        funnel_short, stage_aging, quarter_move, review_due,
+        funnel_short, stage_aging, quarter_move, review_due, week_match_poor,
     )
 }
 
