@@ -210,6 +210,42 @@ def check(
     _run(body)
 
 
+@app.command("hook", short_help="check, for each export a pre-commit hook passes.")
+def hook(
+    paths: Annotated[list[Path], typer.Argument(metavar="EXPORT...", help="Exports to check, one after the other.")],
+    rules: RulesOpt = None,
+    no_default_rules: NoDefaultOpt = False,
+    config: ConfigOpt = None,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    require: RequireOpt = None,
+    as_of: AsOfOpt = None,
+    fail_on: Annotated[
+        Optional[str], typer.Option("--fail-on", metavar="LEVEL", help="error|warning|info|never (default: error).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="text|github")] = "text",
+    lang: LangOpt = None,
+) -> None:
+    """Run `check` on every export given (what pre-commit passes: see .pre-commit-hooks.yaml).
+
+    Exit 2 if any export cannot be read, else 1 if any has findings at or above --fail-on, else 0."""
+
+    def body():
+        from pipeaudit.commands.hook import run
+
+        return run(
+            [
+                _audit_options(path=p, sheet=None, maps=None, config=config, rules=rules, no_default_rules=no_default_rules,
+                               select=select, ignore=ignore, rep=None, as_of=as_of, lang=lang, baseline=None,
+                               history=None, quotas=None, require=require)
+                for p in paths
+            ],
+            fmt=fmt, fail_on=fail_on,
+        )
+
+    _run(body)
+
+
 @app.command(short_help="Write every rep's 过堂 sheet and the team summary.")
 def report(
     path: FileArg,
