@@ -91,4 +91,4 @@ def test_coverage_says_how_much_of_the_rule_set_could_run(tmp_path):
     assert sum(cov["skipped_because"].values()) == cov["skipped"]
     text = run("check", now, *AS_OF, "--fail-on", "never", "--lang", "en").stdout
     assert f"{cov['ran']} of {cov['rules']} rules ran; {cov['skipped']} skipped: " in text
-    assert "need --baseline or --history" in text
+    assert "for lack of last week (--baseline/--history)" in text

@@ -63,20 +63,21 @@ def counts_line(counts: dict[str, int], lang: str) -> str:
 
 
 _COVERAGE_WORDS = {
-    "zh": {"columns": "缺少列", "stage_order": "阶段顺序未知", "last_week": "需要 --baseline 或 --history",
-           "history": "需要 --history 的历史"},
-    "en": {"columns": "lack columns", "stage_order": "need the stage order", "last_week": "need --baseline or --history",
-           "history": "need the weeks --history keeps"},
+    "zh": {"columns": "缺少列", "stage_order": "阶段顺序未知", "last_week": "缺上周数据（--baseline/--history）",
+           "history": "缺历史（--history）"},
+    "en": {"columns": "for lack of columns", "stage_order": "for lack of a stage order",
+           "last_week": "for lack of last week (--baseline/--history)", "history": "for lack of stored weeks (--history)"},
 }
 
 
 def coverage_line(coverage: dict, lang: str) -> str:
-    """'14 of 26 rules ran; 12 skipped: 9 lack columns, 3 need --baseline or --history (see the notes)'."""
+    """'14 of 26 rules ran; 12 skipped: 9 for lack of columns, 3 for lack of last week (--baseline/--history)
+    (see the notes)'."""
     words = _COVERAGE_WORDS["zh" if lang == "zh" else "en"]
-    parts = [f"{n} {words[k]}" for k, n in coverage["skipped_because"].items() if n]
+    parts = [f"{n} {words[k]}" if lang != "zh" else f"{words[k]} {n} 条" for k, n in coverage["skipped_because"].items() if n]
     if lang == "zh":
         line = f"{coverage['rules']} 条规则中 {coverage['ran']} 条已运行"
-        return line + (f"；{coverage['skipped']} 条跳过：{'，'.join(parts)}（见说明）" if coverage["skipped"] else "")
+        return line + (f"；跳过 {coverage['skipped']} 条：{'，'.join(parts)}（见说明）" if coverage["skipped"] else "")
     line = f"{coverage['ran']} of {coverage['rules']} rules ran"
     return line + (f"; {coverage['skipped']} skipped: {', '.join(parts)} (see the notes)" if coverage["skipped"] else "")
 
