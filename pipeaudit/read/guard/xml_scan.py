@@ -109,13 +109,6 @@ class Finder:
         """Whether the pattern may match in block[pos:end] (RE2 looks at that window only)."""
         return self._maybe(index, block, pos, end)
 
-    def first(self, index: int, block: bytes, pos: int, end: int) -> int | None:
-        """Where the pattern first matches block[pos:end], or None."""
-        if not self._maybe(index, block, pos, end):
-            return None
-        m = self.compiled[index].search(block, pos, end)
-        return m.start() if m else None
-
     def hits(self, index: int, block: bytes) -> list[int]:
         if not self._maybe(index, block):
             return []
