@@ -147,7 +147,7 @@ class _Running:
 
     @property
     def searched(self) -> int:
-        """The bytes the bulk row counting searched so far: a few times what was fed, never more."""
+        """The bytes the bulk row counting searched so far (in proportion to what was fed; for tests)."""
         return self.searched_before + self.search.searched
 
     def feed(self, data: bytes) -> bytes:

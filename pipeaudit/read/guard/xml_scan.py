@@ -127,7 +127,7 @@ class BlockSearch:
     search that runs to the end of the block on every row makes a block of short rows cost its
     size times its rows; remembered, a hit answers every later question until the position passes
     it, so each pattern is searched once over the block. `searched` counts the bytes the searches
-    passed over (tests hold it to a few times the block's size).
+    passed over (tests hold it in proportion to the block's size).
     """
 
     data: bytes = field(repr=False)
@@ -137,7 +137,7 @@ class BlockSearch:
     def find(self, what: bytes | re.Pattern[bytes], pos: int, end: int | None = None) -> int:
         """data.find(what, pos, end), or where a pattern's first match in data[pos:end] starts; -1 if none.
 
-        Patterns must be free of look-behind (a match must not depend on where the search began).
+        Patterns must be free of look-behind and anchors (a match must not depend on where the search began).
         """
         end = len(self.data) if end is None else end
         key = (what, end)
