@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from pipeaudit.errors import InputError
+from pipeaudit.errors import InputError, PipeauditError
 from pipeaudit.read import limits, read_table
+from pipeaudit.read.guard.paths import ensure_defusedxml
 from tests.test_read_helpers import toy_score, write_xlsx
 
 HEADER = ["商机编号", "商机名称", "负责人", "销售阶段", "金额"]
@@ -175,6 +177,25 @@ def test_binary_garbage_csv_never_tracebacks(tmp_path: Path) -> None:
         read_table(tmp_path / "g.csv")
     except InputError as exc:
         assert "g.csv" in str(exc)
+
+
+def test_defusedxml_is_in_use() -> None:
+    ensure_defusedxml()  # installed and enabled in this environment
+
+
+def test_defusedxml_switched_off_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import openpyxl.xml
+
+    monkeypatch.setenv("OPENPYXL_DEFUSEDXML", "False")
+    reloaded = importlib.reload(openpyxl.xml)
+    try:
+        assert reloaded.DEFUSEDXML is False
+        with pytest.raises(PipeauditError, match="defusedxml"):
+            ensure_defusedxml()
+    finally:
+        monkeypatch.delenv("OPENPYXL_DEFUSEDXML")
+        importlib.reload(openpyxl.xml)
+    assert openpyxl.xml.DEFUSEDXML is True
 
 
 def test_sheet_declaring_a_vast_extent_is_refused_before_calamine(tmp_path: Path) -> None:

@@ -11,12 +11,24 @@ from __future__ import annotations
 import mmap
 from pathlib import Path
 
-from pipeaudit.errors import InputError
+from pipeaudit.errors import InputError, PipeauditError
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 # Stream names of an encrypted OOXML package, as stored (UTF-16LE) in the OLE2 directory.
 _ENCRYPTED_STREAMS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
+
+
+def ensure_defusedxml() -> None:
+    """Refuse to parse workbooks with openpyxl unless it uses defusedxml (OPENPYXL_DEFUSEDXML can turn it off)."""
+    import openpyxl.xml  # heavy: only when asked
+
+    if not getattr(openpyxl.xml, "DEFUSEDXML", False):
+        raise PipeauditError(
+            "openpyxl 未启用 defusedxml，拒绝打开工作簿（检查环境变量 OPENPYXL_DEFUSEDXML 并安装 defusedxml） / "
+            "openpyxl is not using defusedxml, so workbooks will not be opened "
+            "(install defusedxml and unset OPENPYXL_DEFUSEDXML=False)"
+        )
 
 
 def check_path(path: Path) -> int:
