@@ -31,7 +31,7 @@ demo: install
 	@$(CLI) check samples/crm_export_zh.xlsx --as-of $(AS_OF) --fail-on never
 	@echo
 	@echo "== pipeaudit report (html, md, xlsx) for each sample, into $(OUT)/"
-	@for f in samples/crm_export_zh.xlsx samples/crm_export_gb18030.csv samples/salesforce_export.csv; do \
+	@for f in samples/crm_export_zh.xlsx samples/crm_export_gb18030.csv samples/salesforce_export.csv samples/warehouse_opportunities.csv; do \
 	  name=$$(basename $$f | sed 's/\.[^.]*$$//'); \
 	  $(CLI) report $$f --as-of $(AS_OF) --out $(OUT)/$$name --format html,md,xlsx || exit $$?; \
 	done
@@ -39,9 +39,11 @@ demo: install
 test: test-install
 	$(PY) -m pytest -q
 
-# The property tests with fresh random examples each run (make test repeats a fixed set).
+# The property tests with fresh random examples each run (make test repeats a fixed set), among them
+# tests/test_property_contract.py: exit 0/1/2 with at most one line, over every input surface at once.
 fuzz: test-install
-	HYPOTHESIS_PROFILE=explore $(PY) -m pytest -q tests/test_property_*.py tests/test_read_property.py tests/test_deals_values.py
+	HYPOTHESIS_PROFILE=explore $(PY) -m pytest -q tests/test_property_contract.py tests/test_property_*.py \
+	  tests/test_read_property.py tests/test_deals_values.py
 
 bench: test-install
 	$(PIP) install -e ".[bench]"

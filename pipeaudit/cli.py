@@ -31,7 +31,8 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="List, explain and validate rules.", no_args_is_help=True, rich_markup_mode=None)
 history_app = typer.Typer(
-    help="Inspect and prune the week-over-week history database.", no_args_is_help=True, rich_markup_mode=None
+    help="Inspect and prune the week-over-week history database, and learn from it.", no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(rules_app, name="rules")
 app.add_typer(history_app, name="history")
@@ -73,6 +74,10 @@ SelectOpt = Annotated[
         help="Only these rules: a name, a code (PA101), a code prefix (PA1) or a pack (method); repeatable or a,b.",
     ),
 ]
+RequireOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--require", metavar="RULES", help="Exit 2 when one of these rules cannot run on this export (a CI gate)."),
+]
 IgnoreOpt = Annotated[
     Optional[list[str]],
     typer.Option(
@@ -90,6 +95,13 @@ HistoryOpt = Annotated[
     Optional[Path], typer.Option("--history", metavar="DB", help="SQLite file that keeps every week's deals.")
 ]
 QuotasOpt = Annotated[Optional[Path], typer.Option("--quotas", metavar="FILE", help="CSV/XLSX with rep and target columns.")]
+FollowOpt = Annotated[
+    bool, typer.Option("--follow-symlinks", help="Write through a symbolic link given as the output (refused by default).")
+]
+RecipientsOpt = Annotated[
+    Optional[Path],
+    typer.Option("--recipients", metavar="FILE", help="CSV/XLSX of name, email, chat, role (instead of the config's reps:)."),
+]
 
 
 def _audit_options(**kw):
@@ -115,7 +127,17 @@ def _audit_options(**kw):
         baseline=kw["baseline"],
         history=kw["history"],
         quotas=kw["quotas"],
+        follow_symlinks=kw.get("follow_symlinks", False),
+        require=split_names(kw.get("require")),
     )
+
+
+def _say(message: str) -> None:
+    """One line on stderr, through the terminal's one output function (escapes visible, any encoding)."""
+    from pipeaudit.errors import one_line
+    from pipeaudit.terminal import echo
+
+    echo(one_line(message), err=True)
 
 
 def _run(fn, *args, **kwargs) -> None:
@@ -125,20 +147,21 @@ def _run(fn, *args, **kwargs) -> None:
     try:
         code = fn(*args, **kwargs)
     except PipeauditError as exc:
-        typer.echo(f"pipeaudit: {exc}", err=True)
+        _say(f"pipeaudit: {exc}")
         raise typer.Exit(2) from None
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
+    except BrokenPipeError:  # `pipeaudit rules list | head`: the reader left; that is not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(0) from None
     except MemoryError:
-        typer.echo("pipeaudit: out of memory while processing the input", err=True)
+        _say("pipeaudit: out of memory while processing the input / 内存不足")
         raise typer.Exit(2) from None
     except Exception as exc:  # a bug: still no traceback for the user unless asked for
         if os.environ.get("PIPEAUDIT_DEBUG"):
             raise
-        typer.echo(
-            f"pipeaudit: internal error: {type(exc).__name__}: {exc} (set PIPEAUDIT_DEBUG=1 for details)",
-            err=True,
-        )
+        _say(f"pipeaudit: internal error: {type(exc).__name__}: {exc} (set PIPEAUDIT_DEBUG=1 for details)")
         raise typer.Exit(3) from None
     raise typer.Exit(code or 0)
 
@@ -154,13 +177,17 @@ def check(
     config: ConfigOpt = None,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
+    require: RequireOpt = None,
     rep: RepOpt = None,
     as_of: AsOfOpt = None,
     fail_on: Annotated[
         Optional[str], typer.Option("--fail-on", metavar="LEVEL", help="error|warning|info|never (default: error).")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="text|json|csv|junit|github")] = "text",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout.")] = None,
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout; - is stdout.")
+    ] = None,
+    follow_symlinks: FollowOpt = False,
     sheet: SheetOpt = None,
     maps: MapOpt = None,
     lang: LangOpt = None,
@@ -176,7 +203,7 @@ def check(
         opts = _audit_options(
             path=path, sheet=sheet, maps=maps, config=config, rules=rules, no_default_rules=no_default_rules,
             select=select, ignore=ignore, rep=rep, as_of=as_of, lang=lang, baseline=baseline,
-            history=history, quotas=quotas,
+            history=history, quotas=quotas, follow_symlinks=follow_symlinks, require=require,
         )
         return run(opts, fmt=fmt, fail_on=fail_on, output=output)
 
@@ -193,11 +220,13 @@ def report(
     templates: Annotated[
         Optional[Path], typer.Option("--templates", help="Folder of your own templates (override by name).")
     ] = None,
+    follow_symlinks: FollowOpt = False,
     rules: RulesOpt = None,
     no_default_rules: NoDefaultOpt = False,
     config: ConfigOpt = None,
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
+    require: RequireOpt = None,
     rep: RepOpt = None,
     as_of: AsOfOpt = None,
     sheet: SheetOpt = None,
@@ -206,8 +235,12 @@ def report(
     baseline: BaselineOpt = None,
     history: HistoryOpt = None,
     quotas: QuotasOpt = None,
+    send: Annotated[
+        bool, typer.Option("--send", help="Then deliver it: each rep their sheet, managers the summary (see `send`).")
+    ] = False,
+    recipients: RecipientsOpt = None,
 ) -> None:
-    """Write the 过堂 sheet of every rep and the team summary (html, md, xlsx)."""
+    """Write the 过堂 sheet of every rep and the team summary (html, md, xlsx); --send delivers them."""
 
     def body():
         from pipeaudit.commands.report import run
@@ -216,9 +249,35 @@ def report(
         opts = _audit_options(
             path=path, sheet=sheet, maps=maps, config=config, rules=rules, no_default_rules=no_default_rules,
             select=select, ignore=ignore, rep=rep, as_of=as_of, lang=lang, baseline=baseline,
-            history=history, quotas=quotas,
+            history=history, quotas=quotas, follow_symlinks=follow_symlinks, require=require,
         )
-        return run(opts, out=out, formats=split_names(fmt) or ["html"], templates=templates)
+        return run(opts, out=out, formats=split_names(fmt) or ["html"], templates=templates, send=send,
+                   recipients=recipients)
+
+    _run(body)
+
+
+@app.command(short_help="Deliver a written report: each rep their own sheet, managers the summary.")
+def send(
+    report_dir: Annotated[Path, typer.Argument(metavar="REPORT_DIR", help="A folder written by `pipeaudit report`.")],
+    config: ConfigOpt = None,
+    recipients: RecipientsOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Write every message to REPORT_DIR/outbox/ (.eml, .json); send nothing.")
+    ] = False,
+    resend: Annotated[bool, typer.Option("--resend", help="Send again what was already sent for this week.")] = False,
+    history: HistoryOpt = None,
+) -> None:
+    """Deliver a written report by e-mail and/or team chat, as the config's send: section says.
+
+    Each rep gets only their own sheet, managers the summary; a rep with no address is listed.
+    What was sent is recorded per week and recipient, so running twice sends once.
+    Exit 0 all sent, 1 some failed, 2 bad input or config."""
+
+    def body():
+        from pipeaudit.commands.send import run
+
+        return run(report_dir, config=config, recipients=recipients, dry_run=dry_run, resend=resend, history=history)
 
     _run(body)
 
@@ -231,8 +290,10 @@ def columns(
     config: ConfigOpt = None,
     rules: RulesOpt = None,
     no_default_rules: NoDefaultOpt = False,
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="text|json")] = "text",
 ) -> None:
-    """Show which header became which field, what is unmapped, and the stage ladder detected."""
+    """Show which header became which field and how, what is unmapped or undecided, the stage
+    ladder, how dates are read and the rows skipped."""
 
     def body():
         from pipeaudit.commands.columns import run
@@ -242,7 +303,30 @@ def columns(
             path=path, sheet=sheet, maps=parse_maps(maps), config=config,
             rules=list(rules or []), default_rules=not no_default_rules,
         )
-        return run(opts)
+        return run(opts, fmt=fmt)
+
+    _run(body)
+
+
+@app.command(short_help="Write a commented pipeaudit.yaml from what an export shows.")
+def init(
+    path: FileArg,
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Where to write (default: pipeaudit.yaml).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    sheet: SheetOpt = None,
+    maps: MapOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Write a commented pipeaudit.yaml with every header and its field, the stage ladder and the
+    date order inferred from EXPORT, for you to correct. Never overwrites without --force."""
+
+    def body():
+        from pipeaudit.commands.init import run
+        from pipeaudit.options import ReadOptions, parse_maps
+
+        return run(ReadOptions(path=path, sheet=sheet, maps=parse_maps(maps), config=config), output=output, force=force)
 
     _run(body)
 
@@ -388,23 +472,130 @@ def history_show(
 
 @history_app.command("prune")
 def history_prune(
-    before: Annotated[str, typer.Option("--before", help="Drop weeks before YYYY-MM-DD.")],
+    before: Annotated[Optional[str], typer.Option("--before", help="Drop weeks before YYYY-MM-DD.")] = None,
+    week: Annotated[
+        Optional[str], typer.Option("--week", help="Drop this one week, as `history list` shows it (even one that cannot be read).")
+    ] = None,
     db: DbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Delete stored weeks older than a date."""
+    """Delete stored weeks older than a date, or one week."""
 
     def body():
         from pipeaudit.commands.history import run_prune
 
-        return run_prune(before=before, db=db, config=config)
+        return run_prune(before=before, week=week, db=db, config=config)
+
+    _run(body)
+
+
+HistoryFormatOpt = Annotated[str, typer.Option("--format", metavar="FORMAT", help="text|json")]
+HistoryAsOfOpt = Annotated[
+    Optional[str], typer.Option("--as-of", metavar="DATE", help="Use the weeks up to YYYY-MM-DD (default: the latest stored).")
+]
+
+
+@history_app.command("norms")
+def history_norms(db: DbOpt = None, config: ConfigOpt = None, as_of: HistoryAsOfOpt = None, fmt: HistoryFormatOpt = "text") -> None:
+    """Stage dwell learned from the stored weeks: median and 80th percentile days per stage and ladder."""
+
+    def body():
+        from pipeaudit.commands.history import run_norms
+
+        return run_norms(db=db, config=config, as_of=as_of, fmt=fmt)
+
+    _run(body)
+
+
+@history_app.command("funnel")
+def history_funnel(db: DbOpt = None, config: ConfigOpt = None, as_of: HistoryAsOfOpt = None, fmt: HistoryFormatOpt = "text") -> None:
+    """Stage-to-stage conversion, win rate and time to close, per rep and team."""
+
+    def body():
+        from pipeaudit.commands.history import run_funnel
+
+        return run_funnel(db=db, config=config, as_of=as_of, fmt=fmt)
+
+    _run(body)
+
+
+@history_app.command("accuracy")
+def history_accuracy(
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+    as_of: HistoryAsOfOpt = None,
+    fmt: HistoryFormatOpt = "text",
+    weeks: Annotated[int, typer.Option("--weeks", help="How many weeks back the call was made (default 4).")] = 4,
+    basis: Annotated[str, typer.Option("--basis", metavar="auto|commit|class", help="Commit category or A-class (default: auto).")] = "auto",
+) -> None:
+    """Forecast accuracy per rep: what was in Commit (or A-class) weeks ago against what was won since."""
+
+    def body():
+        from pipeaudit.commands.history import run_accuracy
+
+        return run_accuracy(db=db, config=config, as_of=as_of, fmt=fmt, weeks_back=weeks, basis=basis)
+
+    _run(body)
+
+
+@history_app.command("backtest")
+def history_backtest(
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+    as_of: HistoryAsOfOpt = None,
+    fmt: HistoryFormatOpt = "text",
+    horizon: Annotated[int, typer.Option("--horizon", help="Weeks after a flag in which a loss or a push counts (default 4).")] = 4,
+    rules: RulesOpt = None,
+    no_default_rules: NoDefaultOpt = False,
+) -> None:
+    """For each rule: how often the deals it flagged were lost or slipped, against the deals it did not flag."""
+
+    def body():
+        from pipeaudit.commands.history import run_backtest
+
+        return run_backtest(db=db, config=config, as_of=as_of, fmt=fmt, horizon=horizon, rules=list(rules or []),
+                            default_rules=not no_default_rules)
 
     _run(body)
 
 
 def main() -> None:
-    app(prog_name="pipeaudit")
+    """The console script. Usage errors from the parser (a missing argument, an unknown option or
+    command, a value of the wrong type) are one line and exit 2, like every other error."""
+    from pipeaudit.terminal import tolerant
+
+    tolerant(sys.stdout)  # a cp1252 or ASCII stdout gets '?' for what it cannot show, not exit 3
+    tolerant(sys.stderr)
+    errors = _click_exceptions()
+    try:
+        code = app(prog_name="pipeaudit", standalone_mode=False)
+    except errors.NoArgsIsHelpError as exc:  # `pipeaudit` alone: the help, as before
+        exc.show()
+        code = exc.exit_code
+    except errors.ClickException as exc:
+        code = _usage_error(exc)
+    except (typer.Abort, errors.Abort):  # end of input at a prompt
+        _say("pipeaudit: aborted / 已中止")
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _click_exceptions():
+    """click's exception classes: typer vendors click (typer._click) in recent versions."""
+    try:
+        from typer._click import exceptions
+    except ImportError:  # an older typer on top of click
+        from click import exceptions
+    return exceptions
+
+
+def _usage_error(exc) -> int:
+    """Print a click error as one line naming the command; the exit code (2 for usage errors)."""
+    ctx = getattr(exc, "ctx", None)
+    where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+    _say(f"pipeaudit: {exc.format_message()}{where} / 命令行用法错误")
+    return exc.exit_code if exc.exit_code in (1, 2) else 2
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -18,7 +18,7 @@ from typing import Any
 from pipeaudit.errors import ConfigError
 from pipeaudit.funnel import parse_mix, parse_ratios
 from pipeaudit.model import FIELDS, PHASES, SEVERITIES
-from pipeaudit.yamlsafe import did_you_mean, line_of, load_yaml
+from pipeaudit.yamlsafe import clip, did_you_mean, line_of, load_yaml, shown
 
 CONFIG_NAMES = ("pipeaudit.yaml", ".pipeaudit.yaml", "pipeaudit.yml")
 
@@ -40,28 +40,77 @@ class CustomLadder:
     lost: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """Who gets what: a rep (their own sheet) or a manager (the summary)."""
+
+    name: str  # as in the export's owner column (matched with pipeaudit.owners)
+    role: str = "rep"  # rep | manager
+    email: tuple[str, ...] = ()
+    chat: str | None = None  # the chat platform's user id, for an @mention
+    where: str = ""  # file:line, for messages
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    host: str
+    port: int
+    sender: str  # From:
+    security: str = "starttls"  # starttls | ssl | none
+    username_env: str | None = None  # names of environment variables, never the values
+    password_env: str | None = None
+    attach: tuple[str, ...] | None = None  # md/html/xlsx; None: the best the report has
+    ca_file: Path | None = None
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    platform: str  # wecom | dingtalk | feishu | slack
+    webhook_env: str  # the webhook URL carries the bot's key: it lives in the environment
+    secret_env: str | None = None  # DingTalk / Feishu signing secret
+    timeout: float = 15.0
+
+
+@dataclass(frozen=True)
+class SendSettings:
+    email: EmailSettings | None = None
+    chat: ChatSettings | None = None
+    base_url: str | None = None  # where the report folders are published, for links
+    retries: int = 3
+    backoff: float = 2.0  # seconds before the first retry, doubled each time
+
+
 @dataclass
 class Config:
     source: Path | None = None
     columns: dict[str, str] = field(default_factory=dict)  # field -> header
-    date_order: str = "mdy"  # for slash dates with the year last: 8/4/2026
+    date_order: str | None = None  # for slash dates with the year last: 8/4/2026; None = from the values
     lang: str | None = None  # zh | en; None = the export's header language
     ladder: str | None = None  # force a ladder by name instead of detecting it
     ladders: dict[str, CustomLadder] = field(default_factory=dict)
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule -> params/severity/enabled
     rule_files: list[Path] = field(default_factory=list)
     select: list[str] = field(default_factory=list)
+    require: list[str] = field(default_factory=list)  # rules a CI gate needs to run (exit 2 when one cannot)
     ignore: list[str] = field(default_factory=list)
     fail_on: str | None = None
     suppress: list[Suppression] = field(default_factory=list)
     quotas: dict[str, float] = field(default_factory=dict)
     plan: dict[str, Any] = field(default_factory=dict)
     history: Path | None = None
+    fiscal_year_start: int = 1  # month the fiscal year starts (1 = January); quarters follow it
+    #: per-stage aging norms: {ladder: {stage: days}} from `norms:`; see _norms
+    norms: dict[str, dict[str, float]] = field(default_factory=dict)
+    norms_learned: bool = False  # `norms: learned`: learn them from the history when it suffices
+    send: SendSettings | None = None  # how `pipeaudit send` delivers (email, chat)
+    recipients: list[Recipient] = field(default_factory=list)  # reps: and managers:
 
 
 _TOP_KEYS = {
     "columns", "date_order", "lang", "ladder", "ladders", "rules", "rule_files", "select",
-    "ignore", "fail_on", "suppress", "quotas", "plan", "history",
+    "ignore", "fail_on", "suppress", "quotas", "plan", "history", "fiscal_year_start", "norms",
+    "send", "reps", "managers", "require",
 }
 _PLAN_KEYS = {"ratios", "target", "mix", "weeks", "avg_deal"}
 
@@ -126,7 +175,7 @@ class _Checker:
     def mapping(self, container: Any, key: str) -> dict:
         value = container[key]
         if not isinstance(value, dict):
-            raise self.fail(container, key, f"'{key}' must be a mapping")
+            raise self.fail(container, key, f"'{clip(key)}' must be a mapping")
         return value
 
     def string_list(self, container: Any, key: str) -> list[str]:
@@ -134,15 +183,25 @@ class _Checker:
         if isinstance(value, str):
             return [v.strip() for v in value.split(",") if v.strip()]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(container, key, f"'{key}' must be a list of names")
+            raise self.fail(container, key, f"'{clip(key)}' must be a list of names")
         return list(value)
+
+    def no_secret(self, container: Any, key: Any, prefix: str) -> None:
+        """A password, token or webhook URL written into the config is refused, without echoing it."""
+        hint = secret_key_hint(str(key))
+        if hint:
+            raise self.fail(
+                container, key,
+                f"'{prefix}{key}': secrets never go in the config file; put the value in an environment variable"
+                f" and name the variable, e.g. {hint}: MY_VARIABLE / 密码和密钥不能写在配置文件里，请放入环境变量并写出变量名",
+            )
 
     def choice(self, container: Any, key: str, choices: tuple[str, ...] | set[str]) -> str:
         value = container[key]
         if value not in choices:
             hint = did_you_mean(str(value), choices)
             raise self.fail(
-                container, key, f"'{key}' must be one of {', '.join(sorted(choices))}, not {value!r}{hint}"
+                container, key, f"'{clip(key)}' must be one of {', '.join(sorted(choices))}, not {shown(value)}{hint}"
             )
         return value
 
@@ -153,7 +212,8 @@ def _validate(data: Any, path: Path) -> Config:
         raise ConfigError(f"{path}: the configuration must be a mapping of keys to values")
     for key in data:
         if key not in _TOP_KEYS:
-            raise check.fail(data, key, f"unknown key '{key}'{did_you_mean(str(key), _TOP_KEYS)}")
+            check.no_secret(data, key, "")
+            raise check.fail(data, key, f"unknown key '{clip(key)}'{did_you_mean(str(key), _TOP_KEYS)}")
     cfg = Config(source=path)
     base = path.parent
 
@@ -161,7 +221,7 @@ def _validate(data: Any, path: Path) -> Config:
         columns = check.mapping(data, "columns")
         for name, header in columns.items():
             if name not in FIELDS:
-                raise check.fail(columns, name, f"unknown field '{name}'{did_you_mean(str(name), FIELDS)}")
+                raise check.fail(columns, name, f"unknown field '{clip(name)}'{did_you_mean(str(name), FIELDS)}")
             if not isinstance(header, str) or not header.strip():
                 raise check.fail(columns, name, f"columns.{name} must be the header text of a column")
             cfg.columns[name] = header
@@ -187,7 +247,7 @@ def _validate(data: Any, path: Path) -> Config:
             cfg.rules[str(name)] = dict(params)
     if "rule_files" in data:
         cfg.rule_files = [base / p for p in check.string_list(data, "rule_files")]
-    for key in ("select", "ignore"):
+    for key in ("select", "ignore", "require"):
         if key in data:
             setattr(cfg, key, check.string_list(data, key))
     if "suppress" in data:
@@ -201,7 +261,7 @@ def _validate(data: Any, path: Path) -> Config:
                 isinstance(target, bool) or not isinstance(target, (int, float))
                 or not math.isfinite(target) or target < 0
             ):
-                raise check.fail(data["quotas"], rep, f"quota for {rep!r} must be a non-negative number / 配额必须是非负数")
+                raise check.fail(data["quotas"], rep, f"quota for {shown(rep)} must be a non-negative number / 配额必须是非负数")
             cfg.quotas[str(rep)] = float(target)
     if "plan" in data:
         plan = check.mapping(data, "plan")
@@ -214,7 +274,63 @@ def _validate(data: Any, path: Path) -> Config:
         if not isinstance(data["history"], str):
             raise check.fail(data, "history", "'history' must be a file path")
         cfg.history = base / data["history"]
+    if "fiscal_year_start" in data:
+        month = data["fiscal_year_start"]
+        if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
+            raise check.fail(
+                data, "fiscal_year_start",
+                f"fiscal_year_start must be a month number 1-12 (4 = April), not {month!r} / 财年起始月须为 1-12",
+            )
+        cfg.fiscal_year_start = month
+    if "norms" in data:
+        cfg.norms, cfg.norms_learned = _norms(check, data, cfg)
+    if "send" in data:
+        cfg.send = _send(check, data, base)
+    for key, role in (("reps", "rep"), ("managers", "manager")):
+        if key in data:
+            cfg.recipients.extend(_recipients(check, data, key, role))
     return cfg
+
+
+def _norms(check: _Checker, data: dict, cfg: Config) -> tuple[dict[str, dict[str, float]], bool]:
+    """`norms: learned`, or {ladder: {stage: days}} (plus `learned: true` to learn where history allows).
+
+    Ladders and stages are checked here, against the built-in ladders and the config's own, so a
+    typo fails at load with its line instead of leaving a stage silently on the rule's default.
+    """
+    spec = data["norms"]
+    if spec == "learned":
+        return {}, True
+    if not isinstance(spec, dict):
+        raise check.fail(data, "norms", "'norms' must be 'learned' or a mapping {ladder: {stage: days}} / 阶段停留常规天数格式不对")
+    from pipeaudit.ladders import all_ladders, stage_keys
+
+    ladders = all_ladders(cfg.ladders)
+    out: dict[str, dict[str, float]] = {}
+    learned = False
+    for name, stages in spec.items():
+        if name == "learned":
+            if not isinstance(stages, bool):
+                raise check.fail(spec, name, "norms.learned must be true or false")
+            learned = stages
+            continue
+        if name not in ladders:
+            raise check.fail(spec, name, f"norms: unknown ladder '{name}'{did_you_mean(str(name), ladders)} (known: {', '.join(ladders)}) / 未知的阶段体系")
+        if not isinstance(stages, dict) or not stages:
+            raise check.fail(spec, name, f"norms.{name} must map stages to days, e.g. {{{ladders[name].open[0]}: 30}}")
+        table = ladders[name].keys()
+        out[name] = {}
+        for stage, days in stages.items():
+            hit = next((table[k] for k in stage_keys(stage) if k in table), None)
+            if hit is None or hit[0] != "open":
+                raise check.fail(
+                    stages, stage, f"norms.{name}: '{stage}' is not an open stage of {name}"
+                    f"{did_you_mean(str(stage), ladders[name].open)} (stages: {', '.join(ladders[name].open)}) / 不是该体系的进行中阶段",
+                )
+            if isinstance(days, bool) or not isinstance(days, (int, float)) or not math.isfinite(days) or days <= 0:
+                raise check.fail(stages, stage, f"norms.{name}.{stage} must be a positive number of days, not {days!r} / 天数须为正数")
+            out[name][ladders[name].open[hit[1]]] = float(days)
+    return out, learned
 
 
 def _check_plan(check: _Checker, plan: dict) -> None:
@@ -224,7 +340,7 @@ def _check_plan(check: _Checker, plan: dict) -> None:
         if key in plan:
             value = plan[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-                raise check.fail(plan, key, f"plan.{key} must be a positive number, not {value!r} / 必须为正数")
+                raise check.fail(plan, key, f"plan.{key} must be a positive number, not {shown(value)} / 必须为正数")
     for key, parse in (("ratios", parse_ratios), ("mix", parse_mix)):
         if key in plan:
             value = plan[key]
@@ -253,7 +369,7 @@ def _ladder(check: _Checker, parent: Any, name: str, spec: Any) -> CustomLadder:
             raise check.fail(spec, "phases", f"ladders.{name}.phases must give one phase per open stage")
         for p in phases:
             if p not in PHASES:
-                raise check.fail(spec, "phases", f"unknown phase '{p}'{did_you_mean(p, PHASES)}")
+                raise check.fail(spec, "phases", f"unknown phase '{clip(p)}'{did_you_mean(p, PHASES)}")
     else:  # spread the stages evenly over the five phases
         n = len(open_stages)
         phases = tuple(PHASES[min(4, (i * 5) // n)] for i in range(n))
@@ -271,7 +387,7 @@ def _suppression(check: _Checker, entries: list, index: int, entry: Any) -> Supp
             raise check.fail(entry, key, f"unknown key 'suppress.{key}'{did_you_mean(str(key), allowed)}")
     for key in ("deal", "rule", "reason"):
         if not isinstance(entry.get(key), (str, int)) or not str(entry.get(key)).strip():
-            raise check.fail(entry, key if key in entry else None, f"suppress entry needs '{key}'")
+            raise check.fail(entry, key if key in entry else None, f"suppress entry needs '{clip(key)}'")
     until = entry.get("until")
     if until is not None:
         if isinstance(until, datetime):
@@ -282,7 +398,187 @@ def _suppression(check: _Checker, entries: list, index: int, entry: Any) -> Supp
                     raise ValueError(until)
                 until = date.fromisoformat(until.strip())
             except ValueError:
-                raise check.fail(entry, "until", f"suppress.until must be YYYY-MM-DD, not {until!r}") from None
+                raise check.fail(entry, "until", f"suppress.until must be YYYY-MM-DD, not {shown(until)}") from None
         elif not isinstance(until, date):
             raise check.fail(entry, "until", "suppress.until must be a date YYYY-MM-DD")
     return Suppression(str(entry["deal"]), str(entry["rule"]), str(entry["reason"]), until)
+
+
+# ---- send:, reps:, managers: (pipeaudit send) ---------------------------------------------
+
+_SECRET_KEY = re.compile(r"(?:^|_)(pass|passwd|password|secret|token|api_?key|key|credentials?|webhook|webhook_?url|url)$", re.I)
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+_EMAIL = re.compile(r"[^@\s<>(),;:\\\"\[\]]{1,64}@[A-Za-z0-9\-.\u0080-\uffff]{1,253}\.[A-Za-z0-9\-\u0080-\uffff]{2,63}")
+_CHAT_ID = re.compile(r"[\w.@:+\-]{1,128}")
+PLATFORMS = ("wecom", "dingtalk", "feishu", "slack")
+_SEND_KEYS = {"email", "chat", "base_url", "retries", "backoff"}
+_EMAIL_KEYS = {"host", "port", "security", "from", "username_env", "password_env", "attach", "ca_file", "timeout"}
+_CHAT_KEYS = {"platform", "webhook_env", "secret_env", "timeout"}
+_PERSON_KEYS = {"email", "chat"}
+
+
+def secret_key_hint(key: str) -> str:
+    """For a key that would hold a secret, the *_env key to use instead; '' for any other key."""
+    k = key.strip().lower()
+    if k.endswith("_env") or k == "base_url" or not _SECRET_KEY.search(k):
+        return ""
+    if "pass" in k:
+        return "send.email.password_env"
+    return "send.chat.secret_env" if "secret" in k else "send.chat.webhook_env"
+
+
+def valid_email(value: Any) -> str | None:
+    """The address, trimmed, when it is one plain address (no display name, no line break)."""
+    text = str(value).strip() if isinstance(value, str) else ""
+    return text if _EMAIL.fullmatch(text) else None
+
+
+def valid_chat_id(value: Any) -> str | None:
+    """A chat user id: letters, digits and . _ @ : + - only, so it cannot inject markup into a message."""
+    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    return text if _CHAT_ID.fullmatch(text) else None
+
+
+def _keys(check: _Checker, section: Any, allowed: set[str], prefix: str) -> None:
+    for key in section:
+        check.no_secret(section, key, prefix)
+        if key not in allowed:
+            raise check.fail(section, key, f"unknown key '{prefix}{key}'{did_you_mean(str(key), allowed)}")
+
+
+def _env_name(check: _Checker, section: Any, key: str, prefix: str) -> str | None:
+    if key not in section or section[key] is None:
+        return None
+    value = section[key]
+    if not isinstance(value, str) or not _ENV_NAME.fullmatch(value):  # never echoed: it may be the secret itself
+        raise check.fail(section, key, f"{prefix}{key} must be the NAME of an environment variable (letters, digits, _)"
+                                       " / 应填写环境变量的名字")
+    return value
+
+
+def _bounded(check: _Checker, section: Any, key: str, prefix: str, low: float, high: float, default: Any,
+             kind: type = float) -> Any:
+    if key not in section:
+        return default
+    value = section[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high or (
+            kind is int and value != int(value)):
+        raise check.fail(section, key, f"{prefix}{key} must be a number from {low:g} to {high:g} / 数值超出范围")
+    return kind(value)
+
+
+def _send(check: _Checker, data: dict, base: Path) -> SendSettings:
+    from urllib.parse import urlsplit
+
+    section = check.mapping(data, "send")
+    _keys(check, section, _SEND_KEYS, "send.")
+    email = _email(check, section, base) if section.get("email") is not None else None
+    chat = _chat(check, section) if section.get("chat") is not None else None
+    if email is None and chat is None:
+        raise check.fail(data, "send", "send: needs email: and/or chat: / 请配置 email 或 chat")
+    base_url = None
+    if section.get("base_url") is not None:
+        raw = section["base_url"]
+        parts = urlsplit(raw) if isinstance(raw, str) else None
+        if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc
+                or parts.query or parts.fragment or re.search(r"[\s<>\"'()\\]", raw)):
+            raise check.fail(section, "base_url", "send.base_url must be a plain http(s) address, without credentials,"
+                                                  " query or spaces / 须为不含账号、参数的 http(s) 地址")
+        base_url = raw.rstrip("/")
+    retries = _bounded(check, section, "retries", "send.", 0, 10, 3, int)
+    backoff = _bounded(check, section, "backoff", "send.", 0, 300, 2.0)
+    return SendSettings(email=email, chat=chat, base_url=base_url, retries=retries, backoff=backoff)
+
+
+def _email(check: _Checker, parent: dict, base: Path) -> EmailSettings:
+    from email.utils import parseaddr
+
+    section = check.mapping(parent, "email")
+    _keys(check, section, _EMAIL_KEYS, "send.email.")
+    for key in ("host", "from"):
+        if not isinstance(section.get(key), str) or not section[key].strip():
+            raise check.fail(section, key if key in section else None, f"send.email needs '{key}' / 缺少 {key}")
+    host = section["host"].strip()
+    if not re.fullmatch(r"[A-Za-z0-9.\-:\[\]]{1,253}", host):
+        raise check.fail(section, "host", "send.email.host must be a host name or address / 主机名无效")
+    if re.search(r"[\r\n]", section["from"]) or not valid_email(parseaddr(section["from"])[1]):
+        raise check.fail(section, "from", "send.email.from must be an address, e.g. 'Sales Ops <ops@example.com>'"
+                                          " / 发件人地址无效")
+    security = check.choice(section, "security", ("starttls", "ssl", "none")) if "security" in section else "starttls"
+    default_port = {"starttls": 587, "ssl": 465, "none": 25}[security]
+    port = _bounded(check, section, "port", "send.email.", 1, 65535, default_port, int)
+    user = _env_name(check, section, "username_env", "send.email.")
+    password = _env_name(check, section, "password_env", "send.email.")
+    if (user is None) != (password is None):
+        raise check.fail(section, "username_env" if user is None else "password_env",
+                         "send.email needs both username_env and password_env, or neither / 用户名和密码变量须同时配置")
+    if user and security == "none" and host.lower() not in ("localhost", "127.0.0.1", "::1", "[::1]"):
+        raise check.fail(section, "security", "send.email: a login over an unencrypted connection is refused;"
+                                              " use security: starttls or ssl / 不加密的连接不能登录")
+    attach = None
+    if "attach" in section:
+        attach = tuple(dict.fromkeys(a.strip().lower() for a in check.string_list(section, "attach")))
+        for a in attach:
+            if a not in ("md", "html", "xlsx"):
+                raise check.fail(section, "attach", f"send.email.attach: '{a}' is not md, html or xlsx / 附件格式应为 md、html 或 xlsx")
+    ca_file = section.get("ca_file")
+    if ca_file is not None and not isinstance(ca_file, str):
+        raise check.fail(section, "ca_file", "send.email.ca_file must be a file path")
+    timeout = _bounded(check, section, "timeout", "send.email.", 1, 600, 30.0)
+    return EmailSettings(host=host, port=port, sender=section["from"].strip(), security=security,
+                         username_env=user, password_env=password, attach=attach, timeout=timeout,
+                         ca_file=base / ca_file if ca_file else None)
+
+
+def _chat(check: _Checker, parent: dict) -> ChatSettings:
+    section = check.mapping(parent, "chat")
+    _keys(check, section, _CHAT_KEYS, "send.chat.")
+    if "platform" not in section:
+        raise check.fail(parent, "chat", f"send.chat needs 'platform': one of {', '.join(PLATFORMS)}")
+    platform = check.choice(section, "platform", PLATFORMS)
+    webhook = _env_name(check, section, "webhook_env", "send.chat.")
+    if webhook is None:
+        raise check.fail(parent, "chat", "send.chat needs 'webhook_env': the environment variable holding the"
+                                         " webhook URL / 需要 webhook_env")
+    secret = _env_name(check, section, "secret_env", "send.chat.")
+    if secret and platform not in ("dingtalk", "feishu"):
+        raise check.fail(section, "secret_env", f"send.chat.secret_env: {platform} webhooks are not signed"
+                                                " (only dingtalk and feishu) / 该平台不支持签名")
+    timeout = _bounded(check, section, "timeout", "send.chat.", 1, 120, 15.0)
+    return ChatSettings(platform=platform, webhook_env=webhook, secret_env=secret, timeout=timeout)
+
+
+def _recipients(check: _Checker, data: dict, key: str, role: str) -> list[Recipient]:
+    """reps: / managers: name -> {email, chat} (or name -> address); one entry per person."""
+    from pipeaudit.owners import owner_key
+
+    table = check.mapping(data, key)
+    out: list[Recipient] = []
+    seen: dict[str, str] = {}
+    for name, spec in table.items():
+        where = f"{check.path}:{line_of(table, name)}"
+        k = owner_key(name)
+        if not k:
+            raise check.fail(table, name, f"{key}: a blank name / 名字为空")
+        if k in seen:
+            raise check.fail(table, name, f"{key}: {str(name)[:80]!r} and {seen[k][:80]!r} are the same person"
+                                          " (names are compared ignoring case and spacing) / 重复的名字")
+        seen[k] = str(name)
+        short = isinstance(spec, str)  # name: address
+        spec = {"email": spec} if short else {} if spec is None else spec
+        if not isinstance(spec, dict):
+            raise check.fail(table, name, f"{key}.{name} must be an address or a mapping {{email, chat}}")
+        _keys(check, spec, _PERSON_KEYS, f"{key}.{name}.")
+        emails = spec.get("email")
+        emails = [] if emails is None else [emails] if isinstance(emails, str) else emails
+        if not isinstance(emails, list) or not all(valid_email(e) for e in emails):
+            raise check.fail(*((table, name) if short else (spec, "email")),
+                             f"{key}.{name}.email: not an e-mail address (one plain address, or a list of them)"
+                             " / 邮箱地址无效")
+        chat = spec.get("chat")
+        if chat is not None and valid_chat_id(chat) is None:
+            raise check.fail(spec, "chat", f"{key}.{name}.chat: a chat user id has letters, digits and . _ @ : + -"
+                                           " only / 聊天账号格式无效")
+        out.append(Recipient(name=str(name), role=role, email=tuple(valid_email(e) for e in emails),
+                             chat=valid_chat_id(chat) if chat is not None else None, where=where))
+    return out

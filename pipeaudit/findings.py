@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeaudit.codes import ColumnCodes, factorized_text, known_codes, value_codes
 from pipeaudit.errors import ConfigError
-from pipeaudit.model import DERIVED, FIELDS, SEVERITIES
+from pipeaudit.model import DERIVED, FIELDS, ORDER_COLUMNS, SEVERITIES
 from pipeaudit.result import AuditResult
 
 if TYPE_CHECKING:
@@ -181,6 +181,30 @@ def _severity_counts(frame: pd.DataFrame, codes: ColumnCodes | None = None) -> d
     return {s: int(counts.get(s, 0)) for s in SEVERITIES}
 
 
+#: Why a skipped rule could not run, in the order a reason is counted (a rule counts once).
+COVERAGE_REASONS: tuple[str, ...] = ("columns", "stage_order", "last_week", "history")
+
+
+def coverage(result: AuditResult) -> dict[str, Any]:
+    """How much of the rule set could judge this export: the enabled rules of the run, how many
+    ran, and the skipped ones by reason (see COVERAGE_REASONS). Every output states it, so a gate
+    that passes because most rules could not run is seen as such."""
+    total = sum(1 for r in result.rules if r.enabled)
+    by_reason = dict.fromkeys(COVERAGE_REASONS, 0)
+    for s in result.skipped:
+        export, week, stored = sort_missing([m for m in s.missing if m not in ORDER_COLUMNS])
+        if export:
+            by_reason["columns"] += 1
+        elif any(m in ORDER_COLUMNS for m in s.missing):
+            by_reason["stage_order"] += 1
+        elif week:
+            by_reason["last_week"] += 1
+        else:
+            by_reason["history"] += 1
+    skipped = len(result.skipped)
+    return {"rules": total, "ran": total - skipped, "skipped": skipped, "skipped_because": by_reason}
+
+
 def _skipped(result: AuditResult) -> list[dict[str, Any]]:
     return [{"rule": s.rule, "missing": list(s.missing)} for s in result.skipped]
 
@@ -248,6 +272,7 @@ def summarize(result: AuditResult, codes: ColumnCodes | None = None) -> dict:
         "muted": len(muted),
         "rules": {str(k): int(v) for k, v in sorted(rules.items())},
         "skipped_rules": _skipped(result),
+        "coverage": coverage(result),
     }
 
 
@@ -269,11 +294,14 @@ def _owner_severity_counts(table: pd.DataFrame, codes: ColumnCodes | None = None
 
 
 def _number(value: Any) -> int | float:
-    """Whole amounts as int (150000, not 150000.0); otherwise a float rounded to cents."""
+    """Whole amounts as int (150000, not 150000.0); otherwise a float rounded to cents.
+
+    Past 2**53 a float no longer holds every whole number, and past int64 no JSON encoder takes an
+    int: such amounts stay floats (1e+300), and an infinite sum is 0 like a missing one."""
     value = float(value)
-    if value != value:  # NaN
+    if value != value or value in (float("inf"), float("-inf")):  # NaN, or a sum past the float range
         return 0
-    return int(value) if value.is_integer() else round(value, 2)
+    return int(value) if value.is_integer() and abs(value) < 2**53 else round(value, 2)
 
 
 #: Export fields that `--history` derives from the stored weeks when the export lacks them.
@@ -291,10 +319,12 @@ def sort_missing(missing: list[str]) -> tuple[list[str], list[str], list[str]]:
 
 _SKIP_WORDS = {
     "zh": {"export": "导出文件没有 {} 列", "fill": "（也可由 --history 推算）", "sep": "；", "and": "、",
-           "week": "需要 --baseline 或 --history 提供上周数据：{}", "stored": "需要 --history 的历史数据：{}"},
+           "week": "需要 --baseline 或 --history 提供上周数据：{}", "stored": "需要 --history 的历史数据：{}",
+           "order": "阶段顺序未知（未识别阶段体系，见导出说明）"},
     "en": {"export": "the export has no {} column", "fill": " (--history can derive it)", "sep": "; ", "and": ", ",
            "week": "needs last week's values from --baseline or --history ({})",
-           "stored": "needs the weeks kept by --history ({})"},
+           "stored": "needs the weeks kept by --history ({})",
+           "order": "the stage order is unknown (no ladder recognised; see the notes)"},
 }
 
 
@@ -307,8 +337,11 @@ def skipped_reason(missing: list[str], lang: str) -> str:
             return w["and"].join(fields)
         return w["and"].join(f"{_zh_label(m)}（{m}）" if _zh_label(m) != m else m for m in fields)
 
-    export, week, stored = sort_missing(missing)
+    order = [m for m in missing if m in ORDER_COLUMNS]  # phase/stage_rank: absent when no order is known
+    export, week, stored = sort_missing([m for m in missing if m not in ORDER_COLUMNS])
     parts: list[str] = []
+    if order and "stage" not in export:
+        parts.append(w["order"])
     if export:
         plural = "s" if lang != "zh" and len(export) > 1 else ""
         parts.append(w["export"].format(names(export)) + plural + (w["fill"] if set(export) <= HISTORY_FILLS else ""))

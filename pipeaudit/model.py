@@ -37,6 +37,10 @@ class FieldSpec:
 #:   amount                 -> float64 in base currency units, header unit applied (NaN when blank/unreadable)
 #:   bool                   -> pandas "boolean" (<NA> when blank or unreadable)
 #:   probability            -> float64 in 0..1 (75, 75% and 0.75 all give 0.75)
+#:   count                  -> Int64, whole and non-negative (<NA> when blank or unreadable)
+#: deal_status / is_closed / is_won, when the export has them, decide a deal's status (open, won,
+#: lost) over its stage. close_date_changes is the CRM's own count of close-date moves (Salesforce
+#: "Push Count"); close_slips (DERIVED) is the count --history saw, a rule may read either.
 FIELDS: dict[str, FieldSpec] = {
     f.name: f
     for f in (
@@ -66,6 +70,13 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("timeline", "text", "采购时间", "Timeline"),
         FieldSpec("probability", "probability", "赢率", "Probability"),
         FieldSpec("forecast_category", "text", "预测类别", "Forecast category"),
+        FieldSpec("deal_status", "text", "商机状态", "Deal status"),
+        FieldSpec("is_closed", "bool", "是否关闭", "Is closed"),
+        FieldSpec("is_won", "bool", "是否赢单", "Is won"),
+        FieldSpec("next_step_date", "date", "下次跟进时间", "Next step date"),
+        FieldSpec("close_date_changes", "count", "成交日期变更次数", "Close-date changes"),
+        FieldSpec("days_in_stage", "count", "阶段停留天数", "Days in stage"),
+        FieldSpec("contact_count", "count", "联系人数", "Contact count"),
         FieldSpec("ignore", "text", "忽略规则", "pipeaudit-ignore"),
     )
 }
@@ -85,6 +96,10 @@ DERIVED: dict[str, FieldSpec] = {
         FieldSpec("prev_deal_class", "class", "上周分级", "Class last week"),
         FieldSpec("close_slips", "count", "成交日期推迟次数", "Close-date slips"),
         FieldSpec("weeks_of_history", "count", "历史周数", "Weeks of history"),
+        FieldSpec("last_push_days", "count", "最近一次推迟天数", "Last push (days)"),
+        FieldSpec("max_push_days", "count", "单次最大推迟天数", "Largest push (days)"),
+        FieldSpec("pushed_days", "count", "累计推迟天数", "Days pushed in total"),
+        FieldSpec("slip_recovered", "bool", "推迟后已恢复", "Recovered from its slips"),
     )
 }
 
@@ -104,8 +119,6 @@ PHASE_LABELS: dict[str, tuple[str, str]] = {
     "closing": ("成交", "closing"),
 }
 
-Status = Literal["open", "won", "lost"]
-
 #: Columns of Deals.frame that are not fields: the engine and renderers may rely on them.
 META_COLUMNS = {
     "row": "int64: the row number a person sees (Excel row, or CSV line with the header as line 1)",
@@ -113,7 +126,12 @@ META_COLUMNS = {
     "stage_rank": "Int64: 0-based position among the ladder's open stages; <NA> if closed/blank/unknown",
     "phase": "Int64: 1..5, see PHASES; <NA> if closed/blank/unknown",
     "stage_known": "bool: False when a stage value is present but on no known ladder",
+    "on_hold": "bool: True when the stage or status says the deal is on hold (已搁置); it stays 'open'",
 }
+#: stage_rank and phase are left out of the frame when the export has a stage column but no order
+#: for its open stages could be found (Deals.stage_order.how == "none"): rules that need the order
+#: are then skipped with a note instead of silently finding nothing.
+ORDER_COLUMNS = ("stage_rank", "phase")
 
 
 @dataclass
@@ -136,6 +154,61 @@ class RawTable:
     skipped_total_rows: list[int] = field(default_factory=list)
     dropped_blank_rows: int = 0
     notes: list[str] = field(default_factory=list)
+    skipped_hint_rows: list[int] = field(default_factory=list)  # 必填/选填 instruction rows under the header
+
+
+#: How a header became a field (ColumnInfo.how), strongest first.
+MAPPING_HOWS: dict[str, tuple[str, str]] = {
+    "config": ("配置/--map", "config or --map"),
+    "alias": ("别名", "alias"),
+    "api": ("API 字段名", "API field name"),
+    "words": ("词义", "words"),
+    "values": ("取值", "values"),
+}
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """How one field was found: the header, how it was decided, how sure, and what decided it."""
+
+    field: str
+    header: str
+    how: str  # a key of MAPPING_HOWS
+    confidence: float  # 0..1
+    detail: str = ""  # e.g. "Salesforce Opportunity.StageName", "owner ← rep + name"
+
+
+@dataclass(frozen=True)
+class StageOrder:
+    """How the open stages were put in order, and what the export's stage values turned out to be.
+
+    how: "config" (the config names the ladder), "ladder" (a known ladder covers the values),
+    "probability" (ordered by the deals' probability column), "numbered" ("1 - Prospect"),
+    or "none" (no order: rules that need one are skipped).
+    """
+
+    how: str
+    name: str | None = None  # built-in or config ladder name; None when inferred
+    label: str = ""
+    open: tuple[str, ...] = ()  # open stages in order (the ladder's names, or the export's spellings)
+    won: tuple[str, ...] = ()  # export spellings read as won
+    lost: tuple[str, ...] = ()
+    on_hold: tuple[str, ...] = ()
+    covered: int = 0  # distinct open stage values the order places
+    distinct: int = 0  # distinct open stage values in the export
+    status_from: str | None = None  # the field that decided open/won/lost when not the stage
+    status_disagrees: int = 0  # deals whose stage says open/won/lost otherwise than that field
+
+
+@dataclass(frozen=True)
+class DateReading:
+    """How one date column was read: day-first or month-first, and whether the values settled it."""
+
+    order: str  # "dmy" | "mdy" | "mixed" (each separator its own) | "ymd" (no year-last dates: nothing to decide)
+    how: str  # "config" | "values" | "export" (another column settled it) | "default"
+    evidence: str = ""  # a value that settled it, e.g. "13/04/2026"
+    settled: bool = True
+    no_date: int = 0  # 9999-12-31 placeholders read as "no date"
 
 
 @dataclass
@@ -162,6 +235,14 @@ class Deals:
     skipped_total_rows: list[int] = field(default_factory=list)
     dropped_blank_rows: int = 0
     notes: list[str] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)  # every header, in the export's order
+    columns: dict[str, ColumnInfo] = field(default_factory=dict)  # field -> how it was found
+    unmapped_why: dict[str, str] = field(default_factory=dict)  # unmapped header -> why no field took it
+    undecided: list[tuple[str, str]] = field(default_factory=list)  # (header or field, why no mapping was made)
+    stage_order: StageOrder | None = None  # None: no stage column
+    unknown_stages: dict[str, int] = field(default_factory=dict)  # stage value on no order -> open deals
+    dates: dict[str, DateReading] = field(default_factory=dict)  # date field -> how it was read
+    skipped_hint_rows: list[int] = field(default_factory=list)
 
     @property
     def fields(self) -> set[str]:
@@ -175,7 +256,6 @@ class Deals:
 # Findings: the one shape every output consumes
 # --------------------------------------------------------------------------------------
 
-Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")  # most severe first
 
 #: Columns of AuditResult.findings, in this order. `row`/`deal_index` are <NA> for rep-level
@@ -204,6 +284,15 @@ class RunFacts:
 
     weeks_stored: int | None = None  # weeks in the history up to the as-of date; None without --history
     quota_funnels: dict[str, Any] | None = None  # pipeaudit.quotas.funnel_vs_quota; None without quotas
+    #: per-stage aging norms that override the aging rule's per-phase defaults:
+    #: ladder -> stage rank -> (days, "config" | "learned"); None when there are none
+    stage_norms: dict[str, dict[int, tuple[float, str]]] | None = None
+    fiscal_year_start: int = 1  # month the fiscal year starts; quarters follow it (pipeaudit.fiscal)
+    #: rep -> won against the plan for the stored weeks (weekly.learn.results_vs_plan); None
+    #: without quotas or with too short a history
+    plan_results: dict[str, dict[str, Any]] | None = None
+    #: how last week was matched (weekly.match.match_quality), None without --baseline/--history
+    week_match: dict[str, Any] | None = None
 
 
 @dataclass

@@ -16,6 +16,7 @@ class ReadOptions:
     sheet: str | None = None  # a name, or a 0-based index given as digits
     maps: dict[str, str] = field(default_factory=dict)  # --map field=Header
     config: Path | None = None
+    as_of: date | None = None  # None = today; also where two-digit years are placed
 
 
 @dataclass
@@ -25,11 +26,12 @@ class AuditOptions(ReadOptions):
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     rep: str | None = None
-    as_of: date | None = None  # None = today
     lang: str | None = None
     baseline: Path | None = None
     history: Path | None = None
     quotas: Path | None = None
+    follow_symlinks: bool = False  # write through a symbolic link given as -o, --out or --history
+    require: list[str] = field(default_factory=list)  # --require: rules that must be able to run
 
 
 def split_names(values: list[str] | None) -> list[str]:

@@ -21,6 +21,33 @@ def neutralize_formula(value: object) -> object:
     return value
 
 
+def resolve_output(path: Path, option: str, *, follow_symlinks: bool = False) -> Path:
+    """The one symbolic-link rule for everything pipeaudit writes (`check -o`, `report --out`,
+    `--history`): where to write for `option`.
+
+    A path that is not a symbolic link is returned as it is. A symbolic link is refused (one line,
+    exit 2) unless the user said `--follow-symlinks`; then its final target is returned, so an
+    atomic replace keeps the link. A dangling link is refused either way: writing through it would
+    create a file wherever the link points. Only the last component is looked at: folders on the
+    way may be links (/tmp -> /private/tmp), as the user typed them.
+    """
+    path = Path(path)
+    if not path.is_symlink():
+        return path
+    target = Path(os.path.realpath(path))
+    if not target.exists():
+        raise PipeauditError(
+            f"{option} {path}: is a symbolic link to {target}, which does not exist; refusing to create it"
+            " / 是指向不存在目标的符号链接，拒绝创建"
+        )
+    if not follow_symlinks:
+        raise PipeauditError(
+            f"{option} {path}: is a symbolic link (to {target}); pass --follow-symlinks to write through it"
+            " / 是符号链接，如需写入其目标请加 --follow-symlinks"
+        )
+    return target
+
+
 def temp_beside(path: Path) -> tuple[int, str]:
     """Create a temporary file next to `path` for an atomic replace: (fd, name).
 

@@ -42,12 +42,6 @@ def owner_mask(owners: "pd.Series", rep: str) -> "np.ndarray":
     return hit[codes]  # code -1 (missing) picks the appended False
 
 
-def same_owner(names: Iterable[str], rep: str) -> list[str]:
-    """The names among `names` that are `rep`."""
-    want = owner_key(rep)
-    return [n for n in names if owner_key(n) == want]
-
-
 def unknown_rep(rep: str, owners: Iterable[object]) -> ConfigError:
     """The error for a --rep that names nobody, with the closest owners as a hint."""
     import difflib

@@ -1,6 +1,7 @@
 """The audit of one export, step by step, in the order the data flows:
 
-    settings → read → deals → one rep → week over week → quotas → evaluate → suppress → result
+    settings → read → deals → one rep → week over week → quotas → what history teaches
+             → evaluate → suppress → forecast view → result
 
 Each step is a plain function called explicitly by `run_audit`; commands call `run_audit` and
 renderers receive its AuditResult and nothing else. Nothing is looked up by name or skipped when
@@ -33,7 +34,7 @@ def load_deals(opts: ReadOptions, cfg: Config) -> Deals:
 
     maps = {**cfg.columns, **opts.maps}
     raw = read_table(opts.path, sheet=opts.sheet, header_score=make_header_scorer(maps))
-    return build_deals(raw, cfg, maps)
+    return build_deals(raw, cfg, maps, as_of=opts.as_of)
 
 
 def select_rules(ruleset: Any, opts: AuditOptions, cfg: Config) -> list:
@@ -64,7 +65,7 @@ def read_baseline(opts: AuditOptions, cfg: Config) -> Deals:
 
     # --sheet names this week's sheet; last week's export may be a CSV, which has none
     sheet = opts.sheet if Path(opts.baseline).suffix.lower() in EXCEL_SUFFIXES else None
-    prev_opts = ReadOptions(path=opts.baseline, sheet=sheet, maps=dict(opts.maps), config=opts.config)
+    prev_opts = ReadOptions(path=opts.baseline, sheet=sheet, maps=dict(opts.maps), config=opts.config, as_of=opts.as_of)
     try:
         previous = load_deals(prev_opts, cfg)
     except (InputError, ConfigError) as exc:  # say it is last week's file that failed, not this week's
@@ -86,7 +87,10 @@ def week_over_week(deals: Deals, opts: AuditOptions, cfg: Config, as_of: date) -
     weeks = None
     db = opts.history or cfg.history
     if db:
-        deals, run = with_history(deals, Path(db), as_of, rep=opts.rep, compare_previous=not opts.baseline)
+        from pipeaudit.outputs import resolve_output
+
+        db = resolve_output(Path(db), "--history", follow_symlinks=opts.follow_symlinks)
+        deals, run = with_history(deals, db, as_of, rep=opts.rep, compare_previous=not opts.baseline)
         extras["history"] = run.info
         if run.changes is not None:
             extras["changes"] = run.changes
@@ -108,10 +112,77 @@ def quota_facts(deals: Deals, opts: AuditOptions, cfg: Config) -> tuple[dict[str
     return funnels, quota_notes(funnels, owners)
 
 
+def history_facts(
+    deals: Deals, opts: AuditOptions, cfg: Config, as_of: date, funnels: dict[str, Any] | None, rule_names: set[str],
+) -> tuple[dict[str, dict[int, tuple[float, str]]], dict[str, Any] | None, dict[str, Any], list[str]]:
+    """Stage norms (the config's, and learned ones under `norms: learned`) and each rep's results
+    against plan (with quotas), from the history store after this week was kept.
+
+    Returns (stage norms for RunFacts, plan results or None, extras "norms" / "review", notes).
+    When the history is missing or too short for what was asked, a note says so and the rules
+    fall back to the config's or their own norms; nothing is guessed.
+    """
+    from pipeaudit.weekly.learn import (
+        LEARN_MIN_WEEKS, REVIEW_MIN_WEEKS, config_stage_norms, dwell_norms, learned_stage_norms, results_vs_plan,
+    )
+
+    norms = config_stage_norms(cfg)
+    extras: dict[str, Any] = {}
+    notes: list[str] = []
+    learn = cfg.norms_learned and "stuck-in-stage" in rule_names
+    review = funnels is not None and "review-due" in rule_names
+    db = opts.history or cfg.history
+    if not db:
+        if learn:
+            notes.append("norms: learned needs --history; the config's or the rule's norms are used"
+                          " / norms: learned 需要 --history，暂用配置或规则的常规天数")
+        if review:
+            notes.append("review-due needs --history to compare results with plan"
+                         " / review-due 需要 --history 才能比较结果与计划")
+        return norms, None, extras, notes
+    if not (learn or review):
+        return norms, None, extras, notes
+    from pipeaudit.weekly.store import HistoryStore
+
+    with HistoryStore(Path(db), read_only=True) as store:
+        rows = store.rows_up_to(as_of)
+        weeks = [w for w in store.snapshots() if w["as_of"] <= as_of]
+    results = None
+    if learn:
+        learned = dwell_norms(rows, weeks)
+        extras["norms"] = learned
+        for ladder, table in learned_stage_norms(learned).items():
+            norms.setdefault(ladder, {}).update(table)  # learned wins over the config where it suffices
+        if not learned["enough_weeks"]:
+            notes.append(
+                f"norms: learned — the history holds {learned['weeks']} week(s), fewer than {LEARN_MIN_WEEKS};"
+                f" the config's or the rule's norms are used / 历史不足 {LEARN_MIN_WEEKS} 周，暂用配置或规则的常规天数"
+            )
+        else:
+            thin = [f"{s['stage']} ({s['samples']})" for s in learned["ladders"].get(deals.ladder or "", []) if not s["enough"]]
+            if thin:
+                notes.append(
+                    f"norms: learned — fewer than {learned['min_samples']} completed stays for {', '.join(thin)};"
+                    " those stages keep the config's or the rule's norm / 这些阶段的完整停留样本太少，沿用配置或规则的常规天数"
+                )
+    if review:
+        targets = {rep: e["_target"] for rep, e in funnels.items() if not rep.startswith("_") and isinstance(e, dict)}
+        results, n = results_vs_plan(rows, deals.frame, as_of, targets)
+        if results is None:
+            notes.append(
+                f"review-due: the history holds {n} week(s), fewer than {REVIEW_MIN_WEEKS}; results against plan"
+                f" are not judged yet / 历史不足 {REVIEW_MIN_WEEKS} 周，暂不比较结果与计划"
+            )
+        else:
+            extras["review"] = results
+    return norms, results, extras, notes
+
+
 def run_audit(opts: AuditOptions, cfg: Config | None = None, deals: Deals | None = None) -> AuditResult:
     """The whole audit of one export, as one AuditResult for any renderer."""
     from pipeaudit.engine import empty_findings, evaluate, load_rules
     from pipeaudit.engine.suppress import apply_suppressions
+    from pipeaudit.forecast import forecast_view
 
     if cfg is None:
         cfg = load_settings(opts)
@@ -127,12 +198,57 @@ def run_audit(opts: AuditOptions, cfg: Config | None = None, deals: Deals | None
     funnels, quota_notes = quota_facts(deals, opts, cfg)
     if funnels is not None:
         extras["plan"] = funnels
-    facts = RunFacts(weeks_stored=weeks, quota_funnels=funnels)
+    enabled = {r.name for r in rules if r.enabled}
+    norms, results, learned, history_notes = history_facts(deals, opts, cfg, as_of, funnels, enabled)
+    extras.update(learned)
+    week_match = extras["changes"]["baseline"] if "changes" in extras else None
+    facts = RunFacts(
+        weeks_stored=weeks, quota_funnels=funnels, stage_norms=norms or None,
+        fiscal_year_start=cfg.fiscal_year_start, plan_results=results, week_match=week_match,
+    )
     findings, skipped = evaluate(deals, rules, as_of, lang, facts)
+    check_required(ruleset, rules, skipped, opts, cfg)
     reported, muted, suppress_notes = apply_suppressions(findings, deals, cfg, as_of, lang, ruleset.rules)
     if len(muted) == 0:
         muted = empty_findings(["reason"])
+    view = forecast_view(deals, reported, as_of)
+    if view is not None:
+        extras["forecast"] = view
+    warnings = [poor_match_warning(week_match)] if week_match and not week_match["reliable"] else []
     return AuditResult(
         deals=deals, findings=reported, muted=muted, as_of=as_of, lang=lang, rules=rules,
-        skipped=skipped, notes=[*notes, *quota_notes, *suppress_notes], extras=extras,
+        skipped=skipped, notes=[*warnings, *notes, *quota_notes, *history_notes, *suppress_notes], extras=extras,
+        warnings=warnings,
     )
+
+
+def poor_match_warning(quality: dict[str, Any]) -> str:
+    """The stderr line for a last week that matched too few deals to compare with."""
+    key = {"deal_id": "deal_id", "deal+account": "deal name + account", "deal": "deal name"}.get(quality["key"], "no key")
+    return (
+        f"last week: only {quality['matched_open']} of {quality['previous_open']} open deals found again (matched by"
+        f" {key}); the changes are not reliable — map the id column with --map deal_id=HEADER"
+        f" / 上周进行中商机只匹配上 {quality['matched_open']}/{quality['previous_open']} 个，周对比不可信，请用 --map deal_id=列名 指定编号列"
+    )
+
+
+def check_required(ruleset: Any, rules: list, skipped: list, opts: AuditOptions, cfg: Config) -> None:
+    """--require (and the config's require:): a CI gate that must not pass because a rule it relies
+    on silently could not run. A named rule that is not selected, disabled, or cannot be fed by
+    this export stops the run with exit 2, saying why."""
+    wanted = ruleset.resolve([*cfg.require, *opts.require], "--require")
+    if not wanted:
+        return
+    ran = {r.name: r for r in rules}
+    why_skipped = {s.rule: s.missing for s in skipped}
+    for name in sorted(wanted):
+        rule = ran.get(name)
+        if rule is None:
+            raise ConfigError(f"--require {name}: the rule is not selected (see --select/--ignore) / 该规则未被选中")
+        if not rule.enabled:
+            raise ConfigError(f"--require {name}: the rule is disabled in the config / 该规则在配置中被停用")
+        if name in why_skipped:
+            raise InputError(
+                f"--require {name}: this export cannot feed it (it needs {', '.join(why_skipped[name])};"
+                f" see `pipeaudit columns`) / 该规则无法在此导出上运行，缺少：{'、'.join(why_skipped[name])}"
+            )

@@ -29,4 +29,7 @@ class AuditResult:
     rules: list[Rule] = field(default_factory=list)  # the selected rules of the run
     skipped: list[SkippedRule] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. expired suppressions
+    #: what the user must not miss even in a CI log (one line each, printed to stderr by check and
+    #: report, and also among the notes): e.g. a last week that matched too few deals to compare
+    warnings: list[str] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)  # plan vs actual, week-over-week changes

@@ -366,6 +366,73 @@ def write_hubspot_csv(path: Path) -> None:
     path.write_bytes(buf.getvalue().encode("utf-8"))
 
 
+# A snake_case warehouse extract (a dbt model of CRM opportunities, as a data team hands it over):
+# API-style headers no alias list names, a rep column not called "owner", lower-case stages with
+# closed_won/closed_lost, fractional probabilities, timestamps with zones, is_closed/is_won flags
+# and the counts a CRM keeps (close-date pushes, days in stage, contacts).
+WH_HEADERS = [
+    "opp_id", "opp_name", "account_name", "rep_name", "stage_name", "amount_usd", "close_date", "created_at",
+    "last_activity_at", "next_step", "next_step_date", "forecast_category", "probability", "economic_buyer",
+    "champion", "competitor", "close_date_push_count", "days_in_stage", "num_contacts", "is_closed", "is_won",
+    "region",
+]
+WH_STAGES = [("discovery", 0.1), ("qualified", 0.2), ("demo", 0.4), ("proposal", 0.6), ("negotiation", 0.8)]
+WH_REPS = ["Priya Raman", "Tom Becker", "Ana Souza", "Kenji Mori"]
+
+
+def write_warehouse_csv(path: Path) -> None:
+    rng = random.Random(SEED + 4)
+    rows: list[list[str]] = []
+    for i in range(40):
+        roll = rng.random()
+        closed = roll < 0.2
+        won = roll < 0.12
+        stage, prob = ("closed_won", 1.0) if won else ("closed_lost", 0.0) if closed else WH_STAGES[
+            rng.choices(range(5), weights=[4, 3, 3, 2, 1])[0]]
+        rank = next((k for k, (name, _p) in enumerate(WH_STAGES) if name == stage), 4)
+        created = datetime(2026, 11, 23, 9) - timedelta(days=rng.randint(40, 240), minutes=rng.randint(0, 900))
+        activity = datetime(2026, 11, 23, 8) - timedelta(days=rng.randint(0, 20), minutes=rng.randint(0, 600))
+        next_day = d(-rng.randint(1, 14)) if not closed else None
+        forecast = "Closed" if won else "Omitted" if closed else "Commit" if prob >= 0.8 else (
+            "Best Case" if prob >= 0.6 else "Pipeline")
+        rows.append([
+            f"0068c00001{i:05d}AAA",
+            f"{rng.choice(SF_ACCOUNTS)} {rng.choice(['renewal', 'expansion', 'new logo', 'pilot'])}",
+            rng.choice(SF_ACCOUNTS),
+            WH_REPS[i % len(WH_REPS)],
+            stage,
+            f"{rng.choice([18, 24, 36, 55, 80, 120, 240]) * 1000:.2f}",
+            (d(-rng.randint(7, 150)) if not closed else d(rng.randint(3, 60))).isoformat(),
+            created.strftime("%Y-%m-%d %H:%M:%S.") + f"{rng.randint(0, 999):03d} UTC",
+            activity.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            rng.choice(SF_NEXT) if not closed else "",
+            next_day.isoformat() if next_day else "",
+            forecast,
+            f"{prob:.1f}",
+            rng.choice(SF_PEOPLE[:4]) if rank >= 1 else "",
+            rng.choice(SF_CHAMPIONS[:3]) if rank >= 1 else "",
+            rng.choice(["Oracle", "SAP", "Microsoft", ""]) if rank >= 1 else "",
+            str(rng.choices([0, 1, 2, 3, 5], weights=[5, 3, 2, 1, 1])[0]),
+            str(rng.randint(2, 70)),
+            str(rng.randint(1, 9)),
+            "true" if closed else "false",
+            "true" if won else "false",
+            rng.choice(["EMEA", "NA", "APAC"]),
+        ])
+    rows[3][4], rows[3][11], rows[3][12], rows[3][13] = "negotiation", "Commit", "0.8", ""  # no economic buyer
+    rows[5][4], rows[5][11], rows[5][12] = "discovery", "Commit", "0.1"  # Commit on the first stage
+    rows[7][4], rows[7][9] = "demo", "follow up"  # vague next step
+    rows[9][4], rows[9][6], rows[9][16] = "proposal", d(20).isoformat(), "4"  # close date passed, pushed 4 times
+    rows[11][4] = "on_hold"
+    for r in (rows[3], rows[5], rows[7], rows[9], rows[11]):
+        r[19], r[20] = "false", "false"
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(WH_HEADERS)
+    writer.writerows(rows)
+    path.write_bytes(out.getvalue().encode("utf-8"))
+
+
 def main(out: Path = HERE) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     targets = {
@@ -373,6 +440,7 @@ def main(out: Path = HERE) -> list[Path]:
         "crm_export_gb18030.csv": write_gb18030_csv,
         "salesforce_export.csv": write_salesforce_csv,
         "hubspot_export.csv": write_hubspot_csv,
+        "warehouse_opportunities.csv": write_warehouse_csv,
     }
     written = []
     for name, writer in targets.items():

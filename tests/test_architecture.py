@@ -20,7 +20,7 @@ PACKAGE = ROOT / "pipeaudit"
 
 def test_the_import_linter_contracts_hold():
     lint = Path(sys.executable).with_name("lint-imports")
-    done = subprocess.run([str(lint), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
+    done = subprocess.run([str(lint), str(ROOT / "pyproject.toml"), "--no-cache"],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "0 broken" in done.stdout
@@ -98,3 +98,14 @@ def test_nothing_of_pipeaudit_is_loaded_by_name_or_skipped_when_missing():
     assert _lines_matching(PACKAGE, re.compile(r"\b(import_module|__import__|find_spec|spec_from_file_location)\(")) == []
     # ...and no test skips itself when a module of ours is missing: a rename must fail the suite
     assert _lines_matching(ROOT / "tests", re.compile(r"(importorskip|import_module)\(\s*[\"']pipeaudit")) == []
+
+
+def test_every_module_of_the_package_sits_in_a_layer():
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
+    layers = next(c["layers"] for c in contracts if c["type"] == "layers")
+    placed = {name.strip().removeprefix("pipeaudit.") for layer in layers for name in layer.split("|")}
+    top = {p.stem if p.is_file() else p.name for p in PACKAGE.iterdir()
+           if (p.suffix == ".py" and p.stem not in ("__init__", "__main__")) or (p.is_dir() and (p / "__init__.py").exists())}
+    assert top - placed == set(), "add these to the layers in pyproject.toml"

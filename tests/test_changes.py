@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from pipeaudit.engine.checks.amount_dropped import dropped_mask
 from pipeaudit.engine.checks.stage_regressed import regressed_mask
-from pipeaudit.engine.conditions import Env
+from pipeaudit.engine.columns import Env
 from pipeaudit.weekly.baseline import TERMS, add_prev_columns, compare, waterfall
 from pipeaudit.weekly.match import match
 from pipeaudit.deals.build import deals_from_records
@@ -159,7 +159,10 @@ def test_compare_returns_enriched_deals_and_changes_object():
     cur = deals({"deal_id": "1", "owner": "ann", "stage": "方案论证", "amount": 10})
     prev = deals({"deal_id": "1", "owner": "ann", "stage": "商务谈判", "amount": 10})
     enriched, changes = compare(cur, prev, source="last.xlsx", as_of=None)
-    assert "prev_stage" in enriched.frame and changes["baseline"] == {"source": "last.xlsx", "as_of": None, "matched": 1}
+    assert "prev_stage" in enriched.frame and changes["baseline"] == {
+        "source": "last.xlsx", "as_of": None, "matched": 1,
+        "key": "deal_id", "previous_open": 1, "matched_open": 1, "reliable": True,
+    }
     assert changes["team"]["counts"]["moved_back"] == 1 and set(changes["by_owner"]) == {"ann"}
 
 

@@ -243,14 +243,17 @@ def test_broken_pipe_is_not_an_error(tmp_path):
     assert "Traceback" not in err and "Error" not in err
 
 
-def test_output_follows_a_symlink_and_writes_into_a_fifo(export, tmp_path):
+def test_output_follows_a_symlink_only_when_asked_and_writes_into_a_fifo(export, tmp_path):
     import threading
 
     real = tmp_path / "real.json"
     real.write_text("{}", encoding="utf-8")
     link = tmp_path / "link.json"
     link.symlink_to(real)
-    assert invoke(export, *AS_OF, "--format", "json", "--output", link).exit_code == 1
+    refused = invoke(export, *AS_OF, "--format", "json", "--output", link)  # a link only when asked
+    assert refused.exit_code == 2 and "--follow-symlinks" in refused.output
+    assert real.read_text(encoding="utf-8") == "{}"
+    assert invoke(export, *AS_OF, "--format", "json", "--output", link, "--follow-symlinks").exit_code == 1
     assert link.is_symlink() and json.loads(real.read_text(encoding="utf-8"))["summary"]["deals"] == 5
 
     fifo = tmp_path / "pipe"

@@ -12,7 +12,7 @@ HEAVY = ("pandas", "numpy", "openpyxl", "jinja2", "python_calamine", "pyarrow")
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["--version"], ["check", "--help"], ["report", "--help"], ["rules", "fields", "--help"],
+    [["--help"], ["--version"], ["check", "--help"], ["report", "--help"], ["send", "--help"], ["rules", "fields", "--help"],
      ["rules", "operators"]],
 )
 def test_no_heavy_imports(args):

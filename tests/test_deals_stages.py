@@ -55,7 +55,8 @@ def test_other_ladders(ladder, value, rank, phase):
 )
 def test_won_lost_words_on_every_ladder(ladder, value, status):
     got = one(value, ladder)
-    assert got[0] == status and got[3] is True or got[3] == True  # noqa: E712
+    assert got[0] == status  # (was `a and b is True or b == True`: any known stage passed, won or lost)
+    assert bool(got[3]) is True
     assert pd.isna(got[1]) and pd.isna(got[2])
 
 

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeaudit.engine.conditions import OPERATORS, Env, ParseContext, evaluable, mask, parse_condition
+from pipeaudit.engine.columns import Env
+from pipeaudit.engine.conditions import evaluable, mask, OPERATORS, parse_condition
+from pipeaudit.engine.parsing import ParseContext
 from pipeaudit.errors import RuleError
 
 AS_OF = date(2026, 11, 23)

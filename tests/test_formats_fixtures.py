@@ -10,11 +10,7 @@ import pandas as pd
 
 from pipeaudit.model import FINDING_COLUMNS, Deals, SkippedRule
 from pipeaudit.result import AuditResult
-
-
-class _Rule:
-    def __init__(self, name):
-        self.name = name
+from factories import rule_with_questions
 
 
 RULES = ["missing-decision-maker", "no-insider", "price-before-confirmation", "no-next-step", "funnel-short"]
@@ -75,7 +71,7 @@ def make_result(lang: str = "en", findings: pd.DataFrame | None = None, **kw) ->
         muted=kw.pop("muted", muted),
         as_of=date(2026, 11, 23),
         lang=lang,
-        rules=[_Rule(n) for n in RULES],
+        rules=[rule_with_questions(n, "warning", [("问？", "Why?")]) for n in RULES],
         skipped=[SkippedRule("a-deal-overdue", ["class_since"])],
         notes=["suppression for D-009/no-insider expired on 2026-11-01"],
         **kw,

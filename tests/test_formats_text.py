@@ -57,8 +57,8 @@ def test_control_characters_from_data_cannot_reach_the_terminal():
     findings.loc[0, "message"] = "line one\nline two\x1b]0;title"
     text = _text(result=make_result(findings=findings))
     assert "\x1b" not in text and "\x07" not in text
-    assert "  Evil[2J deal [D-001] · row 5" in text
-    assert "missing-decision-maker  line one line two]0;title\n" in text
+    assert "  Evil\\x1b[2J\\x07 deal [D-001] · row 5" in text  # shown, not obeyed
+    assert "missing-decision-maker  line one line two\\x1b]0;title\n" in text
 
 
 def test_no_findings_still_prints_the_summary():

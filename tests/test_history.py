@@ -17,7 +17,7 @@ from pipeaudit.engine.schema import parse_pack
 from pipeaudit.errors import HistoryError
 from pipeaudit.model import RunFacts
 from pipeaudit.weekly.derive import derive
-from pipeaudit.weekly.store import APPLICATION_ID, HistoryStore
+from pipeaudit.weekly.store import APPLICATION_ID, SCHEMA_VERSION, HistoryStore
 
 MONDAYS = [date(2026, 11, 2) + timedelta(weeks=i) for i in range(5)]
 RULES = Path(__file__).resolve().parent.parent / "rules"
@@ -40,8 +40,51 @@ def test_new_database_has_our_ids_and_wal(tmp_path):
         s.store(week(), MONDAYS[0])
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_schema_1_database_is_migrated_in_place(tmp_path):
+    """A file written before deliveries existed gains the table on open, and keeps its weeks."""
+    db = tmp_path / "h.sqlite"
+    with HistoryStore(db) as s:
+        s.store(week(), MONDAYS[0])
+    con = sqlite3.connect(db)  # make it what schema 1 wrote
+    con.execute("DROP TABLE deliveries")
+    con.execute("PRAGMA user_version = 1")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    with HistoryStore(db, create=False) as s:
+        assert s.as_of_dates() == [MONDAYS[0]]
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
+    assert con.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0
+    con.close()
+
+
+def test_a_schema_1_database_that_cannot_be_written_now_can_still_be_read(tmp_path, monkeypatch):
+    """history list/show (read_only=True) read an older file they cannot migrate (here: another
+    writer holds the lock); a writer is told."""
+    import pipeaudit.weekly.store as store
+
+    db = tmp_path / "h.sqlite"
+    with HistoryStore(db) as s:
+        s.store(week(), MONDAYS[0])
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("DROP TABLE deliveries")
+    con.execute("PRAGMA user_version = 1")
+    con.execute("BEGIN IMMEDIATE")  # hold the write lock
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 0)  # give up at once instead of waiting a minute
+    try:
+        with HistoryStore(db, read_only=True) as s:
+            assert s.as_of_dates() == [MONDAYS[0]]
+        with pytest.raises(HistoryError, match="busy"):
+            HistoryStore(db)
+    finally:
+        con.execute("ROLLBACK")
+        con.close()
 
 
 def test_same_as_of_twice_is_one_snapshot(tmp_path):
@@ -235,3 +278,75 @@ def test_cli_without_a_database_is_exit_2(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     res = CliRunner().invoke(app, ["history", "list"])
     assert res.exit_code == 2 and "--history" in res.stderr
+
+
+def test_a_value_pipeaudit_never_writes_is_a_corrupt_store_and_prune_removes_its_week(tmp_path):
+    """A store edited by hand or by another tool: every reader says corrupt (exit 2, the week and
+    column named), never an internal error; `prune --week` takes exactly that week away."""
+    from typer.testing import CliRunner
+
+    from pipeaudit.cli import app
+
+    db = tmp_path / "h.sqlite"
+    with HistoryStore(db) as s:
+        for m in MONDAYS[:3]:
+            s.store(week(), m)
+    for column, value in (("close_date", "9999-12-31"), ("close_date", "garbage"), ("amount", "lots"), ("phase", 2.5)):
+        con = sqlite3.connect(db)
+        con.execute(f"UPDATE deals SET {column} = ? WHERE as_of = ? AND pos = 0", (value, MONDAYS[1].isoformat()))
+        con.commit()
+        con.close()
+        with HistoryStore(db, read_only=True) as s, pytest.raises(HistoryError, match=f"corrupt.*{MONDAYS[1]}.*{column}"):
+            s.rows_up_to(MONDAYS[2])
+        res = CliRunner().invoke(app, ["history", "show", "D1", "--db", str(db)])
+        assert res.exit_code == 2 and "history prune --week" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+        con = sqlite3.connect(db)
+        con.execute(f"UPDATE deals SET {column} = NULL WHERE as_of = ? AND pos = 0", (MONDAYS[1].isoformat(),))
+        con.commit()
+        con.close()
+    con = sqlite3.connect(db)
+    con.execute("UPDATE snapshots SET as_of = 'not a day' WHERE as_of = ?", (MONDAYS[1].isoformat(),))
+    con.execute("UPDATE deals SET as_of = 'not a day' WHERE as_of = ?", (MONDAYS[1].isoformat(),))
+    con.commit()
+    con.close()
+    assert CliRunner().invoke(app, ["history", "list", "--db", str(db)]).exit_code == 0  # list shows the text as stored
+    res = CliRunner().invoke(app, ["history", "prune", "--week", "not a day", "--db", str(db)])
+    assert res.exit_code == 0, res.output
+    with HistoryStore(db, read_only=True) as s:
+        assert s.as_of_dates() == [MONDAYS[0], MONDAYS[2]]
+
+
+def test_reading_never_changes_the_file(tmp_path):
+    db = tmp_path / "h.sqlite"
+    with HistoryStore(db) as s:
+        s.store(week(), MONDAYS[0])
+    before = db.read_bytes()
+    with HistoryStore(db, read_only=True) as s:
+        s.weeks()
+        s.rows_up_to(MONDAYS[0])
+        with pytest.raises(HistoryError, match="read-only|readonly"):
+            s.store(week(), MONDAYS[1])
+    assert db.read_bytes() == before
+
+
+def test_history_through_a_symbolic_link_needs_follow_symlinks(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from pipeaudit.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    export = tmp_path / "w.csv"
+    export.write_text("deal_id,owner,stage,amount\nD1,A,C方案论证,100\n", encoding="utf-8")
+    real, link, dangling = tmp_path / "real.sqlite", tmp_path / "link.sqlite", tmp_path / "dangling.sqlite"
+    with HistoryStore(real) as s:
+        s.store(week(), MONDAYS[0])
+    link.symlink_to(real)
+    dangling.symlink_to(tmp_path / "elsewhere" / "h.sqlite")
+    run = lambda *a: CliRunner().invoke(app, ["check", str(export), "--as-of", "2026-11-30", *map(str, a)])  # noqa: E731
+    refused = run("--history", link)
+    assert refused.exit_code == 2 and "symbolic link" in refused.stderr and "--follow-symlinks" in refused.stderr
+    assert run("--history", link, "--follow-symlinks").exit_code in (0, 1)
+    with HistoryStore(real, read_only=True) as s:
+        assert date(2026, 11, 30) in s.as_of_dates()
+    assert run("--history", dangling, "--follow-symlinks").exit_code == 2
+    assert not (tmp_path / "elsewhere").exists()

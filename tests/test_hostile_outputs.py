@@ -113,7 +113,8 @@ def test_output_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
     link = tmp_path / "link.json"
     link.symlink_to(real)
     src = hostile_csv(tmp_path / "evil.csv")
-    out = cli("check", str(src), "--format", "json", "--output", str(link), "--fail-on", "never", "--as-of", "2026-11-23")
+    out = cli("check", str(src), "--format", "json", "--output", str(link), "--fail-on", "never", "--as-of", "2026-11-23",
+              "--follow-symlinks")
     _ok(out)
     assert link.is_symlink(), "the symlink was replaced by a regular file"
     assert json.loads(real.read_text())["summary"]["deals"] == len(EVIL_OWNERS)

@@ -22,7 +22,7 @@ FORMULA_DEAL = '=HYPERLINK("http://evil.example","click")'
 def _workbook(tmp_path, records, findings, **kw):
     out = tmp_path / "o"
     written = write_report(make_result(records, findings, **kw), out, ["xlsx"])
-    assert written == [(out / "report.xlsx").resolve()]
+    assert written == [(out / "report.xlsx").resolve(), (out / "index.json").resolve()]  # the index comes last
     return load_workbook(out / "report.xlsx")
 
 

@@ -6,7 +6,9 @@ import os
 import pytest
 
 from pipeaudit.engine import load_rules
-from pipeaudit.engine.conditions import META_KINDS, META_LABELS, OPERATORS, ParseContext, parse_condition
+from pipeaudit.engine.columns import META_KINDS, META_LABELS
+from pipeaudit.engine.conditions import OPERATORS, parse_condition
+from pipeaudit.engine.parsing import ParseContext
 from pipeaudit.errors import RuleError
 from pipeaudit.yamlsafe import parse_yaml
 
@@ -47,6 +49,10 @@ PINNED_CODES = {
     "close-date-slipped": "PA501", "stage-regressed": "PA502", "amount-dropped": "PA503",
     "close-date-slipped-repeatedly": "PA504", "history-too-short": "PA505",
     "funnel-short": "PA510",
+    # issue 13
+    "amount-not-positive": "PA004", "next-step-overdue": "PA207", "commit-without-next-step": "PA208",
+    "single-threaded-big-deal": "PA209", "next-step-undated": "PA210", "slipped-not-recovered": "PA506", "pushed-out-of-quarter": "PA507",
+    "pulled-into-quarter": "PA508", "review-due": "PA511",
 }
 
 

@@ -185,7 +185,7 @@ def test_validate_a_broken_file_stops_only_that_file(tmp_path):
 def test_fields_json_lists_every_field_with_headers_and_readers(tmp_path, monkeypatch):
     import json
 
-    from pipeaudit.engine.conditions import META_KINDS
+    from pipeaudit.engine.columns import META_KINDS
     from pipeaudit.model import DERIVED, FIELDS
 
     monkeypatch.chdir(tmp_path)

@@ -66,7 +66,7 @@ def test_deep_nesting_is_refused(loader: type) -> None:
 
 KEYS = st.text(alphabet="abcxyz_销售阶段", min_size=1, max_size=6)
 TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=12)
-SCALARS = st.one_of(st.integers(), st.booleans(), st.none(), TEXT, st.floats(allow_nan=False))
+SCALARS = st.one_of(st.integers(-(10**yamlsafe.MAX_INT_DIGITS) + 1, 10**yamlsafe.MAX_INT_DIGITS - 1), st.booleans(), st.none(), TEXT, st.floats(allow_nan=False))
 TREES = st.recursive(SCALARS, lambda kids: st.lists(kids, max_size=4) | st.dictionaries(KEYS, kids, max_size=4), max_leaves=25)
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import threading
 from pathlib import Path
 from typing import TextIO
 
 from pipeaudit.options import AuditOptions
+from pipeaudit.terminal import echo
 
 
 def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, output: Path | None = None) -> int:
@@ -22,10 +24,17 @@ def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, ou
 
     # Validate our own options before the (possibly slow) read, so a typo fails at once.
     check_format(fmt)
-    if output is not None and Path(output).is_dir():
-        from pipeaudit.errors import ConfigError
+    fd = stream_fd(output) if output is not None else None
+    if fd == 1:
+        output = None  # `-o -`, `-o /dev/stdout`: stdout itself, as if no -o was given
+    elif fd is None and output is not None:
+        from pipeaudit.outputs import resolve_output
 
-        raise ConfigError(f"--output {output}: is a folder; name a file / --output 需要文件名，不是文件夹")
+        output = resolve_output(Path(output), "--output", follow_symlinks=opts.follow_symlinks)
+        if output.is_dir():
+            from pipeaudit.errors import ConfigError
+
+            raise ConfigError(f"--output {output}: is a folder; name a file / --output 需要文件名，不是文件夹")
     if fail_on is not None:
         check_fail_on(fail_on)
     from pipeaudit import pipeline
@@ -38,7 +47,13 @@ def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, ou
     with Progress(enabled=fmt in HUMAN_FORMATS and progress_allowed()) as progress:
         progress.stage("auditing / 检查中")
         result = pipeline.run_audit(opts, cfg)
-        if output is not None:
+        for line in result.warnings:  # seen in a CI log whatever the format writes to stdout
+            echo(f"pipeaudit: warning: {line}", err=True)
+        if fd is not None and fd != 1:
+            progress.stage("writing / 写入中")
+            with open_stream(fd, output) as fh:
+                render(result, fmt, fh, color=False)
+        elif output is not None:
             progress.stage("writing / 写入中")
             # CSV files get a BOM so Excel detects UTF-8 (Chinese names); stdout never does.
             encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
@@ -50,14 +65,51 @@ def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, ou
     return 1 if severity_at_least(result.findings, fail_on) else 0
 
 
+_FD_PATH = re.compile(r"/(?:dev/fd|proc/self/fd)/([0-9]{1,9})")
+
+
+def stream_fd(output: Path | str) -> int | None:
+    """The open descriptor `-o` names, or None for a file: `-` and /dev/stdout are 1, /dev/stderr 2,
+    /dev/fd/N and /proc/self/fd/N are N. Opening those paths instead would start a new file
+    description: truncating a log that `>> app.log` appends to, or failing on a pipe."""
+    text = str(output)
+    if text in ("-", "/dev/stdout"):
+        return 1
+    if text == "/dev/stderr":
+        return 2
+    m = _FD_PATH.fullmatch(text)
+    return int(m.group(1)) if m else None
+
+
+@contextlib.contextmanager
+def open_stream(fd: int, output: Path):
+    """An already-open descriptor other than stdout, written where it stands (appending stays appending)."""
+    from pipeaudit.errors import PipeauditError
+
+    if fd == 2:
+        from pipeaudit.terminal import tolerant
+
+        stream = tolerant(sys.stderr)
+        yield stream
+        stream.flush()
+        return
+    try:
+        dup = os.dup(fd)
+    except OSError:
+        raise PipeauditError(f"--output {output}: descriptor {fd} is not open / 文件描述符未打开") from None
+    try:
+        with os.fdopen(dup, "w", encoding="utf-8", errors="replace", newline="", closefd=True) as fh:
+            yield fh
+    except OSError as exc:
+        raise PipeauditError(f"--output {output}: cannot write ({exc.strerror or exc})") from None
+
+
 @contextlib.contextmanager
 def open_output(path: Path, encoding: str):
-    """--output: atomic for regular files; a symlink is followed so the link survives; a device or
-    FIFO (`-o /dev/null` in cron) is written in place, since renaming over it would replace it."""
+    """--output: atomic for regular files; a device or FIFO (`-o /dev/null` in cron) is written in
+    place, since renaming over it would replace it. Symbolic links were settled before (run)."""
     from pipeaudit.outputs import atomic_writer
 
-    if path.is_symlink():
-        path = Path(os.path.realpath(path))
     if path.exists() and not path.is_file():
         try:
             with open(path, "w", encoding=encoding, newline="") as fh:
@@ -73,9 +125,10 @@ def open_output(path: Path, encoding: str):
 
 def _render_stdout(result, fmt: str, *, color: bool) -> None:
     from pipeaudit.formats import render
+    from pipeaudit.terminal import tolerant
 
     try:
-        render(result, fmt, sys.stdout, color=color)
+        render(result, fmt, tolerant(sys.stdout), color=color)
         sys.stdout.flush()
     except BrokenPipeError:  # `pipeaudit check x | head`: the reader left; that is not an error
         devnull = os.open(os.devnull, os.O_WRONLY)

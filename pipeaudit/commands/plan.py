@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import typer
-
 from pipeaudit.errors import ConfigError
+from pipeaudit.terminal import echo
 
 
 def run(
@@ -30,7 +29,7 @@ def run(
     cfg = load_config(config)
     plan = plan_from_config(target, mix, avg_deal, weeks, ratios, cfg.plan)
     if fmt == "json":
-        typer.echo(json.dumps(plan.to_dict(), ensure_ascii=False, indent=2))
+        echo(json.dumps(plan.to_dict(), ensure_ascii=False, indent=2))
     else:
-        typer.echo(render_text(plan, lang or cfg.lang or "zh"), nl=False)
+        echo(render_text(plan, lang or cfg.lang or "zh"), nl=False)
     return 0

@@ -4,35 +4,47 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from pipeaudit.errors import ConfigError
 from pipeaudit.options import AuditOptions
+from pipeaudit.terminal import echo
 
 
-def run(opts: AuditOptions, *, out: Path, formats: list[str], templates: Path | None) -> int:
-    """Returns 0: a report is written whatever it finds; `check` is the gate."""
+def run(opts: AuditOptions, *, out: Path, formats: list[str], templates: Path | None, send: bool = False,
+        recipients: Path | None = None) -> int:
+    """Returns 0: a report is written whatever it finds; `check` is the gate. With `send`, the
+    report is then delivered and the exit code is `pipeaudit send`'s (0 sent, 1 some failed)."""
     from pipeaudit.pipeline import run_audit
     from pipeaudit.report import check_formats, cyclic_gc_paused, write_report
 
     formats = check_formats(formats)  # a typo fails before the export is read
+    if send:  # a config that cannot deliver fails before the export is read, too
+        from pipeaudit.config import load_config
+
+        if load_config(opts.config).send is None:
+            raise ConfigError("--send: the config has no send: section; see docs/cron.md / 配置中没有 send")
     if templates is not None and not Path(templates).is_dir():
         raise ConfigError(f"--templates {templates}: not a folder / 不是文件夹")
     with cyclic_gc_paused():  # the audit's frames and records are no different (0.5 s of 100k deals)
         result = run_audit(opts)
-        written = write_report(result, Path(out), formats, templates)
+        for line in result.warnings:
+            echo(f"pipeaudit: warning: {line}", err=True)
+        written = write_report(result, Path(out), formats, templates, follow_symlinks=opts.follow_symlinks)
 
     out = Path(out)
     summaries = [p for p in written if p.parent == out.resolve() and p.name.startswith("summary.")]
     pages = [p for p in written if p.parent.name == "reps"]
     workbook = [p for p in written if p.suffix == ".xlsx"]
-    typer.echo(f"pipeaudit: report written to {out}/ / 报告已写入 {out}/")
+    echo(f"pipeaudit: report written to {out}/ / 报告已写入 {out}/")
     for p in summaries:
-        typer.echo(f"  {out / p.name}")
+        echo(f"  {out / p.name}")
     if pages:
         exts = sorted({p.suffix for p in pages})
         reps = len(pages) // max(1, len(exts))
-        typer.echo(f"  {out / 'reps'}/  ({reps} reps × {', '.join(exts)} / {reps} 位销售)")
+        echo(f"  {out / 'reps'}/  ({reps} reps × {', '.join(exts)} / {reps} 位销售)")
     for p in workbook:
-        typer.echo(f"  {out / p.name}")
+        echo(f"  {out / p.name}")
+    if send:
+        from pipeaudit.commands.send import run as send_run
+
+        return send_run(out, config=opts.config, recipients=recipients, history=opts.history)
     return 0

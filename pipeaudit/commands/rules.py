@@ -3,11 +3,11 @@ may say, documented where they are defined (model, deals/columns, engine/conditi
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-import typer
-
-from pipeaudit.errors import ConfigError, RuleError
+from pipeaudit.errors import ConfigError, RuleError, visible
+from pipeaudit.terminal import echo
 
 
 def _load(rules: list[Path], default_rules: bool, config: Path | None):
@@ -40,8 +40,9 @@ def run_list(rules: list[Path], default_rules: bool, config: Path | None, lang: 
         rows.append([r.name, r.code or "", r.pack, sev, r.applies.describe(lang), _one_line(_summary(r, lang), 70)])
     headers = (["规则", "代码", "规则包", "级别", "适用", "检查内容"] if zh
                else ["rule", "code", "pack", "severity", "applies to", "checks"])
-    typer.echo(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))
-    typer.echo(f"\n{len(rows)} 条规则" if zh else f"\n{len(rows)} rules")
+    cells = [[visible(c) for c in row] for row in rows]  # rule-pack text: escapes shown, not obeyed
+    echo(tabulate(cells, headers=headers, tablefmt="simple", disable_numparse=True))
+    echo(f"\n{len(rows)} 条规则" if zh else f"\n{len(rows)} rules")
     return 0
 
 
@@ -95,7 +96,7 @@ def run_show(name: str, rules: list[Path], default_rules: bool, config: Path | N
             out.append(f"  → {msg}")
     out.append("")
     out.append(f"{L('出处', 'Reference')}: {rule.ref}")
-    typer.echo("\n".join(out))
+    echo("\n".join(out))
     return 0
 
 
@@ -119,7 +120,7 @@ def field_table(ruleset) -> list[dict]:
     """Every field a rule may name: the export's fields, the columns --baseline/--history add, and
     the meta columns; each with its kind, labels, the headers that map to it and the rules reading it."""
     from pipeaudit.deals.columns import ALIASES, map_columns, normalise_header
-    from pipeaudit.engine.conditions import META_KINDS, META_LABELS
+    from pipeaudit.engine.columns import META_KINDS, META_LABELS
     from pipeaudit.model import DERIVED, FIELDS
 
     readers: dict[str, list] = {}
@@ -165,7 +166,6 @@ _FIELD_GROUPS = {
 
 
 def run_fields(rules: list[Path], default_rules: bool, config: Path | None, lang: str | None, fmt: str) -> int:
-    import json
     import textwrap
 
     _check_format(fmt)
@@ -173,7 +173,7 @@ def run_fields(rules: list[Path], default_rules: bool, config: Path | None, lang
     lang = _lang(lang, cfg)
     rows = field_table(ruleset)
     if fmt == "json":
-        typer.echo(json.dumps({"fields": rows}, ensure_ascii=False, indent=2))
+        _print_json({"fields": rows})
         return 0
     zh = lang == "zh"
     codes = {r.name: r.code for r in ruleset}
@@ -200,14 +200,12 @@ def run_fields(rules: list[Path], default_rules: bool, config: Path | None, lang
         if zh else
         f"{len(rows)} fields; {len(ruleset)} loaded rules read {sum(1 for r in rows if r['rules'])} of them"
     )
-    typer.echo("\n".join(out))
+    echo("\n".join(out))
     return 0
 
 
 def run_operators(fmt: str) -> int:
     """Every condition operator with its doc and example, then the five phases."""
-    import json
-
     from pipeaudit.engine.conditions import OPERATORS
     from pipeaudit.model import PHASE_LABELS, PHASES
 
@@ -215,7 +213,7 @@ def run_operators(fmt: str) -> int:
     phases = [{"phase": i, "name": p, "zh": PHASE_LABELS[p][0], "en": PHASE_LABELS[p][1]} for i, p in enumerate(PHASES, 1)]
     if fmt == "json":
         ops = [{"name": o.name, "doc": o.doc, "example": o.example} for o in OPERATORS.values()]
-        typer.echo(json.dumps({"operators": ops, "phases": phases}, ensure_ascii=False, indent=2))
+        _print_json({"operators": ops, "phases": phases})
         return 0
     width = max(map(len, OPERATORS))
     out = ["Condition operators, under where: (one per mapping; all / any / not combine them) / 条件运算符"]
@@ -231,7 +229,7 @@ def run_operators(fmt: str) -> int:
     out.append("")
     out.append(f"{len(OPERATORS)} operators, {len(PHASES)} phases; fields: `pipeaudit rules fields`"
                f" / {len(OPERATORS)} 个运算符，{len(PHASES)} 个阶段")
-    typer.echo("\n".join(out))
+    echo("\n".join(out))
     return 0
 
 
@@ -255,20 +253,20 @@ def run_validate(paths: list[Path]) -> int:
         names = [str(f) for f in files]
         problems.sort(key=lambda text: _position(text, names))  # file by file, line by line
         for text in problems:
-            typer.echo(text)
+            echo(text)
         n_files = len({_position(text, names)[1] for text in problems})
-        typer.echo(
+        echo(
             f"pipeaudit: {_count(len(problems), 'problem')} in {_count(n_files, 'file')}"
             f" / {n_files} 个文件中有 {len(problems)} 处问题",
             err=True,
         )
         return 2
     n_ex = sum(len(r.examples.get("flagged", [])) + len(r.examples.get("clean", [])) for r in ruleset)
-    typer.echo(f"{len(ruleset)} rules OK ({n_ex} examples) / {len(ruleset)} 条规则有效")
+    echo(f"{len(ruleset)} rules OK ({n_ex} examples) / {len(ruleset)} 条规则有效")
     untested = [r.name for r in ruleset if not (r.examples.get("flagged") or r.examples.get("clean"))]
     if untested:
         # valid, but nothing proves the rule flags what it should: say so (exit stays 0)
-        typer.echo(
+        echo(
             f"note: no examples, so untested: {', '.join(untested)} (add examples: flagged / clean)"
             f" / 以下规则没有示例，未经检验：{'、'.join(untested)}",
             err=True,
@@ -287,3 +285,11 @@ def _position(problem: str, files: list[str]) -> tuple[int, str, int]:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _print_json(doc: dict) -> None:
+    """Indented JSON for scripts, with the characters a terminal would obey escaped."""
+    from pipeaudit.formats.json import dumps
+    from pipeaudit.terminal import tolerant
+
+    tolerant(sys.stdout).write(dumps(doc, indent=True).decode() + "\n")

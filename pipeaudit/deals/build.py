@@ -7,6 +7,7 @@ value is listed in Deals.problems (the `invalid-value` rule reports them).
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +15,11 @@ import pandas as pd
 
 from pipeaudit.config import Config
 from pipeaudit.deals.columns import map_columns, normalise_header
-from pipeaudit.deals.stages import classify_stages, detect_ladder
+from pipeaudit.deals.dates import order_evidence, read_dates
+from pipeaudit.deals.notes import date_notes, mapping_notes, stage_notes
+from pipeaudit.deals.stages import place_stages, status_from_columns
 from pipeaudit.deals.values import PARSERS, _text_of, clean_text, parse_amounts, parse_dates
-from pipeaudit.model import DERIVED, FIELDS, Deals, RawTable
+from pipeaudit.model import DERIVED, FIELDS, META_COLUMNS, ORDER_COLUMNS, DateReading, Deals, RawTable
 
 PROBLEM_COLUMNS = ("index", "row", "field", "column", "raw")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -52,12 +55,30 @@ def _language(headers: list[str]) -> str:
     return "zh" if cjk * 2 >= len(headers) else "en"
 
 
-def build_deals(raw: RawTable, cfg: Config | None = None, maps: dict[str, str] | None = None) -> Deals:
-    """Typed Deals from a raw table; `maps` (field → header) overrides the aliases (default cfg.columns)."""
+def _date_fallback(cm, cells: pd.DataFrame, cfg: Config) -> tuple[str, str] | None:
+    """The order the export's settled date columns agree on (for the columns their values leave open)."""
+    if cfg.date_order is not None:
+        return None
+    found: dict[str, str] = {}
+    for name, i in cm.fields.items():
+        if FIELDS[name].kind == "date":
+            order, evidence, conflict = order_evidence(cells.iloc[:, i])
+            if order and not conflict:
+                found.setdefault(order, f"{cm.headers[name]}: {evidence}")
+    if len(found) == 1:
+        order, why = next(iter(found.items()))
+        return order, why
+    return None
+
+
+def build_deals(raw: RawTable, cfg: Config | None = None, maps: dict[str, str] | None = None, *,
+                as_of: date | None = None) -> Deals:
+    """Typed Deals from a raw table; `maps` (field → header) overrides the aliases (default cfg.columns).
+    `as_of` places two-digit years (default: today)."""
     cfg = cfg or Config()
     maps = dict(cfg.columns if maps is None else maps)
-    cm = map_columns(list(raw.headers), maps)
     cells = raw.cells
+    cm = map_columns(list(raw.headers), maps, cells=cells)
     n = len(cells)
     index = pd.RangeIndex(n)
     rows = np.asarray(raw.row_numbers, dtype=np.int64)
@@ -66,21 +87,30 @@ def build_deals(raw: RawTable, cfg: Config | None = None, maps: dict[str, str] |
 
     columns: dict[str, pd.Series] = {"row": pd.Series(rows, index=index, dtype="int64")}
     problems: list[pd.DataFrame] = []
+    dates: dict[str, DateReading] = {}
+    fallback = _date_fallback(cm, cells, cfg)
     for name in sorted(cm.fields, key=cm.fields.get):
         col = cells.iloc[:, cm.fields[name]].reset_index(drop=True)
-        values, bad = _typed(FIELDS[name].kind, col, cfg, cm.units.get(name, 1.0))
+        if FIELDS[name].kind == "date":
+            values, bad, dates[name] = read_dates(col, cfg.date_order, as_of=as_of, fallback=fallback)
+        else:
+            values, bad = _typed(FIELDS[name].kind, col, cfg, cm.units.get(name, 1.0))
         columns[name] = values
         if bad is not None and bad.any():
             problems.append(_problem_rows(name, cm.headers[name], col, bad, rows))
 
+    unknown_stages: dict[str, int] = {}
+    statuses = status_from_columns(n, columns.get("deal_status"), columns.get("is_closed"), columns.get("is_won"))
     if "stage" in columns:
-        ladder = detect_ladder(columns["stage"], cfg)
-        meta = classify_stages(columns["stage"], ladder)
+        meta, order, ladder, unknown_stages = place_stages(
+            columns["stage"], cfg, columns.get("probability"), statuses[:2])
     else:
-        ladder = None
-        meta = classify_stages(pd.Series([None] * n, index=index, dtype=object), None)
-    for key in ("status", "stage_rank", "phase", "stage_known"):
-        columns[key] = meta[key]
+        ladder, order = None, None
+        meta, _o, _l, _u = place_stages(pd.Series([None] * n, index=index, dtype=object), None,
+                                        statuses=statuses[:2])
+    for key in META_COLUMNS:
+        if key in meta and not (order is not None and order.how == "none" and key in ORDER_COLUMNS):
+            columns[key] = meta[key]
 
     # One block per column (pd.concat): a DataFrame from a dict would first copy every object
     # column into one 2-D block, which costs more than all the text parsing of a large export.
@@ -93,6 +123,9 @@ def build_deals(raw: RawTable, cfg: Config | None = None, maps: dict[str, str] |
     notes = list(raw.notes)
     for header in cm.duplicates:
         notes.append(f"column '{header}' repeats a field already mapped; ignored / 该列与已映射字段重复，未使用")
+    notes.extend(mapping_notes(cm.undecided))
+    notes.extend(stage_notes(order, unknown_stages, int(meta["on_hold"].sum()), statuses[2]))
+    notes.extend(date_notes(dates, cm.headers))
     mapped_headers = list(cm.headers.values()) or [str(h) for h in raw.headers]
     return Deals(
         frame=frame,
@@ -108,6 +141,14 @@ def build_deals(raw: RawTable, cfg: Config | None = None, maps: dict[str, str] |
         skipped_total_rows=list(raw.skipped_total_rows),
         dropped_blank_rows=raw.dropped_blank_rows,
         notes=notes,
+        headers=[str(h) for h in raw.headers],
+        columns=dict(cm.info),
+        unmapped_why=dict(cm.why),
+        undecided=list(cm.undecided),
+        stage_order=order,
+        unknown_stages=unknown_stages,
+        dates=dates,
+        skipped_hint_rows=list(getattr(raw, "skipped_hint_rows", [])),
     )
 
 

@@ -1,9 +1,14 @@
-"""Headers → canonical fields: built-in aliases, units in headers, user overrides.
+"""Headers → canonical fields, in passes from surest to least sure, each saying how it decided.
 
-Matching is exact after normalisation (then a looser pass that ignores spaces and punctuation),
-never by substring: "Quote Amount" must not become `amount`, "Created By" must not become
-`created`. One header maps to one field and one field takes one header; the first wins.
-No pandas here: the reader calls the header scorer on candidate rows before any typing.
+1. config/--map overrides; 2. exact aliases; 3. CRM API field names (StageName, dealstage,
+expected_close_date); 4. aliases ignoring spaces and punctuation; 5. the header's words
+(deals/words.py: `opp_name`, `RepName`); 6. the column's values (deals/profile.py: unique ids,
+names repeated across rows, won/lost words), for fields still unclaimed.
+
+Never by substring: "Quote Amount" must not become `amount`, "Created By" must not become
+`created`. One header maps to one field and one field takes one header. When two headers fit a
+field equally well by their words or values, neither is taken and `undecided` says why.
+No pandas here unless values are profiled: the reader calls the header scorer on candidate rows.
 """
 
 from __future__ import annotations
@@ -13,105 +18,14 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from pipeaudit.deals.aliases import ALIASES, API_NAMES, UNITS
 from pipeaudit.errors import ConfigError
-from pipeaudit.model import FIELDS
+from pipeaudit.model import FIELDS, ColumnInfo
 
-#: field -> built-in aliases (English, Chinese, and the default export headers of common CRMs).
-#: The canonical field name and FIELDS' zh/en labels are aliases too (added below).
-ALIASES: dict[str, tuple[str, ...]] = {
-    "deal_id": (
-        "Opportunity ID", "Deal ID", "Record ID", "ID", "Deal - ID", "Opportunity Number",
-        "商机编号", "商机ID", "商机编码", "项目编号", "机会编号", "编号",
-    ),
-    "deal": (
-        "Opportunity Name", "Opportunity", "Deal Name", "Deal", "Deal - Title", "Title", "Project",
-        "Project Name", "商机名称", "商机", "项目名称", "项目", "机会名称", "销售机会",
-    ),
-    "account": (
-        "Account Name", "Account", "Company", "Company Name", "Customer", "Customer Name",
-        "Organization", "Deal - Organization", "Organization Name", "Associated Company",
-        "客户名称", "客户", "公司名称", "单位名称", "客户单位",
-    ),
-    "owner": (
-        "Opportunity Owner", "Deal owner", "Deal - Owner", "Owner", "Sales Rep", "Salesperson",
-        "Sales Person", "Rep", "Assigned To", "负责人", "销售", "业务员", "销售人员", "销售代表",
-        "商机负责人", "跟进人", "所有人", "销售负责人", "客户经理",
-    ),
-    "stage": (
-        "Stage", "Deal Stage", "Deal - Stage", "Sales Stage", "Opportunity Stage", "Pipeline Stage",
-        "销售阶段", "阶段", "商机阶段", "项目阶段", "当前阶段",
-    ),
-    "amount": (
-        "Amount", "Deal Value", "Deal - Value", "Value", "Opportunity Amount", "Deal Amount",
-        "Expected Amount", "预计成交金额", "金额", "商机金额", "预计金额", "项目金额", "合同金额",
-        "预计签约金额", "成交金额",
-    ),
-    "close_date": (
-        "Close Date", "Expected close date", "Deal - Expected close date", "Closing Date",
-        "Expected Close", "Estimated Close Date", "预计成交日期", "结单日期", "预计签约日期",
-        "预计成交时间", "预计结单日期", "预计签单日期", "成交日期", "签约日期",
-    ),
-    "created": (
-        "Created Date", "Create Date", "Created Time", "Created", "Created On", "Date Created",
-        "Deal - Add time", "Deal - Deal created", "创建时间", "创建日期", "录入日期", "立项日期",
-    ),
-    "last_activity": (
-        "Last Activity", "Last Activity Date", "Last Activity Time", "Deal - Last activity date",
-        "Last Modified Date", "最后跟进时间", "最近跟进日期", "最新跟进时间", "最近跟进时间",
-        "最后跟进日期", "最近跟进", "最后跟进", "最后活动时间",
-    ),
-    "next_step": (
-        "Next Step", "Next Steps", "Next Activity", "Deal - Next activity", "下一步", "下一步计划",
-        "下步计划", "下步工作计划", "下一步行动", "后续计划",
-    ),
-    "decision_maker": (
-        "Decision Maker", "Economic Buyer", "EB", "决策人", "关键决策人", "决策者", "拍板人",
-    ),
-    "insider": ("Insider", "Champion", "Coach", "内线", "内部支持者", "支持者", "教练"),
-    "insider_level": ("Insider Level", "Champion Level", "内线级别", "内线层级", "内线职位"),
-    "deal_class": (
-        "Deal Class", "Opportunity Class", "Class", "Deal Grade", "商机分级", "商机等级", "分级",
-        "商机级别", "项目分级", "等级",
-    ),
-    "class_since": ("Class Since", "Class Date", "Class Changed", "分级日期", "定级日期", "分级时间"),
-    "stage_since": (
-        "Stage Since", "Stage Date", "Stage Change Date", "Last Stage Change Date",
-        "Deal - Stage change time", "阶段变更日期", "进入阶段日期", "阶段变更时间", "进入阶段时间",
-    ),
-    "quote_date": ("Quote Date", "Quote Sent Date", "Quoted Date", "报价日期", "报价时间"),
-    "quote_amount": ("Quote Amount", "Quoted Price", "Quote", "Quote Total", "报价金额", "报价"),
-    "confirmed": (
-        "Requirements Confirmed", "Needs Confirmed", "Confirmed", "需求确认", "方案确认",
-        "需求已确认", "是否确认",
-    ),
-    "confirmed_date": (
-        "Requirements Confirmed Date", "Confirmation Date", "Confirmed Date", "需求确认日期",
-        "确认日期", "需求确认时间",
-    ),
-    "competitors": ("Competitors", "Competitor", "Competition", "竞争对手", "竞争者", "竞品", "友商"),
-    "needs": (
-        "Needs", "Need", "Pain", "Identify Pain", "Decision Criteria", "Customer Needs",
-        "客户需求", "需求", "痛点",
-    ),
-    "budget": ("Budget", "预算", "客户预算", "预算金额"),
-    "timeline": ("Timeline", "Timeframe", "Purchase Timeline", "采购时间", "采购时间表", "采购计划"),
-    "probability": (
-        "Probability (%)", "Probability", "Win Probability", "Deal - Probability", "赢率",
-        "成交概率", "赢单率", "成交率",
-    ),
-    "forecast_category": ("Forecast Category", "Forecast", "预测类别", "预测分类"),
-    "ignore": ("pipeaudit-ignore", "pipeaudit ignore", "pipeaudit_ignore", "忽略规则"),
-}
-
-#: unit word found in a header's trailing brackets -> multiplier (currency alone = 1).
-UNITS: dict[str, float] = {
-    "元": 1.0, "人民币": 1.0, "人民币元": 1.0, "rmb": 1.0, "cny": 1.0, "usd": 1.0, "eur": 1.0,
-    "¥": 1.0, "$": 1.0, "€": 1.0, "%": 1.0, "us$": 1.0,
-    "万": 1e4, "万元": 1e4, "万元人民币": 1e4, "w": 1e4,
-    "千": 1e3, "千元": 1e3, "k": 1e3, "k元": 1e3,
-    "百万": 1e6, "百万元": 1e6, "m": 1e6, "mm": 1e6, "mn": 1e6,
-    "亿": 1e8, "亿元": 1e8,
-}
+__all__ = [
+    "ALIASES", "API_NAMES", "UNITS", "ColumnMap", "header_unit", "make_header_scorer", "map_columns",
+    "normalise_header",
+]
 
 _SPACE = re.compile(r"\s+")
 _UNIT_TAIL = re.compile(r"\s*[(\[【]\s*(?:单位\s*[:：]?\s*)?([^()\[\]【】]{1,8}?)\s*[)\]】]\s*$")
@@ -162,17 +76,45 @@ def _alias_tables() -> tuple[dict[str, tuple[str, int]], dict[str, tuple[str, in
 
 
 _EXACT, _LOOSE = _alias_tables()
+#: an API name, case-folded -> (field, confidence, "Salesforce StageName"). Matched as written
+#: (any case): `created_at` is a warehouse's word pair, not 销售易's createdAt.
+_API: dict[str, tuple[str, float, str]] = {}
+for _name, _hit in API_NAMES.items():
+    _API.setdefault(normalise_header(_name), _hit)
+
+#: Word matches that never count towards choosing a header row: a data cell such as "Closed Won"
+#: or "Open" reads as is_won/deal_status by its words, and one word ("Opportunity", "Closing") is
+#: too little to tell a header from a value.
+_NOT_FOR_SCORING = {"is_closed", "is_won", "deal_status"}
 
 
 def _field_of(norm: str) -> str | None:
     if not norm:
         return None
     hit = _EXACT.get(norm) or _LOOSE.get(_loose(norm))
-    return hit[0] if hit else None
+    if hit:
+        return hit[0]
+    api = _api_name(norm)
+    return api[0] if api else None
+
+
+_SYNC_PREFIX = re.compile(r"^(?:property_|properties[._]|props?[._])")
+
+
+def _api_name(norm: str) -> tuple[str, float, str] | None:
+    """An API name as written, or behind the prefix a sync tool adds (Fivetran's property_dealname,
+    a flattened properties.dealstage)."""
+    hit = _API.get(norm)
+    if hit is None and _SYNC_PREFIX.match(norm):
+        hit = _API.get(_SYNC_PREFIX.sub("", norm))
+    return hit
 
 
 def make_header_scorer(overrides: dict[str, str]) -> Callable[[Sequence[object]], int]:
-    """How many distinct fields a candidate header row's cells name (aliases + override headers)."""
+    """How many distinct fields a candidate header row's cells name (aliases, API names, override
+    headers, and confident word matches such as `opp_name`)."""
+    from pipeaudit.deals.words import match_words
+
     extra = {normalise_header(h): f for f, h in (overrides or {}).items()}
 
     def score(cells: Sequence[object]) -> int:
@@ -184,6 +126,11 @@ def make_header_scorer(overrides: dict[str, str]) -> Callable[[Sequence[object]]
             if not norm or len(norm) > 60:
                 continue
             hit = extra.get(norm) or _field_of(norm)
+            if hit is None:
+                words = match_words(str(cell))
+                if (words and words[0].confidence >= 0.8 and words[0].field not in _NOT_FOR_SCORING
+                        and len(words[0].words) >= 2):
+                    hit = words[0].field
             if hit:
                 found.add(hit)
         return len(found)
@@ -193,18 +140,21 @@ def make_header_scorer(overrides: dict[str, str]) -> Callable[[Sequence[object]]
 
 @dataclass
 class ColumnMap:
-    """Which column each field comes from, and what was left over."""
+    """Which column each field comes from, how that was decided, and what was left over."""
 
     fields: dict[str, int] = field(default_factory=dict)  # field -> column index
     headers: dict[str, str] = field(default_factory=dict)  # field -> header text
     units: dict[str, float] = field(default_factory=dict)  # amount field -> multiplier from its header
     unmapped: list[str] = field(default_factory=list)  # headers no field took
     duplicates: list[str] = field(default_factory=list)  # headers naming a field already taken
-    missing_overrides: list[str] = field(default_factory=list)  # always empty: map_columns raises
+    info: dict[str, ColumnInfo] = field(default_factory=dict)  # field -> how it was found
+    undecided: list[tuple[str, str]] = field(default_factory=list)  # (header or field, why not mapped)
+    why: dict[str, str] = field(default_factory=dict)  # unmapped header -> why it was left
 
 
-def map_columns(headers: list[str], overrides: dict[str, str]) -> ColumnMap:
-    """Assign headers to fields: overrides first, then exact aliases, then loose aliases."""
+def map_columns(headers: list[str], overrides: dict[str, str], cells=None) -> ColumnMap:
+    """Assign headers to fields (see the module doc for the passes). With `cells` (the raw table's
+    columns, same order as headers), fields still unclaimed are looked for in the values."""
     cm = ColumnMap()
     norms = [header_unit(h) for h in headers]
     taken: set[int] = set()
@@ -233,40 +183,110 @@ def map_columns(headers: list[str], overrides: dict[str, str]) -> ColumnMap:
                 f"column '{wanted}' for field {name} is not in the export / 表头中没有该列{close}"
                 f" (headers: {', '.join(shown[:30])})"
             )
-        _take(cm, name, idx, headers, norms)
+        _take(cm, name, idx, headers, norms, "config", 1.0, "")
         taken.add(idx)
 
-    for table, key in ((_EXACT, lambda n: n), (_LOOSE, _loose)):
-        best: dict[str, tuple[int, int]] = {}  # field -> (rank, column)
+    def exact(norm: str):
+        hit = _EXACT.get(norm)
+        return (hit[0], -hit[1], 1.0, "") if hit else None
+
+    def api(norm: str):
+        hit = _api_name(norm)
+        return (hit[0], hit[1], hit[1], hit[2]) if hit else None
+
+    def loose(norm: str):
+        hit = _LOOSE.get(_loose(norm))
+        return (hit[0], -hit[1], 0.95, "") if hit else None
+
+    dup_of: dict[str, str] = {}  # duplicate header -> the field it repeats
+    for lookup, how in ((exact, "alias"), (api, "api"), (loose, "alias")):
+        best: dict[str, tuple[float, int, float, str]] = {}  # field -> (preference, column, confidence, detail)
         for i, (norm, _) in enumerate(norms):
             if i in taken or not norm:
                 continue
-            hit = table.get(key(norm))
+            hit = lookup(norm)
             if hit is None:
                 continue
-            name, rank = hit
+            name, pref, conf, detail = hit
             if name in cm.fields:
-                cm.duplicates.append(str(headers[i]))
-                taken.add(i)
-            elif name not in best or rank < best[name][0]:
-                if name in best:
-                    cm.duplicates.append(str(headers[best[name][1]]))
-                    taken.add(best[name][1])
-                best[name] = (rank, i)
+                dup = i
+            elif name not in best or pref > best[name][0]:
+                dup = best[name][1] if name in best else None
+                best[name] = (pref, i, conf, detail)
             else:
-                cm.duplicates.append(str(headers[i]))
-                taken.add(i)
-        for name, (_, i) in sorted(best.items(), key=lambda kv: kv[1][1]):
-            _take(cm, name, i, headers, norms)
+                dup = i
+            if dup is not None:
+                cm.duplicates.append(str(headers[dup]))
+                dup_of[str(headers[dup])] = name
+                taken.add(dup)
+        for name, (_, i, conf, detail) in sorted(best.items(), key=lambda kv: kv[1][1]):
+            _take(cm, name, i, headers, norms, how, conf, detail)
+            taken.add(i)
+    for header, name in dup_of.items():
+        cm.why[header] = _already(name, cm)
+
+    _by_words(cm, headers, norms, taken)
+    if cells is not None:
+        from pipeaudit.deals.profile import map_by_values
+
+        for name, i, conf, detail in map_by_values(set(cm.fields), cm.undecided, headers, cells, taken):
+            _take(cm, name, i, headers, norms, "values", conf, detail)
             taken.add(i)
 
     used = set(cm.fields.values())
     cm.unmapped = [str(h) for i, h in enumerate(headers) if i not in used and norms[i][0]]  # blank headers name nothing
+    for h in list(cm.why):
+        if h not in cm.unmapped:
+            del cm.why[h]
     return cm
 
 
-def _take(cm: ColumnMap, name: str, idx: int, headers: list[str], norms: list[tuple[str, float | None]]) -> None:
+def _already(name: str, cm: ColumnMap) -> str:
+    return f"{name} already from '{cm.headers[name]}' / {name} 已取自“{cm.headers[name]}”"
+
+
+def _by_words(cm: ColumnMap, headers: list[str], norms, taken: set[int]) -> None:
+    """Pass 5: headers matched by their words; a tie between two headers (or two fields) decides nothing."""
+    from pipeaudit.deals.words import match_words
+
+    candidates: list[tuple[float, int, str, str]] = []  # (confidence, column, field, words)
+    for i, h in enumerate(headers):
+        if i in taken or not norms[i][0]:
+            continue
+        found = match_words(str(h))
+        if not found:
+            continue
+        top = found[0].confidence
+        tied = [m for m in found if m.confidence == top]
+        if len(tied) > 1:
+            fields = " / ".join(m.field for m in tied)
+            cm.undecided.append((str(h), f"its words fit {fields} equally / 同时像 {fields}"))
+            continue
+        for m in found:
+            candidates.append((m.confidence, i, m.field, m.detail))
+    candidates.sort(key=lambda c: (-c[0], c[1]))
+    blocked: set[str] = set()
+    for conf, i, name, detail in candidates:
+        if i in taken or name in blocked:
+            continue
+        if name in cm.fields:
+            cm.why.setdefault(str(headers[i]), f"reads as {name}, " + _already(name, cm))
+            continue
+        rivals = [c for c in candidates if c[2] == name and c[0] == conf and c[1] != i and c[1] not in taken]
+        if rivals:
+            names = ", ".join(f"'{headers[j]}'" for j in sorted({i, *(c[1] for c in rivals)}))
+            cm.undecided.append((name, f"{names} all read as {name} / 这些列都像 {name}; "
+                                       f"--map {name}=HEADER"))
+            blocked.add(name)
+            continue
+        _take(cm, name, i, headers, norms, "words", conf, detail)
+        taken.add(i)
+
+
+def _take(cm: ColumnMap, name: str, idx: int, headers: list[str], norms: list[tuple[str, float | None]],
+          how: str = "alias", confidence: float = 1.0, detail: str = "") -> None:
     cm.fields[name] = idx
     cm.headers[name] = str(headers[idx])
+    cm.info[name] = ColumnInfo(name, str(headers[idx]), how, round(float(confidence), 2), detail)
     if FIELDS[name].kind == "amount":
         cm.units[name] = norms[idx][1] or 1.0

@@ -1,181 +1,247 @@
-"""Stage ladders: which ladder an export uses, and each deal's position and status on it.
+"""Stages: which order an export's open stages follow, and each deal's status and place in it.
 
-A stage value is matched after normalising case, width, spaces, dashes, a leading "1." style
-number and the word 阶段, so "B阶段-商务谈判", "B-商务谈判", "B阶段" and "商务谈判" are one stage.
-Stage letters (E D C B A) are ladder positions, not deal classes.
+Won, lost and on-hold words are known in both languages whatever the ladder (pipeaudit/ladders.py).
+The order of the open stages comes from, in turn: the config (`ladder:`), a known ladder that
+covers at least half of the distinct open values (two of them when there are two or more), the
+deals' probability column, numbered prefixes ("1 - Prospect", "03 立项"). A status column
+(商机状态, Status, is_closed/is_won) decides open/won/lost over the stage when the export has one.
+What no order places is counted once per distinct value (Deals.unknown_stages).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import re
-import unicodedata
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from pipeaudit.config import Config
+from pipeaudit import ladders
+from pipeaudit.ladders import (  # noqa: F401 - re-exported: the stage API lives here
+    CLOSED_KEYS,
+    HOLD_WORDS,
+    LADDERS,
+    LOST_WORDS,
+    OPEN_WORDS,
+    STATUS_KEYS,
+    WON_WORDS,
+    Ladder,
+    stage_key,
+    stage_keys,
+)
 from pipeaudit.errors import ConfigError
-from pipeaudit.model import PHASES
-
-#: Closed-stage words every ladder understands.
-WON_WORDS: tuple[str, ...] = (
-    "Closed Won", "Won", "赢单", "已赢单", "签约", "已签约", "成交", "已成交", "Closed - Won", "签单", "中标",
-)
-LOST_WORDS: tuple[str, ...] = (
-    "Closed Lost", "Lost", "输单", "丢单", "已丢单", "失败", "已失败", "Closed - Lost", "丢标", "未中标",
-)
-
-
-@dataclass(frozen=True)
-class Ladder:
-    name: str
-    label: str
-    open: tuple[str, ...]
-    phases: tuple[int, ...]  # 1..5 per open stage, see model.PHASES
-    won: tuple[str, ...] = ()
-    lost: tuple[str, ...] = ()
-    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # open stage -> other spellings
-
-    def keys(self) -> dict[str, tuple[str, int]]:
-        """normalised spelling -> ("open", rank) | ("won", -1) | ("lost", -1)."""
-        table: dict[str, tuple[str, int]] = {}
-        for word in (*WON_WORDS, *self.won):
-            table.setdefault(stage_key(word), ("won", -1))
-        for word in (*LOST_WORDS, *self.lost):
-            table.setdefault(stage_key(word), ("lost", -1))
-        for rank, stage in enumerate(self.open):
-            for spelling in (stage, *self.aliases.get(stage, ())):
-                table[stage_key(spelling)] = ("open", rank)
-        return table
-
-    def own_keys(self) -> tuple[set[str], set[str]]:
-        """(open-stage spellings, this ladder's own closed words): what detection counts."""
-        opens: set[str] = set()
-        for stage in self.open:
-            opens.update(stage_key(s) for s in (stage, *self.aliases.get(stage, ())))
-        return opens, {stage_key(w) for w in (*self.won, *self.lost)} - opens
-
-
-_NUM_PREFIX = re.compile(r"^\d{1,2}(?:[.\-_、)）:：]\s*|\s+)(?=\D)")
-_DROP = re.compile(r"[\s\-_./:：·、,，()（）\[\]【】|>→]+|阶段")
-
-
-def stage_key(value: object) -> str:
-    """The matching form of a stage spelling."""
-    s = unicodedata.normalize("NFKC", str(value)).casefold().strip()
-    s = _NUM_PREFIX.sub("", s)
-    return _DROP.sub("", s)
-
-
-_TRAILING_NOTE = re.compile(r"\s*[(（\[【][^()（）\[\]【】]*[)）\]】]\s*$")
-
-
-def stage_keys(value: object) -> tuple[str, ...]:
-    """Matching forms to try in order: the whole value, then without a trailing note in brackets
-    ("Appointment Scheduled (Sales Pipeline)" as HubSpot exports it, "Prospecting (10%)")."""
-    key = stage_key(value)
-    bare = _TRAILING_NOTE.sub("", str(value))
-    if bare and bare != str(value):
-        short = stage_key(bare)
-        if short and short != key:
-            return key, short
-    return (key,)
-
-
-def _edcba() -> Ladder:
-    names = {"E": "确认商机", "D": "进程确定", "C": "方案论证", "B": "商务谈判", "A": "销售成交"}
-    en = {"E": "Entrance", "D": "Demand", "C": "Consulting", "B": "Business", "A": "Action"}
-    open_ = tuple(f"{k}{v}" for k, v in names.items())
-    aliases = {f"{k}{v}": (k, v, f"{k}阶段", f"{v}{k}", f"{k}{en[k]}", f"{k} - {en[k]}") for k, v in names.items()}
-    return Ladder("edcba", "EDCBA 项目阶段 / EDCBA ladder", open_, (1, 2, 3, 4, 5), ("赢单", "成交"),
-                  ("输单", "丢单"), aliases)
-
-
-LADDERS: dict[str, Ladder] = {
-    "edcba": _edcba(),
-    "t6": Ladder(
-        "t6", "T6 项目漏斗 / T6 funnel", ("信息", "初访", "演示", "商务"), (1, 2, 3, 4), ("签约",), ("丢单",),
-        {"信息": ("线索", "信息收集", "获取信息"), "初访": ("首次拜访", "初次拜访"), "演示": ("沟通", "演示沟通", "产品演示"),
-         "商务": ("商务沟通",)},
-    ),
-    "salesforce": Ladder(
-        "salesforce", "Salesforce default stages",
-        ("Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Id. Decision Makers",
-         "Perception Analysis", "Proposal/Price Quote", "Negotiation/Review"),
-        (1, 2, 2, 3, 3, 3, 4, 4), ("Closed Won",), ("Closed Lost",),
-        {"Id. Decision Makers": ("Identify Decision Makers", "Id Decision Makers"),
-         "Proposal/Price Quote": ("Proposal", "Price Quote"), "Negotiation/Review": ("Negotiation",)},
-    ),
-    "hubspot": Ladder(
-        "hubspot", "HubSpot default pipeline",
-        ("Appointment Scheduled", "Qualified To Buy", "Presentation Scheduled", "Decision Maker Bought-In",
-         "Contract Sent"),
-        (1, 2, 3, 4, 5), ("Closed Won",), ("Closed Lost",),
-        {"Appointment Scheduled": ("appointmentscheduled",), "Qualified To Buy": ("qualifiedtobuy",),
-         "Presentation Scheduled": ("presentationscheduled",),
-         "Decision Maker Bought-In": ("decisionmakerboughtin",), "Contract Sent": ("contractsent",)},
-    ),
-}
-
-
-def _custom(cfg: Config | None) -> dict[str, Ladder]:
-    out: dict[str, Ladder] = {}
-    for name, c in (cfg.ladders if cfg else {}).items():
-        phases = tuple(PHASES.index(p) + 1 for p in c.phases)
-        out[name] = Ladder(name, name, tuple(c.open), phases, tuple(c.won), tuple(c.lost))
-    return out
+from pipeaudit.model import StageOrder
 
 
 def all_ladders(cfg: Config | None = None) -> dict[str, Ladder]:
     """Config ladders first (they win ties), then the built-in ones."""
-    return {**_custom(cfg), **{k: v for k, v in LADDERS.items() if k not in (cfg.ladders if cfg else {})}}
+    return ladders.all_ladders(cfg.ladders if cfg else None)
+
+
+def _forced(cfg: Config | None) -> Ladder | None:
+    if cfg is None or not cfg.ladder:
+        return None
+    ladders = all_ladders(cfg)
+    if cfg.ladder not in ladders:
+        from pipeaudit.yamlsafe import did_you_mean
+
+        raise ConfigError(
+            f"ladder '{cfg.ladder}' is not defined / 未定义该阶段体系"
+            f"{did_you_mean(cfg.ladder, ladders)} (known: {', '.join(ladders)})"
+        )
+    return ladders[cfg.ladder]
+
+
+def _distinct(values: pd.Series) -> pd.Series:
+    """Deal counts of the distinct non-blank values, most frequent first (at most 1000 kept:
+    the frequent spellings decide; it bounds the cost on a junk column)."""
+    v = values.dropna()
+    if len(v) and v.dtype == object:
+        v = v[v.astype(str).str.strip() != ""]
+    return v.value_counts().head(1000)
+
+
+def _closed_word(forms: tuple[str, ...], extra: dict[str, tuple[str, int]] | None = None) -> str | None:
+    for k in forms:
+        hit = (extra or {}).get(k) or CLOSED_KEYS.get(k)
+        if hit:
+            return hit[0]
+    return None
+
+
+def _coverage(ladder: Ladder, counts: pd.Series, forms: list[tuple[str, ...]]) -> tuple[int, int, int]:
+    """(distinct open values the ladder places, their deals, distinct open values) for one ladder."""
+    opens, own_closed = ladder.own_keys()
+    hits = deals = total = 0
+    for f, n in zip(forms, counts.to_numpy()):
+        if any(k in opens for k in f):
+            hits, deals, total = hits + 1, deals + int(n), total + 1
+        elif not any(k in own_closed for k in f) and _closed_word(f) is None:
+            total += 1
+    return hits, deals, total
 
 
 def detect_ladder(values: pd.Series, cfg: Config | None) -> Ladder | None:
-    """cfg.ladder if set, else the ladder whose own stage names match most non-blank values."""
-    ladders = all_ladders(cfg)
-    if cfg is not None and cfg.ladder:
-        if cfg.ladder not in ladders:
-            from pipeaudit.yamlsafe import did_you_mean
-
-            raise ConfigError(
-                f"ladder '{cfg.ladder}' is not defined / 未定义该阶段体系"
-                f"{did_you_mean(cfg.ladder, ladders)} (known: {', '.join(ladders)})"
-            )
-        return ladders[cfg.ladder]
-    counts = values.dropna().value_counts()
+    """cfg.ladder if set, else the known ladder covering the most distinct open stage values, if it
+    covers at least half of them (and two, when there are two or more); ties go to config ladders,
+    then to the catalogue's order."""
+    forced = _forced(cfg)
+    if forced is not None:
+        return forced
+    counts = _distinct(values)
     if counts.empty:
         return None
-    counts = counts.head(1000)  # the most frequent spellings decide; bounds the cost on junk columns
     forms = [stage_keys(v) for v in counts.index]
     best, best_score = None, (0, 0)
-    for ladder in ladders.values():  # open-stage hits decide; the ladder's own closed words break ties
-        opens, closed = ladder.own_keys()
-        in_open = np.array([any(k in opens for k in f) for f in forms], dtype=bool)
-        in_closed = np.array([any(k in closed for k in f) for f in forms], dtype=bool) & ~in_open
-        score = (int(counts[in_open].sum()), int(counts[in_closed].sum()))
-        if score[0] > 0 and score > best_score:
-            best, best_score = ladder, score
+    for ladder in all_ladders(cfg).values():
+        hits, deals, total = _coverage(ladder, counts, forms)
+        if hits == 0 or hits < min(2, total) or hits * 2 < total:
+            continue
+        if (hits, deals) > best_score:
+            best, best_score = ladder, (hits, deals)
     return best
 
 
+def known_stage_share(distinct: pd.Series) -> float:
+    """Share of distinct values that are won/lost/hold words or open stages of a catalogue ladder
+    (for telling a stage column by its values)."""
+    if distinct.empty:
+        return 0.0
+    opens: set[str] = set()
+    for ladder in LADDERS.values():
+        opens |= ladder.own_keys()[0]
+    known = [_closed_word(stage_keys(v)) is not None or any(k in opens for k in stage_keys(v)) for v in distinct]
+    closed = any(_closed_word(stage_keys(v)) for v in distinct)
+    share = sum(known) / len(distinct)
+    return share if closed or share >= 0.5 else 0.0
+
+
+# ---------------------------------------------------------------------------- orders not from a ladder
+
+_NUMBER = re.compile(r"^\s*(?:stage\s*|第\s*)?(\d{1,3})\s*(?:阶段)?(?:[.\-_、)）:：]|\s|$)", re.IGNORECASE)
+
+
+def _spread(n: int) -> tuple[int, ...]:
+    """Phases for n ordered stages, spread evenly over the five (as for a config ladder without phases)."""
+    return tuple(min(4, (i * 5) // n) + 1 for i in range(n))
+
+
+def _inferred(how: str, spellings: list[list[str]]) -> Ladder:
+    """A ladder from ordered groups of the export's own spellings (one group per rank)."""
+    ordered = tuple(g[0] for g in spellings)
+    aliases = {g[0]: tuple(g[1:]) for g in spellings if len(g) > 1}
+    digest = hashlib.sha1("\x1f".join("\x1e".join(g) for g in spellings).encode()).hexdigest()[:8]
+    return Ladder(f"inferred-{how}-{digest}", f"inferred from {how}", ordered, _spread(len(ordered)), (), (), aliases)
+
+
+def _open_values(counts: pd.Series, forms: list[tuple[str, ...]]) -> list[str]:
+    return [str(v) for v, f in zip(counts.index, forms) if _closed_word(f) is None]
+
+
+def _placed(ladder: Ladder, values: pd.Series) -> int:
+    """Distinct open stage values the ladder places."""
+    counts = _distinct(values)
+    return _coverage(ladder, counts, [stage_keys(v) for v in counts.index])[0]
+
+
+def order_by_probability(values: pd.Series, probability: pd.Series) -> Ladder | None:
+    """Open stages ordered by their deals' median probability, when at least half of the distinct
+    open values have one and the medians differ."""
+    counts = _distinct(values)
+    forms = [stage_keys(v) for v in counts.index]
+    opens = _open_values(counts, forms)
+    if not opens:
+        return None
+    # One median per stage, whatever its spelling ("Lead", "LEAD", "lead" are one stage).
+    key_of = {str(v): stage_keys(v)[0] for v in counts.index}
+    df = pd.DataFrame({"key": values.astype(object).map(lambda v: key_of.get(str(v))),
+                       "p": pd.to_numeric(probability, errors="coerce")})
+    med = df.dropna().groupby("key", sort=False)["p"].median()
+    placed = [(float(med[key_of[v]]), v) for v in opens if key_of[v] in med.index]
+    if len(placed) * 2 < len(opens) or (len({key_of[v] for v in opens}) > 1 and len({p for p, _ in placed}) < 2):
+        return None
+    groups: dict[float, list[str]] = {}
+    for p, v in sorted(placed, key=lambda t: t[0]):  # counts order: the commonest spelling names the stage
+        groups.setdefault(p, []).append(v)
+    return _inferred("probability", list(groups.values()))
+
+
+def order_by_numbers(values: pd.Series) -> Ladder | None:
+    """Open stages ordered by a leading number ("1 - Prospect", "03 立项", "Stage 2: Demo", "4")."""
+    counts = _distinct(values)
+    forms = [stage_keys(v) for v in counts.index]
+    opens = _open_values(counts, forms)
+    numbered: dict[int, list[str]] = {}
+    for v in opens:
+        m = _NUMBER.match(v)
+        if m:
+            numbered.setdefault(int(m.group(1)), []).append(v)
+    placed = sum(len(g) for g in numbered.values())
+    if not opens or placed * 2 < len(opens) or len(numbered) < min(2, len(opens)):
+        return None
+    return _inferred("numbered", [numbered[k] for k in sorted(numbered)])
+
+
+# ---------------------------------------------------------------------------- status columns
+
+
+def status_from_columns(n: int, deal_status: pd.Series | None = None, is_closed: pd.Series | None = None,
+                        is_won: pd.Series | None = None) -> tuple[np.ndarray | None, str | None, list[str]]:
+    """Per deal "open" | "won" | "lost" | "hold" | None (the columns say nothing) from a status
+    column or is_closed/is_won flags; (statuses, which field decided, status values not understood)."""
+    out = np.full(n, None, dtype=object)
+    used: str | None = None
+    unread: list[str] = []
+    if is_closed is not None or is_won is not None:
+        closed = is_closed.to_numpy(dtype=object, na_value=None) if is_closed is not None else np.full(n, None)
+        won = is_won.to_numpy(dtype=object, na_value=None) if is_won is not None else np.full(n, None)
+        for i in range(n):
+            if won[i] is True:
+                out[i] = "won"
+            elif closed[i] is True:
+                out[i] = "lost" if won[i] is False or is_won is not None else None
+            elif closed[i] is False:
+                out[i] = "open"
+        used = "is_closed/is_won" if is_closed is not None and is_won is not None else (
+            "is_closed" if is_closed is not None else "is_won")
+    if deal_status is not None:
+        codes, uniques = pd.factorize(deal_status, use_na_sentinel=True)
+        mapped = np.array([*(STATUS_KEYS.get(stage_key(u)) for u in uniques), None], dtype=object)
+        unread = [str(u) for u in uniques if STATUS_KEYS.get(stage_key(u)) is None and str(u).strip()]
+        from_status = mapped[codes]
+        if (from_status != None).any():  # noqa: E711 - elementwise
+            out = np.where(from_status != None, from_status, out)  # noqa: E711
+            used = "deal_status" if used is None else f"deal_status, {used}"
+    if used is None or (out == None).all():  # noqa: E711
+        return None, None, unread
+    return out, used, unread
+
+
+# ---------------------------------------------------------------------------- per deal
+
+
 def classify_stages(values: pd.Series, ladder: Ladder | None) -> pd.DataFrame:
-    """status, stage_rank, phase, stage_known per deal (see model.META_COLUMNS)."""
+    """status, stage_rank, phase, stage_known, on_hold per deal (see model.META_COLUMNS)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    table = ladder.keys() if ladder else {stage_key(w): ("won", -1) for w in WON_WORDS} | {
-        stage_key(w): ("lost", -1) for w in LOST_WORDS
-    }
+    table = ladder.keys() if ladder else dict(CLOSED_KEYS)
     n = len(uniques)
     status = np.full(n + 1, "open", dtype=object)
     rank = np.full(n + 1, -1, dtype=np.int64)
     known = np.ones(n + 1, dtype=bool)
+    hold = np.zeros(n + 1, dtype=bool)
     for i, v in enumerate(uniques):
         if v is None or (isinstance(v, float) and v != v) or not str(v).strip():
             continue
-        hit = next((table[k] for k in stage_keys(v) if k in table), None)
+        forms = stage_keys(v)
+        hit = next((table[k] for k in forms if k in table), None)
+        if hit is None:
+            hit = next((CLOSED_KEYS[k] for k in forms if k in CLOSED_KEYS), None)
         if hit is None:
             known[i] = False
+        elif hit[0] == "hold":
+            hold[i] = True
         else:
             status[i], rank[i] = hit
     row_rank = rank[codes]
@@ -190,6 +256,82 @@ def classify_stages(values: pd.Series, ladder: Ladder | None) -> pd.DataFrame:
             "stage_rank": pd.Series(pd.arrays.IntegerArray(row_rank, ~has), index=values.index),
             "phase": pd.Series(pd.arrays.IntegerArray(row_phase, ~has), index=values.index),
             "stage_known": pd.Series(known[codes], index=values.index, dtype=bool),
+            "on_hold": pd.Series(hold[codes], index=values.index, dtype=bool),
         },
         index=values.index,
+    )
+
+
+def place_stages(values: pd.Series, cfg: Config | None, probability: pd.Series | None = None,
+                 statuses: tuple[np.ndarray | None, str | None] = (None, None)):
+    """(meta frame, StageOrder, Ladder or None, unknown stage value -> open deals) for a stage column.
+
+    `statuses` (from status_from_columns) override the stage's open/won/lost where they say something.
+    """
+    forced = _forced(cfg)
+    ladder = forced or detect_ladder(values, cfg)
+    how = "config" if forced is not None else "ladder" if ladder is not None else "none"
+    if forced is None:
+        # A known ladder placing every open value stands; otherwise what the export itself says
+        # (its probability column, its numbered stages) wins when it places more of them.
+        best = _placed(ladder, values) if ladder is not None else 0
+        for name, found in (("probability", order_by_probability(values, probability) if probability is not None
+                             else None), ("numbered", order_by_numbers(values))):
+            if found is not None and _placed(found, values) > best:
+                ladder, how, best = found, name, _placed(found, values)
+    meta = classify_stages(values, ladder)
+    status_col, status_from = statuses
+    disagree = 0
+    if status_col is not None:
+        says = status_col != None  # noqa: E711
+        by_stage = meta["status"].to_numpy(dtype=object)
+        named = (values.notna().to_numpy() & meta["stage_known"].to_numpy(dtype=bool))
+        told = np.where(np.isin(status_col, ["hold"]), "open", status_col)
+        disagree = int((says & named & (by_stage != told)).sum())
+        closed = says & np.isin(status_col, ["won", "lost"])
+        st = meta["status"].to_numpy(dtype=object).copy()
+        st[closed] = status_col[closed]
+        reopen = says & np.isin(status_col, ["open", "hold"])
+        st[reopen] = "open"
+        meta["status"] = pd.Series(st, index=meta.index, dtype=object)
+        hold = meta["on_hold"].to_numpy(dtype=bool).copy()
+        hold[closed] = False  # "open" leaves a stage's on-hold as it is; a hold status sets it
+        hold[says & (status_col == "hold")] = True
+        meta["on_hold"] = pd.Series(hold, index=meta.index, dtype=bool)
+        for col in ("stage_rank", "phase"):  # a closed deal has no place among the open stages
+            meta[col] = meta[col].mask(pd.Series(closed, index=meta.index))
+    is_open = (meta["status"] == "open").to_numpy() & ~meta["on_hold"].to_numpy(dtype=bool)
+    unknown_mask = is_open & ~meta["stage_known"].to_numpy(dtype=bool)
+    unknown = values[unknown_mask].astype(str).value_counts()
+    unknown_stages = {str(k): int(v) for k, v in unknown.items()}
+    order = _describe(values, meta, ladder, how, status_from)
+    if disagree:
+        order = dataclasses.replace(order, status_disagrees=disagree)
+    return meta, order, ladder, unknown_stages
+
+
+def _describe(values: pd.Series, meta: pd.DataFrame, ladder: Ladder | None, how: str,
+              status_from: str | None) -> StageOrder:
+    counts = _distinct(values)
+    forms = [stage_keys(v) for v in counts.index]
+    seen = {str(v): f for v, f in zip(counts.index, forms)}
+    own = {k: v for k, v in (ladder.keys() if ladder else {}).items() if v[0] != "open"}
+    kinds = {k: _closed_word(f, own) for k, f in seen.items()}
+    won = tuple(v for v, k in kinds.items() if k == "won")
+    lost = tuple(v for v, k in kinds.items() if k == "lost")
+    hold = tuple(v for v, k in kinds.items() if k == "hold")
+    opens = [v for v, k in kinds.items() if k is None]
+    placed = 0
+    if ladder is not None:
+        keys = ladder.own_keys()[0]
+        placed = sum(1 for v in opens if any(k in keys for k in seen[v]))
+    builtin = ladder is not None and not ladder.name.startswith("inferred-")
+    return StageOrder(
+        how=how,
+        name=ladder.name if builtin else None,
+        label=ladder.label if ladder is not None else "",
+        open=tuple(ladder.open) if ladder is not None else (),
+        won=won, lost=lost, on_hold=hold,
+        covered=placed, distinct=len(opens),
+        status_from=status_from,
     )

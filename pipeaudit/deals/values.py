@@ -1,4 +1,4 @@
-"""Cell values → typed columns, column-wise.
+"""Cell values → typed columns, column-wise (dates: deals/dates.py).
 
 Exports repeat values a lot, so every parser factorizes the column, parses the distinct values
 once (with vectorized pandas string/regex/to_datetime work) and maps the result back by code.
@@ -10,194 +10,19 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-import unicodedata
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-# ---------------------------------------------------------------------------- helpers
-
-
-def _factorize(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """(codes, distinct values as an object Series); code -1 = missing."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    return codes, pd.Series(np.asarray(uniques, dtype=object), dtype=object)
-
-
-def _spread(codes: np.ndarray, values: np.ndarray, na) -> np.ndarray:
-    """Map per-distinct results back to rows; -1 picks the appended NA."""
-    return np.append(values, np.array([na], dtype=values.dtype))[codes]
-
-
-def _nfkc(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip()
-
-
-def _kinds(u: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Masks over distinct values: strings, real numbers (not bool), bools, date/datetimes."""
-    kind = pd.api.types.infer_dtype(u, skipna=False)  # C-speed for the common uniform columns
-    n = len(u)
-    yes, no = np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
-    if kind == "string":
-        return yes, no, no, no
-    if kind in ("integer", "floating", "mixed-integer-float"):
-        return no, yes, no, no
-    if kind in ("datetime", "date", "datetime64"):
-        return no, no, no, yes
-    if kind == "boolean":
-        return no, no, yes, no
-    types = [type(v) for v in u]
-    is_str = np.array([issubclass(t, str) for t in types], dtype=bool)
-    is_bool = np.array([issubclass(t, (bool, np.bool_)) for t in types], dtype=bool)
-    is_num = np.array(
-        [issubclass(t, (int, float, np.integer, np.floating)) for t in types], dtype=bool
-    ) & ~is_bool
-    is_date = np.array([issubclass(t, (_dt.date, np.datetime64)) for t in types], dtype=bool)
-    return is_str, is_num, is_bool, is_date
-
-
-def _strings(u: pd.Series, mask: np.ndarray) -> pd.Series:
-    """The string distinct values, NFKC-normalised and stripped ("" = blank)."""
-    t = u[mask].astype(object)
-    wide = ~t.map(str.isascii).astype(bool)  # only non-ASCII text can change under NFKC
-    if wide.any():
-        t = t.where(~wide, t[wide].str.normalize("NFKC"))
-    return t.str.strip().astype(object)
-
-
-def _is_blank_num(v: object) -> bool:
-    return isinstance(v, float) and v != v
-
-
-# ---------------------------------------------------------------------------- dates
-
-_MIN_DATE = pd.Timestamp("1900-01-01")
-_MAX_DATE = pd.Timestamp("2200-12-31 23:59:59")
-_SERIAL_MIN, _SERIAL_MAX = 1, 2958465
-
-_CJK_DATE = re.compile(r"^(\d{2,4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?(.*)$")
-_NUMERIC = re.compile(r"^\d+(?:\.\d+)?$")
-_ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?$"
-
-_Y_FIRST = ("ISO8601", "%Y-%m-%d %H:%M:%S.%f")
-_NAMED = ("%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y", "%d %b %y", "%b %d %y")
-
-
-def _serials(values: pd.Series) -> pd.Series:
-    """Excel serial day numbers (fractions = time of day) and yyyymmdd integers → datetimes."""
-    num = pd.to_numeric(values, errors="coerce").astype("float64")
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    ymd = (num >= 19000101) & (num <= 22001231) & (num == np.floor(num))
-    serial = (num >= _SERIAL_MIN) & (num <= _SERIAL_MAX) & ~ymd
-    if serial.any():
-        days = num[serial]
-        ok = days <= 110000  # beyond ~2200 would overflow; they stay NaT and count as bad
-        secs = np.round(days[ok].to_numpy() * 86400).astype("int64").astype("timedelta64[s]")
-        out.loc[days[ok].index] = (np.datetime64("1899-12-30", "s") + secs).astype("datetime64[ns]")
-    if ymd.any():
-        out.loc[ymd[ymd].index] = pd.to_datetime(
-            num[ymd].astype("int64").astype(str), format="%Y%m%d", errors="coerce"
-        )
-    return out
-
-
-def _try_formats(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
-    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    todo = text
-    for fmt in formats:
-        if todo.empty:
-            break
-        got = pd.to_datetime(todo, format=fmt, errors="coerce")
-        hit = got.notna()
-        if hit.any():
-            out.loc[got[hit].index] = got[hit].astype("datetime64[ns]")
-            todo = todo[~hit]
-    return out
-
-
-def _parse_date_strings(t: pd.Series, date_order: str) -> pd.Series:
-    """Normalised date strings → datetimes (NaT where unreadable)."""
-    # 2026年8月4日 [10:30] → 2026-8-4 [10:30]
-    cjk = t.str.contains("年", regex=False)
-    if cjk.any():
-        t = t.where(~cjk, t[cjk].str.replace(_CJK_DATE, lambda m: f"{m[1]}-{m[2]}-{m[3]} {m[4].strip()}".strip(), regex=True))
-    t = t.str.replace(r"\s+", " ", regex=True).str.replace("T", " ", regex=False).str.rstrip("Z")
-    out = pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns]")
-
-    y_first = t.str.match(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s|$)")
-    if y_first.any():
-        sub = t[y_first].str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3", regex=True)
-        out.loc[sub.index] = _try_formats(sub, _Y_FIRST)
-
-    y_last = t.str.match(r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}(?:\s|$)")
-    if y_last.any():
-        sub = t[y_last].str.replace(r"^(\d{1,2})[-.](\d{1,2})[-.](\d{4})", r"\1/\2/\3", regex=True)
-        first, second = ("%m", "%d") if date_order == "mdy" else ("%d", "%m")
-        base = f"{first}/{second}/%Y"
-        out.loc[sub.index] = _try_formats(sub, (base, base + " %H:%M", base + " %H:%M:%S"))
-
-    named = t.str.contains(r"[A-Za-z]{3}", regex=True) & ~y_first & ~y_last
-    if named.any():
-        sub = t[named].str.replace(r"[-,/.]", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
-        out.loc[sub.index] = _try_formats(sub, _NAMED)
-
-    # Digits as text are a serial only from 10000 (1927) on: "2026" in a CSV is a year, not 1905.
-    numeric = t.str.match(_NUMERIC) & ~y_first & ~y_last
-    numeric &= pd.to_numeric(t.where(numeric, "0"), errors="coerce").fillna(0).ge(10000)
-    if numeric.any():
-        out.loc[t[numeric].index] = _serials(t[numeric])
-    return out
-
-
-def parse_dates(s: pd.Series, date_order: str = "mdy") -> tuple[pd.Series, pd.Series]:
-    """Dates from real date cells, Excel serials, ISO, 2026/8/4, 2026年8月4日, 8/4/2026, 4-Aug-2026."""
-    if date_order not in ("mdy", "dmy"):
-        raise ValueError(f"date_order must be mdy or dmy, not {date_order!r}")
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        vals = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
-        vals = vals.astype("datetime64[ns]")
-        return vals, pd.Series(False, index=s.index)
-    codes, u = _factorize(s)
-    res = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
-    blank = np.zeros(len(u), dtype=bool)
-    if len(u):
-        is_str, is_num, _, is_date = _kinds(u)
-        if is_date.any():
-            d = u[is_date]
-            try:
-                conv = pd.to_datetime(d, errors="coerce")
-            except (ValueError, TypeError):  # time-zone-aware or mixed zones: keep the wall time
-                conv = pd.to_datetime(
-                    d.map(lambda v: v.replace(tzinfo=None) if isinstance(v, _dt.datetime) else v),
-                    errors="coerce",
-                )
-            if getattr(conv.dt, "tz", None) is not None:
-                conv = conv.dt.tz_localize(None)
-            res.loc[d.index] = conv.astype("datetime64[ns]")
-        if is_num.any():
-            n = u[is_num]
-            blank[is_num] = n.map(_is_blank_num).to_numpy(dtype=bool)
-            res.loc[n.index] = _serials(n)
-        if is_str.any():
-            t = _strings(u, is_str).astype(str)
-            blank[is_str] = (t == "").to_numpy()
-            # Fast path: exports are mostly uniform ISO dates; only the rest needs the slow forms.
-            iso = t.str.match(_ISO)
-            if iso.any():
-                res.loc[t.index[iso]] = pd.to_datetime(t[iso], format="ISO8601", errors="coerce").astype("datetime64[ns]")
-            rest = t[~iso.to_numpy() | res.loc[t.index].isna().to_numpy()]
-            if len(rest):
-                res.loc[rest.index] = _parse_date_strings(rest, date_order)
-        out_of_range = res.notna() & ((res < _MIN_DATE) | (res > _MAX_DATE))
-        res[out_of_range] = pd.NaT
-    bad_u = (res.isna().to_numpy() & ~blank)
-    values = pd.Series(_spread(codes, res.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns")), index=s.index)
-    bad = pd.Series(_spread(codes, bad_u, False), index=s.index)
-    return values, bad
-
+from pipeaudit.deals.cells import _factorize, _is_blank_num, _kinds, _nfkc, _spread, _strings  # noqa: F401
 
 # ---------------------------------------------------------------------------- amounts
+
+#: Past the int64 range no amount is a deal's: a typo or a broken cell, kept and reported as
+#: unreadable rather than summed (float64 would hold it, but totals and history could not).
+MAX_AMOUNT = float(2**63)
+MAX_COUNT = 2**53
 
 _CURRENCY = re.compile(r"^(?:¥|\$|€|£|us\$|usd|cny|rmb|eur|人民币)|(?:¥|\$|€|£|usd|cny|rmb|eur|人民币)$", re.I)
 _AMOUNT = re.compile(
@@ -239,7 +64,8 @@ def parse_amounts(s: pd.Series, multiplier: float = 1.0) -> tuple[pd.Series, pd.
     """Money: 15万, 1.2亿, currency marks, 1,200,000.00, 1.5k, (1,000); the header unit scales plain numbers."""
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         vals = s.astype("float64") * multiplier
-        return vals, pd.Series(False, index=s.index)
+        wild = ~np.isfinite(vals.to_numpy()) & vals.notna().to_numpy() | (vals.abs() >= MAX_AMOUNT).to_numpy()
+        return vals.mask(wild), pd.Series(wild, index=s.index)
     codes, u = _factorize(s)
     res = pd.Series(np.nan, index=u.index, dtype="float64")
     blank = np.zeros(len(u), dtype=bool)
@@ -258,7 +84,9 @@ def parse_amounts(s: pd.Series, multiplier: float = 1.0) -> tuple[pd.Series, pd.
             rest = t[~plain.to_numpy()]
             if len(rest):
                 res.loc[rest.index] = _amount_strings(rest, multiplier)
-        res[~np.isfinite(res.to_numpy())] = np.nan
+        arr = res.to_numpy()
+        with np.errstate(invalid="ignore"):
+            res[~np.isfinite(arr) | (np.abs(arr) >= MAX_AMOUNT)] = np.nan
     bad_u = res.isna().to_numpy() & ~blank
     values = pd.Series(_spread(codes, res.to_numpy(), np.nan), index=s.index, dtype="float64")
     bad = pd.Series(_spread(codes, bad_u, False), index=s.index)
@@ -422,12 +250,16 @@ def parse_deal_class(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_count(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Whole non-negative counts (for derived columns given in rule examples)."""
+    """Whole non-negative counts (close-date changes, days in stage, contacts; derived columns in
+    rule examples). A negative, fractional or absurdly large count is unreadable."""
     amounts, bad = parse_amounts(s)
-    whole = amounts.notna() & (amounts == np.floor(amounts.fillna(0)))
+    with np.errstate(invalid="ignore"):
+        whole = amounts.notna() & (amounts == np.floor(amounts.fillna(0))) & (amounts >= 0) & (amounts < MAX_COUNT)
     bad = bad | (amounts.notna() & ~whole)
     return amounts.where(whole).astype("Int64"), bad
 
+
+from pipeaudit.deals.dates import parse_dates  # noqa: E402 - re-exported: parse_* live here
 
 PARSERS: dict[str, Callable[..., tuple[pd.Series, pd.Series]]] = {
     "date": parse_dates,

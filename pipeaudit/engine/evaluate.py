@@ -6,7 +6,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Iterable
 
 from pipeaudit.engine.checks import CHECKS, CheckInput, Hits
-from pipeaudit.engine.conditions import KIND_OF, TEXT_KINDS, Env, mask, numbers, text_codes
+from pipeaudit.engine.columns import Env, KIND_OF, numbers, text_codes, TEXT_KINDS
+from pipeaudit.engine.conditions import mask
 from pipeaudit.engine.template import combine_texts, fill
 from pipeaudit.model import FINDING_COLUMNS, SEVERITIES, Deals, RunFacts, SkippedRule
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from pipeaudit.engine.schema import Pack, Rule, parse_pack
 from pipeaudit.errors import ConfigError, RuleError
-from pipeaudit.yamlsafe import did_you_mean
+from pipeaudit.yamlsafe import did_you_mean, shown
 
 if TYPE_CHECKING:
     from pipeaudit.config import Config
@@ -73,13 +73,11 @@ class RuleSet:
         packs = self.pack_names
         hint = did_you_mean(word, [*self.names, *codes, *packs]) or did_you_mean(word.upper(), codes)
         return (
-            f"{option} {word!r}: no rule name, code, code prefix or pack matches{hint}"
+            f"{option} {shown(word)}: no rule name, code, code prefix or pack matches{hint}"
             f" (packs: {', '.join(packs) or 'none'}; names and codes: `pipeaudit rules list`)"
             " / 没有匹配的规则名、代码、代码前缀或规则包"
         )
 
-    def filtered(self, keep) -> "RuleSet":
-        return RuleSet([r for r in self.rules if keep(r)], self.packs)
 
 
 _PACK_CACHE: dict[tuple, Pack] = {}

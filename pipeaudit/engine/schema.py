@@ -13,19 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from pipeaudit.engine.checks import CHECKS
-from pipeaudit.engine.conditions import (
-    KIND_OF,
-    Node,
-    ParseContext,
-    evaluable,
-    first_date_field,
-    parse_condition,
-    referenced_fields,
-)
+from pipeaudit.engine.columns import KIND_OF
+from pipeaudit.engine.conditions import evaluable, first_date_field, parse_condition, referenced_fields
+from pipeaudit.engine.parsing import comparable_number, Node, ParseContext
 from pipeaudit.engine.template import Template, param_text, parse_template
 from pipeaudit.errors import RuleError
 from pipeaudit.model import DERIVED, FIELDS, PHASES, SEVERITIES
-from pipeaudit.yamlsafe import did_you_mean, line_of, load_yaml
+from pipeaudit.yamlsafe import clip, did_you_mean, line_of, load_yaml, shown
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 CODE_RE = re.compile(r"^[A-Z]{1,4}[0-9]{1,4}$")
@@ -105,13 +99,15 @@ class Rule:
             for alt in CHECKS[self.check].requires(self.params):
                 out |= set(alt)
         if self.applies.needs_stage:
-            out.add("stage")
+            out |= {"stage", "phase"}  # phase: absent when the export's stage order is unknown
+        for alt in self.requires or ():
+            out |= set(alt)
         return out
 
     def missing(self, columns) -> list[str]:
         """Fields this export lacks that stop the rule from running; [] when it can run."""
         columns = set(columns)
-        stage_ok = not self.applies.needs_stage or "stage" in columns
+        stage_ok = not self.applies.needs_stage or {"stage", "phase"} <= columns
         if self.requires is not None:
             ok = all(any(f in columns for f in alt) for alt in self.requires)
         else:
@@ -135,7 +131,7 @@ class Rule:
         for key, value in overrides.items():
             if key == "severity":
                 if value not in SEVERITIES:
-                    raise ConfigError(f"{where}: rules.{self.name}.severity must be one of {', '.join(SEVERITIES)}, not {value!r}{did_you_mean(str(value), SEVERITIES)}")
+                    raise ConfigError(f"{where}: rules.{self.name}.severity must be one of {', '.join(SEVERITIES)}, not {shown(value)}{did_you_mean(str(value), SEVERITIES)}")
                 rule.severity = value
             elif key == "enabled":
                 if not isinstance(value, bool):
@@ -143,15 +139,15 @@ class Rule:
                 rule.enabled = value
             elif key in self.params:
                 default = self.params[key]
-                if _is_num(default) and not _is_num(value):
-                    raise ConfigError(f"{where}: rules.{self.name}.{key} must be a number, not {value!r}")
+                if _is_num(default) and not comparable_number(value):
+                    raise ConfigError(f"{where}: rules.{self.name}.{key} must be a number within ±1.8e308, not {shown(value)}")
                 if isinstance(default, list) and not (isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value)):
                     raise ConfigError(f"{where}: rules.{self.name}.{key} must be a list")
                 rule.params[key] = value
             else:
                 choices = [*self.params, "severity", "enabled"]
                 raise ConfigError(
-                    f"{where}: rule '{self.name}' has no param '{key}'{did_you_mean(str(key), choices)}"
+                    f"{where}: rule '{self.name}' has no param '{clip(key)}'{did_you_mean(str(key), choices)}"
                     f" (params: {', '.join(self.params) or 'none'}; also severity, enabled)"
                 )
         return rule
@@ -194,13 +190,13 @@ def _fail(path: Path, container: Any, key: Any, message: str) -> RuleError:
 
 def _bilingual(value: Any, ctx: ParseContext, container: Any, key: Any, allowed: set[str] | None) -> dict:
     if not isinstance(value, dict):
-        raise ctx.fail(container, key, f"'{key}' needs both languages: {{zh: ..., en: ...}}")
+        raise ctx.fail(container, key, f"'{clip(key)}' needs both languages: {{zh: ..., en: ...}}")
     for k in value:
         if k not in LANGS:
-            raise ctx.fail(value, k, f"unknown language '{k}' in '{key}' (use zh and en)")
+            raise ctx.fail(value, k, f"unknown language '{clip(k)}' in '{clip(key)}' (use zh and en)")
     for lang in LANGS:
         if lang not in value:
-            raise ctx.fail(container, key, f"'{key}' is missing the '{lang}' text")
+            raise ctx.fail(container, key, f"'{clip(key)}' is missing the '{clip(lang)}' text")
     if allowed is None:
         for lang in LANGS:
             if not isinstance(value[lang], str) or not value[lang].strip():
@@ -217,7 +213,7 @@ def _parse_applies(spec: Any, ctx: ParseContext, container: Any) -> AppliesTo:
     allowed = {"status", "phase", "past_first_stage"}
     for k in spec:
         if k not in allowed:
-            raise ctx.fail(spec, k, f"unknown key '{k}' in applies_to{did_you_mean(str(k), allowed)}")
+            raise ctx.fail(spec, k, f"unknown key '{clip(k)}' in applies_to{did_you_mean(str(k), allowed)}")
     statuses: tuple[str, ...] = ("open",)
     if "status" in spec:
         st = spec["status"]
@@ -230,7 +226,7 @@ def _parse_applies(spec: Any, ctx: ParseContext, container: Any) -> AppliesTo:
                 raise ctx.fail(spec, "status", "'status' must be a list of open/won/lost, or 'any'")
             for s in st:
                 if s not in STATUSES:
-                    raise ctx.fail(spec, "status", f"unknown status '{s}'{did_you_mean(str(s), STATUSES)} (open, won, lost, any)")
+                    raise ctx.fail(spec, "status", f"unknown status '{clip(s)}'{did_you_mean(str(s), STATUSES)} (open, won, lost, any)")
             statuses = tuple(st)
     lo = hi = None
     if "phase" in spec:
@@ -240,7 +236,7 @@ def _parse_applies(spec: Any, ctx: ParseContext, container: Any) -> AppliesTo:
         for k in ("min", "max"):
             if k in ph:
                 if ph[k] not in PHASES:
-                    raise ctx.fail(ph, k, f"unknown phase '{ph[k]}'{did_you_mean(str(ph[k]), PHASES)} (phases: {', '.join(PHASES)})")
+                    raise ctx.fail(ph, k, f"unknown phase '{clip(ph[k])}'{did_you_mean(str(ph[k]), PHASES)} (phases: {', '.join(PHASES)})")
         lo = PHASES.index(ph["min"]) + 1 if "min" in ph else None
         hi = PHASES.index(ph["max"]) + 1 if "max" in ph else None
     if spec.get("past_first_stage") is not None:
@@ -259,7 +255,7 @@ def _parse_requires(spec: Any, ctx: ParseContext, container: Any) -> list[tuple[
         alts = item if isinstance(item, list) else [item]
         for f in alts:
             if not isinstance(f, str) or f not in KIND_OF:
-                raise ctx.fail(spec, i, f"unknown field '{f}' in requires{did_you_mean(str(f), KIND_OF)}")
+                raise ctx.fail(spec, i, f"unknown field '{clip(f)}' in requires{did_you_mean(str(f), KIND_OF)}")
         out.append(tuple(alts))
     return out
 
@@ -271,9 +267,11 @@ def _parse_params(spec: Any, ctx: ParseContext, container: Any) -> dict[str, Any
         raise ctx.fail(container, "params", "'params' must be a mapping of name: default")
     for k, v in spec.items():
         if not isinstance(k, str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", k):
-            raise ctx.fail(spec, k, f"param name {k!r} must be snake_case")
+            raise ctx.fail(spec, k, f"param name {shown(k)} must be snake_case")
         if isinstance(v, dict) or v is None:
-            raise ctx.fail(spec, k, f"param '{k}' needs a default value (number, text or list)")
+            raise ctx.fail(spec, k, f"param '{clip(k)}' needs a default value (number, text or list)")
+        if _is_num(v) and not comparable_number(v):
+            raise ctx.fail(spec, k, f"param '{clip(k)}' must be a number within ±1.8e308, not {shown(v)}")
     return dict(spec)
 
 
@@ -286,7 +284,7 @@ def _parse_examples(spec: Any, ctx: ParseContext, container: Any) -> tuple[dict[
     out: dict[str, list[dict]] = {}
     for k in spec:
         if k not in allowed:
-            raise ctx.fail(spec, k, f"unknown key '{k}' in examples{did_you_mean(str(k), allowed)}")
+            raise ctx.fail(spec, k, f"unknown key '{clip(k)}' in examples{did_you_mean(str(k), allowed)}")
     as_of = _as_date(spec.get("as_of"), ctx, spec, "as_of") if "as_of" in spec else None
     for kind in ("flagged", "clean"):
         records = spec.get(kind) or []
@@ -297,7 +295,7 @@ def _parse_examples(spec: Any, ctx: ParseContext, container: Any) -> tuple[dict[
                 raise ctx.fail(records, i, f"examples.{kind}[{i}] must be a mapping of field: value")
             for f, v in rec.items():
                 if f not in FIELDS and f not in DERIVED:
-                    raise ctx.fail(rec, f, f"unknown field '{f}' in examples.{kind}[{i}]{did_you_mean(str(f), [*FIELDS, *DERIVED])}")
+                    raise ctx.fail(rec, f, f"unknown field '{clip(f)}' in examples.{kind}[{i}]{did_you_mean(str(f), [*FIELDS, *DERIVED])}")
                 if isinstance(v, (dict, list)):
                     raise ctx.fail(rec, f, f"examples.{kind}[{i}].{f} must be a single value")
         out[kind] = [dict(r) for r in records]
@@ -312,7 +310,7 @@ def _as_date(value: Any, ctx: ParseContext, container: Any, key: Any) -> date:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise ctx.fail(container, key, f"'{key}' must be a date YYYY-MM-DD, not {value!r}") from None
+        raise ctx.fail(container, key, f"'{clip(key)}' must be a date YYYY-MM-DD, not {shown(value)}") from None
 
 
 def parse_rule(spec: Any, path: Path, index: int, rules: Any, pack: str, pack_as_of: date | None) -> Rule:
@@ -321,21 +319,21 @@ def parse_rule(spec: Any, path: Path, index: int, rules: Any, pack: str, pack_as
     name = spec.get("name")
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise _fail(path, spec, "name" if "name" in spec else None,
-                    f"rules[{index}]: 'name' must be kebab-case like 'no-insider', not {name!r}")
+                    f"rules[{index}]: 'name' must be kebab-case like 'no-insider', not {shown(name)}")
     params = _parse_params(spec.get("params"), ParseContext(path, name, {}, RuleError), spec)
     ctx = ParseContext(path, name, params, RuleError)
     for k in spec:
         if k not in RULE_KEYS:
-            raise ctx.fail(spec, k, f"unknown key '{k}'{did_you_mean(str(k), RULE_KEYS)}")
+            raise ctx.fail(spec, k, f"unknown key '{clip(k)}'{did_you_mean(str(k), RULE_KEYS)}")
     for k in ("severity", "message", "questions", "why", "ref"):
         if k not in spec:
-            raise ctx.fail(spec, None, f"missing '{k}'")
+            raise ctx.fail(spec, None, f"missing '{clip(k)}'")
     code = spec.get("code")
     if code is not None and (not isinstance(code, str) or not CODE_RE.match(code)):
-        raise ctx.fail(spec, "code", f"'code' must look like PA101, not {code!r}")
+        raise ctx.fail(spec, "code", f"'code' must look like PA101, not {shown(code)}")
     severity = spec["severity"]
     if severity not in SEVERITIES:
-        raise ctx.fail(spec, "severity", f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}{did_you_mean(str(severity), SEVERITIES)}")
+        raise ctx.fail(spec, "severity", f"severity must be one of {', '.join(SEVERITIES)}, not {shown(severity)}{did_you_mean(str(severity), SEVERITIES)}")
     applies = _parse_applies(spec.get("applies_to"), ctx, spec)
 
     where = check = None
@@ -347,10 +345,10 @@ def parse_rule(spec: Any, path: Path, index: int, rules: Any, pack: str, pack_as
     if "check" in spec:
         check = spec["check"]
         if check not in CHECKS:
-            raise ctx.fail(spec, "check", f"unknown check '{check}'{did_you_mean(str(check), CHECKS)}")
+            raise ctx.fail(spec, "check", f"unknown check '{clip(check)}'{did_you_mean(str(check), CHECKS)}")
         for p in CHECKS[check].params:
             if p not in params:
-                raise ctx.fail(spec, "check", f"check '{check}' reads param '{p}': declare it under params")
+                raise ctx.fail(spec, "check", f"check '{clip(check)}' reads param '{clip(p)}': declare it under params")
         placeholders |= set(CHECKS[check].placeholders)
     age_field = first_date_field(where) if where is not None else None
     if age_field:
@@ -373,7 +371,7 @@ def parse_rule(spec: Any, path: Path, index: int, rules: Any, pack: str, pack_as
     unused -= used_in_text
     if unused:
         p = sorted(unused)[0]
-        raise ctx.fail(spec["params"], p, f"param '{p}' is declared but never used")
+        raise ctx.fail(spec["params"], p, f"param '{clip(p)}' is declared but never used")
     requires = _parse_requires(spec["requires"], ctx, spec) if "requires" in spec else None
     examples, ex_as_of = _parse_examples(spec.get("examples"), ctx, spec)
     return Rule(
@@ -396,10 +394,10 @@ def parse_pack(path: Path, problems: list[RuleError] | None = None) -> Pack:
         raise RuleError(f"{path}: a rule pack is a mapping with 'pack' and 'rules'")
     for k in data:
         if k not in PACK_KEYS:
-            raise _fail(path, data, k, f"unknown key '{k}'{did_you_mean(str(k), PACK_KEYS)} (a pack has pack, description, as_of, rules)")
+            raise _fail(path, data, k, f"unknown key '{clip(k)}'{did_you_mean(str(k), PACK_KEYS)} (a pack has pack, description, as_of, rules)")
     name = data.get("pack")
     if not isinstance(name, str) or not NAME_RE.match(name):
-        raise _fail(path, data, "pack" if "pack" in data else None, f"'pack' must be a kebab-case name, not {name!r}")
+        raise _fail(path, data, "pack" if "pack" in data else None, f"'pack' must be a kebab-case name, not {shown(name)}")
     rules = data.get("rules")
     if not isinstance(rules, list):
         raise _fail(path, data, "rules" if "rules" in data else None, "'rules' must be a list of rules")

@@ -16,9 +16,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pipeaudit.engine.conditions import KIND_OF, TEXT_KINDS, Env, ParseContext, days_from, text_codes
+from pipeaudit.engine.columns import days_from, Env, KIND_OF, text_codes, TEXT_KINDS
+from pipeaudit.engine.parsing import ParseContext
 from pipeaudit.model import PHASE_LABELS, PHASES
-from pipeaudit.yamlsafe import did_you_mean
+from pipeaudit.yamlsafe import clip, did_you_mean
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,7 +40,7 @@ class Template:
 
 def parse_template(text: Any, ctx: ParseContext, container: Any, key: Any, allowed: set[str]) -> Template:
     if not isinstance(text, str) or not text.strip():
-        raise ctx.fail(container, key, f"'{key}' must be non-empty text")
+        raise ctx.fail(container, key, f"'{clip(key)}' must be non-empty text")
     parts: list[tuple[bool, str]] = []
     pos = 0
     for m in re.finditer(r"\{([^{}]*)\}", text):

@@ -2,6 +2,8 @@
 
 `::error file=<source>,line=<row>,title=<rule>::<message> — <question>`; rep-level findings carry
 no line=. Escaping follows @actions/core: % CR LF in the message; also : and , in properties.
+Before that, control, bidi and separator characters are made visible (terminal.shown_column): a
+workflow log renders ANSI escapes, and a line separator would split an annotation.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ _PROPERTY_CODES = {**_DATA_CODES, ":": "%3A", ",": "%2C"}
 def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
     import pandas as pd
 
+    from pipeaudit.errors import visible
     from pipeaudit.findings import ordered
+    from pipeaudit.terminal import shown_column
 
     findings = ordered(result.findings)
     if len(findings) == 0:
@@ -51,12 +55,13 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
     command = column("severity").map(COMMANDS).fillna("notice").astype("str")
     rows = pd.to_numeric(column("row"), errors="coerce").astype("Int64")
     line = (",line=" + rows.astype("str")).where(rows.notna(), "").astype("str")
-    message = column("message").astype("str").fillna("")
-    question = column("question").astype("str").fillna("")
+    message = shown_column(column("message").astype("str").fillna(""), keep_lines=True)
+    question = shown_column(column("question").astype("str").fillna(""), keep_lines=True)
     sep = pd.Series(" — ", index=index, dtype="str").where((message != "") & (question != ""), "")
     body = _escape_column(message + sep + question, _DATA_CODES)
-    title = _escape_column(column("rule"), _PROPERTY_CODES)
-    lines = "::" + command + f" file={escape_property(str(result.deals.source))}" + line + ",title=" + title + "::" + body
+    title = _escape_column(shown_column(column("rule").astype("str").fillna("")), _PROPERTY_CODES)
+    source = escape_property(visible(result.deals.source))
+    lines = "::" + command + f" file={source}" + line + ",title=" + title + "::" + body
     values = lines.tolist()
     for start in range(0, len(values), 20_000):
         stream.write("\n".join(values[start : start + 20_000]) + "\n")

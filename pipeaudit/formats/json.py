@@ -1,14 +1,33 @@
 """JSON output: the documented shape, streamed in chunks of findings and encoded with orjson.
 
 Top level: source, sheet, as_of, lang, ladder, findings, summary, muted, skipped_rules, notes, and
-changes / plan when the history and plan features filled them. NaN and <NA> become null.
+changes / plan / forecast / norms / review when the history, plan and forecast features filled them
+(see README). NaN and <NA> become null.
+
+Besides what JSON itself escapes (quote, backslash, U+0000-U+001F), the C1 controls, bidi
+controls and line/paragraph separators are written as \\uXXXX escapes: the same text once parsed,
+but `cat findings.json` on a terminal shows them instead of obeying them.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, TextIO
 
 from pipeaudit.result import AuditResult
+
+#: written as \uXXXX (errors.UNSAFE_PATTERN above U+001F)
+_UNSAFE_CHARS = tuple(
+    chr(c) for c in (*range(0x7F, 0xA0), 0x061C, *range(0x200B, 0x2010), 0x2028, 0x2029, *range(0x202A, 0x202F),
+                     *range(0x2066, 0x206A))
+)
+_UNSAFE_BYTES = re.compile(b"|".join(re.escape(ch.encode("utf-8")) for ch in _UNSAFE_CHARS))
+
+
+def _escape_bytes(data: bytes) -> bytes:
+    """UTF-8 JSON text with the unsafe characters (only ever inside strings) as \\uXXXX escapes."""
+    return _UNSAFE_BYTES.sub(lambda m: f"\\u{ord(m.group().decode('utf-8')):04x}".encode("ascii"), data)
+
 
 CHUNK = 20_000
 
@@ -37,10 +56,37 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
-def dumps(obj: Any) -> bytes:
+def dumps(obj: Any, *, indent: bool = False) -> bytes:
+    """`obj` as UTF-8 JSON (unsafe characters escaped, see the module doc); `indent` for people."""
     import orjson
 
-    return orjson.dumps(obj, default=_default, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+    option = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS | (orjson.OPT_INDENT_2 if indent else 0)
+    try:
+        data = orjson.dumps(obj, default=_default, option=option)
+    except orjson.JSONEncodeError:  # an int past 64 bits (orjson's range) somewhere in the values
+        data = orjson.dumps(_in_range(obj), default=_default, option=option)
+    return _escape_bytes(data)
+
+
+_INT64 = 2**63
+
+
+def _in_range(value: Any) -> Any:
+    """`value` with every int orjson cannot write (past int64) as a float, containers walked."""
+    if isinstance(value, dict):
+        return {k: _in_range(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_in_range(v) for v in value]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if -_INT64 <= value < _INT64 else float(value)
+    item = getattr(value, "item", None)
+    if callable(item) and not isinstance(value, str):  # numpy scalar, e.g. a uint64 past int64
+        return _in_range(item())
+    if hasattr(value, "to_dict") and not hasattr(value, "isoformat"):
+        return _in_range(_default(value))
+    return value
 
 
 def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
@@ -78,7 +124,7 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
         "skipped_rules": summary["skipped_rules"],
         "notes": notes(result),
     }
-    for key in ("changes", "plan"):
+    for key in ("changes", "plan", "forecast", "norms", "review"):
         if result.extras.get(key) is not None:
             tail[key] = result.extras[key]
     stream.write("],")
@@ -95,7 +141,7 @@ def _orjson_chunks(findings):
     for start in range(0, n, CHUNK):
         stop = start + CHUNK
         rows = [dict(zip(OUTPUT_COLUMNS, v)) for v in zip(*(columns[c][start:stop] for c in OUTPUT_COLUMNS))]
-        yield dumps(rows)[1:-1]
+        yield dumps(rows)[1:-1]  # (dumps escapes the unsafe characters)
 
 
 def _byte_writer(stream: TextIO):
@@ -132,6 +178,23 @@ def _needs_escape(arr) -> tuple[bool, bool]:
         return False, False
     raw = np.frombuffer(data, dtype=np.uint8)
     return bool(((raw == 0x22) | (raw == 0x5C)).any()), bool((raw < 0x20).any())
+
+
+def _has_unsafe(arr) -> bool:
+    """Does any string hold a C1, bidi or separator character? A byte scan for their lead bytes
+    (C2, D8, E2) first, the exact test only when one is there."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from pipeaudit.errors import UNSAFE_PATTERN
+
+    data = arr.buffers()[2]
+    if data is None:
+        return False
+    raw = np.frombuffer(data, dtype=np.uint8)
+    if not ((raw == 0xC2) | (raw == 0xD8) | (raw == 0xE2)).any():
+        return False
+    return bool(pc.any(pc.match_substring_regex(arr, UNSAFE_PATTERN)).as_py())
 
 
 def _arrow_token(values, lead: str, *, integer: bool):
@@ -171,6 +234,9 @@ def _quoted(arr, lead: str):
         for code in range(0x20):
             char = chr(code)
             arr = pc.replace_substring(arr, char, _ESCAPES.get(char, f"\\u{code:04x}"))
+    if _has_unsafe(arr):
+        for char in _UNSAFE_CHARS:
+            arr = pc.replace_substring(arr, char, f"\\u{ord(char):04x}")
     quoted = pc.binary_join_element_wise(pa.scalar(lead + '"', ls), arr, pa.scalar('"', ls), pa.scalar("", ls))
     return pc.fill_null(quoted, pa.scalar(lead + "null", ls))
 

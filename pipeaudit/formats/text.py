@@ -1,8 +1,10 @@
 """Human-readable output: findings grouped by rep, then by deal, each with the question to ask.
 
-Fixed words follow the run's language (result.lang). Control characters from the data are removed so
-an export cannot inject terminal escape sequences. Colour is plain ANSI and only used when the
-caller says so (a terminal without NO_COLOR); files and pipes never get escape codes.
+Fixed words follow the run's language (result.lang). Control, bidi and line/paragraph-separator
+characters from the data (and rule texts) are shown as visible escapes (errors.visible, as the
+terminal module does), so an export cannot inject terminal escape sequences or reorder a heading.
+Colour is plain ANSI and only used when the caller says so (a terminal without NO_COLOR); files
+and pipes never get escape codes.
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ from __future__ import annotations
 import re
 from typing import TextIO
 
+from pipeaudit.errors import UNSAFE_PATTERN, visible
 from pipeaudit.result import AuditResult
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_CONTROL_NO_LF = r"[\x00-\x09\x0b-\x1f\x7f-\x9f]"
+_BREAKS = re.compile(r"\s*[\r\n\u2028\u2029]+\s*")
 _FLUSH_EVERY = 5000
 
 WORDS = {
@@ -60,6 +62,25 @@ def counts_line(counts: dict[str, int], lang: str) -> str:
     return ", ".join(_plural(counts[s], s) for s in ("error", "warning", "info"))
 
 
+_COVERAGE_WORDS = {
+    "zh": {"columns": "缺少列", "stage_order": "阶段顺序未知", "last_week": "需要 --baseline 或 --history",
+           "history": "需要 --history 的历史"},
+    "en": {"columns": "lack columns", "stage_order": "need the stage order", "last_week": "need --baseline or --history",
+           "history": "need the weeks --history keeps"},
+}
+
+
+def coverage_line(coverage: dict, lang: str) -> str:
+    """'14 of 26 rules ran; 12 skipped: 9 lack columns, 3 need --baseline or --history (see the notes)'."""
+    words = _COVERAGE_WORDS["zh" if lang == "zh" else "en"]
+    parts = [f"{n} {words[k]}" for k, n in coverage["skipped_because"].items() if n]
+    if lang == "zh":
+        line = f"{coverage['rules']} 条规则中 {coverage['ran']} 条已运行"
+        return line + (f"；{coverage['skipped']} 条跳过：{'，'.join(parts)}（见说明）" if coverage["skipped"] else "")
+    line = f"{coverage['ran']} of {coverage['rules']} rules ran"
+    return line + (f"; {coverage['skipped']} skipped: {', '.join(parts)} (see the notes)" if coverage["skipped"] else "")
+
+
 def summary_line(summary: dict, lang: str) -> str:
     """The closing line, e.g. '12 errors, 30 warnings, 5 info in 80 deals (60 open) — 3 muted'."""
     counts = counts_line(summary["findings"], lang)
@@ -72,7 +93,8 @@ def summary_line(summary: dict, lang: str) -> str:
 
 
 def _clean(value: object) -> str:
-    return "" if value is None else _CONTROL.sub("", str(value))
+    """One line of text from the data: line breaks folded, unsafe characters made visible."""
+    return "" if value is None else visible(_BREAKS.sub(" ", str(value)))
 
 
 def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
@@ -121,12 +143,19 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
             out.clear()
     if not len(findings):
         out.append(w["none"])
+    view = result.extras.get("forecast") if isinstance(result.extras, dict) else None
+    if view:
+        from pipeaudit.forecast import text_lines
+
+        out.append("")
+        out.extend(text_lines(view, lang, _clean))
     extra = notes(result)
     if extra:
         out.append("")
         out.append(w["notes"])
         out.extend(f"  - {_clean(n)}" for n in extra)
     out.append("")
+    out.append(coverage_line(summary["coverage"], lang))
     out.append(paint(summary_line(summary, lang), "head"))
     stream.write("\n".join(out) + "\n")
 
@@ -136,8 +165,8 @@ _COLUMNS = ("rule", "severity", "row", "deal_id", "deal", "owner", "stage", "mes
 
 
 def _clean_columns(findings) -> dict[str, list]:
-    """Text columns as lists with control characters removed, messages on one line and questions
-    split on LF: one Arrow (RE2) pass per column instead of a regex call per finding."""
+    """Text columns as lists, messages on one line and questions split on LF, unsafe characters made
+    visible: one Arrow (RE2) pass per column finds the values that need it, usually none."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -155,11 +184,19 @@ def _clean_columns(findings) -> dict[str, list]:
             arr = arr.combine_chunks()
         if name == "question":
             arr = pc.replace_substring_regex(arr, "\r\n?", "\n")
-            arr = pc.replace_substring_regex(arr, _CONTROL_NO_LF, "")
         else:
-            arr = pc.replace_substring_regex(arr, "\\s*[\r\n]+\\s*", " ")
-            arr = pc.replace_substring_regex(arr, _CONTROL.pattern, "")
-        cols[name] = arr.to_pylist()
+            arr = pc.replace_substring_regex(arr, "\\s*[\r\n\u2028\u2029]+\\s*", " ")
+        values = arr.to_pylist()
+        if name == "owner":  # kept as it is to look up the rep's counts; _rep_heading shows it safely
+            cols[name] = values
+            continue
+        unsafe = pc.match_substring_regex(arr, UNSAFE_PATTERN)
+        if pc.any(unsafe).as_py():
+            keep_lines = name == "question"
+            for i in pc.indices_nonzero(unsafe).to_pylist():
+                v = values[i]
+                values[i] = "\n".join(map(visible, v.split("\n"))) if keep_lines else visible(v)
+        cols[name] = values
     return cols
 
 

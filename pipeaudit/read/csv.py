@@ -3,20 +3,39 @@
 The header is found on a small decoded head with the csv module; pandas then parses only what lies
 below it, starting at the exact byte offset, so title lines with fewer fields never upset it and
 every record keeps the physical line it starts on.
+
+Mixed encodings: a file whose lines are UTF-8 and GB18030 both (rows pasted from another export)
+is decided by the majority of its lines, not its first bytes; each odd line is decoded with its
+own encoding (or with replacement characters when it fits neither), through a UTF-8 copy of the
+file, and a note names the rows. Resource ceilings like the workbooks': columns, cells (rows x
+columns, counted before a blank or short line can be padded into a row of empty cells) and blank
+lines (see read/limits.py).
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv as _csv
 import io
+import os
+import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from pipeaudit.errors import InputError
 from pipeaudit.read import limits
-from pipeaudit.read.header import HeaderScore, find_header, header_names, no_header_error, shape_data
+from pipeaudit.read.header import (
+    HeaderScore,
+    find_header,
+    header_names,
+    hint_note,
+    no_header_error,
+    shape_data,
+    skip_hint_rows,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,11 +44,18 @@ if TYPE_CHECKING:
 
 HEAD_BYTES = 256 * 1024
 CHUNK = 8 * 1024 * 1024
+STATS_CHUNK = 1024 * 1024
 #: Strict decoding is checked on this much of the file; beyond it a stray byte becomes U+FFFD
 #: rather than costing a second full decode of a gigabyte export.
 VALIDATE_BYTES = 16 * 1024 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 ARROW_BLOCK_BYTES = 16 * 1024 * 1024
+#: a header record longer than this (the head is read again, bigger, until the header is whole)
+MAX_HEADER_BYTES = 64 * 1024 * 1024
+#: a line with at least this many non-ASCII characters that decodes as UTF-8 is UTF-8, whatever the
+#: majority: GB18030 text is valid UTF-8 only by chance, and not for long
+STRONG_UTF8_CHARS = 3
+MIXED_ROWS_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -37,6 +63,7 @@ class Encoding:
     codec: str  # for decoding the body (no BOM handling: the BOM is skipped by offset)
     bom: int  # bytes of byte-order mark at the start
     label: str  # shown to users
+    mixed: str | None = None  # "utf-8" or "gb18030": the majority of a file whose lines mix both
 
 
 def _scan(path: Path, codec: str | None, bom: int, count_breaks: bool = True) -> tuple[bool, int | None]:
@@ -94,7 +121,10 @@ def detect_encoding(path: Path, head: bytes, count_breaks: bool = True) -> tuple
     """(encoding, line breaks counted in the body or None when they must be counted after decoding,
     or were not asked for)."""
     if head.startswith(codecs.BOM_UTF8):
-        return Encoding("utf-8", 3, "utf-8-sig"), _scan(path, None, 3)[1] if count_breaks else None
+        ok, breaks = _scan(path, "utf-8", 3, count_breaks)
+        if not ok and _mixed_majority(path, 3) is not None:  # a UTF-8 file (it says so) with odd lines
+            return Encoding("utf-8", 3, "utf-8-sig", mixed="utf-8"), None
+        return Encoding("utf-8", 3, "utf-8-sig"), breaks
     if head.startswith(codecs.BOM_UTF16_LE):
         return Encoding("utf-16-le", 2, "utf-16"), None
     if head.startswith(codecs.BOM_UTF16_BE):
@@ -107,6 +137,9 @@ def detect_encoding(path: Path, head: bytes, count_breaks: bool = True) -> tuple
     ok, breaks = _scan(path, "utf-8", 0, count_breaks)
     if ok:
         return Encoding("utf-8", 0, "utf-8"), breaks
+    majority = _mixed_majority(path, 0)
+    if majority is not None:
+        return Encoding("utf-8", 0, majority, mixed=majority), None
     ok, breaks = _scan(path, "gb18030", 0, count_breaks)
     if ok:
         return Encoding("gb18030", 0, "gb18030"), breaks
@@ -117,6 +150,116 @@ def detect_encoding(path: Path, head: bytes, count_breaks: bool = True) -> tuple
         raise InputError(f"{path}: 无法识别文本编码 / cannot tell the text encoding (save it as UTF-8 and try again)")
     codec = codecs.lookup(guess.encoding).name
     return Encoding(codec, 0, codec), _scan(path, None, 0)[1] if count_breaks else None
+
+
+def _line_kind(line: bytes) -> str:
+    """'ascii', 'utf-8' (strongly: enough non-ASCII characters), 'both' (valid UTF-8 and GB18030,
+    too short to tell), 'gb18030', or 'neither'."""
+    if line.isascii():
+        return "ascii"
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and sum(not ch.isascii() for ch in text) >= STRONG_UTF8_CHARS:
+        return "utf-8"
+    try:
+        line.decode("gb18030")
+    except UnicodeDecodeError:
+        return "utf-8" if text is not None else "neither"
+    return "both" if text is not None else "gb18030"
+
+
+_LINES = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n|$)")
+
+
+def _physical_lines(fh) -> Iterator[bytes]:
+    """Each physical line of a binary file with its break (\\r\\n, \\r or \\n), as pandas counts them."""
+    rest = b""
+    while True:
+        chunk = fh.read(CHUNK)
+        data = rest + chunk
+        if not chunk:
+            yield from (line for line in _LINES.findall(data) if line)
+            return
+        end = len(data) - 1 if data.endswith(b"\r") else len(data)  # a final \r may be half of \r\n
+        cut = max(data.rfind(b"\n", 0, end), data.rfind(b"\r", 0, end))
+        if cut < 0:
+            rest = data
+            continue
+        rest = data[cut + 1 :]
+        yield from (line for line in _LINES.findall(data[: cut + 1]) if line)
+
+
+def _mixed_majority(path: Path, bom: int) -> str | None:
+    """The majority encoding when the file's lines are UTF-8 and GB18030 both, else None.
+
+    Decided on the lines of the validated head (VALIDATE_BYTES): UTF-8 lines (strongly UTF-8) against
+    GB18030 lines (not valid UTF-8 at all); lines valid in both or plain ASCII say nothing."""
+    counts = {"utf-8": 0, "gb18030": 0, "neither": 0}
+    with path.open("rb") as fh:
+        fh.seek(bom)
+        head = io.BytesIO(fh.read(VALIDATE_BYTES))
+    for line in _physical_lines(head):
+        kind = _line_kind(line)
+        if kind in counts:
+            counts[kind] += 1
+    if not counts["utf-8"] or not (counts["gb18030"] or counts["neither"]):
+        return None  # one encoding (or not these two): detected as before
+    return "utf-8" if counts["utf-8"] >= counts["gb18030"] else "gb18030"
+
+
+@contextlib.contextmanager
+def _utf8_copy(path: Path, enc: Encoding) -> Iterator[tuple[Path, list[str]]]:
+    """A UTF-8 copy of a mixed file, each line decoded with its own encoding: (copy, notes).
+
+    Lines keep their breaks, so rows keep their numbers. The copy lives in the temporary folder
+    only while the file is parsed."""
+    majority, other = enc.mixed, ("gb18030" if enc.mixed == "utf-8" else "utf-8")
+    odd: list[int] = []
+    replaced: list[int] = []
+    fd, name = tempfile.mkstemp(prefix="pipeaudit-", suffix=".csv")
+    copy = Path(name)
+    try:
+        with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
+            src.seek(enc.bom)
+            for number, line in enumerate(_physical_lines(src), 1):
+                kind = _line_kind(line)
+                if kind == "ascii":
+                    dst.write(line)
+                    continue
+                if kind in ("both", majority):  # valid in both: the majority decides
+                    codec = majority
+                elif kind == other:
+                    codec = other
+                    odd.append(number)
+                else:
+                    codec = None
+                    replaced.append(number)
+                if codec == "utf-8":
+                    dst.write(line)
+                else:
+                    dst.write(line.decode(codec or majority, errors="replace").encode("utf-8"))
+        notes = []
+        if odd:
+            notes.append(
+                f"mixed encodings: {len(odd):,} row(s) of this {majority} file are {other}, read as {other}:"
+                f" rows {_rows(odd)} / 混合编码：第 {_rows(odd)} 行为 {other}，已按 {other} 读取"
+            )
+        if replaced:
+            notes.append(
+                f"mixed encodings: {len(replaced):,} row(s) are neither {majority} nor {other}; unreadable characters"
+                f" shown as \ufffd: rows {_rows(replaced)} / 第 {_rows(replaced)} 行编码无法识别，已用 \ufffd 替换"
+            )
+        yield copy, notes
+    finally:
+        with contextlib.suppress(OSError):
+            copy.unlink()
+
+
+def _rows(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:MIXED_ROWS_SHOWN])
+    return shown + (", …" if len(numbers) > MIXED_ROWS_SHOWN else "")
 
 
 def sniff_delimiter(text: str, suffix: str) -> str:
@@ -158,10 +301,6 @@ def _records_with_lines(text: str, delim: str) -> list[tuple[int, int, list[str]
 
 
 def read_delimited(path: Path, size: int, score: HeaderScore | None) -> RawTable:
-    import numpy as np
-
-    from pipeaudit.model import RawTable
-
     max_bytes = limits.limit("MAX_CSV_BYTES")
     if size > max_bytes:
         raise InputError(
@@ -171,31 +310,57 @@ def read_delimited(path: Path, size: int, score: HeaderScore | None) -> RawTable
         head_bytes = fh.read(HEAD_BYTES)
     # Line breaks are counted (a pass over the whole file) only if the pandas parser is needed.
     enc, _ = detect_encoding(path, head_bytes, count_breaks=False)
-    whole = size <= HEAD_BYTES
-    decoder = codecs.getincrementaldecoder(enc.codec)("replace")
-    head_text = decoder.decode(head_bytes[enc.bom :], final=whole)
-    if not head_text.strip():
-        raise InputError(f"{path}: 文件为空（只有空行） / the file is empty (only blank lines)")
-    delim = sniff_delimiter(head_text, path.suffix.lower())
-    records = _records_with_lines(head_text, delim)
-    if not whole and len(records) > 1:
-        records = records[:-1]  # the head may cut the last record short
-    rows = [r[2] for r in records]
-    h, _s, shown = find_header(rows, score, scan=limits.HEADER_SCAN_ROWS)
+    if enc.mixed is None:
+        return _read_decoded(path, path, size, enc, score, [])
+    with _utf8_copy(path, enc) as (copy, notes):  # each line decoded with its own encoding
+        return _read_decoded(path, copy, copy.stat().st_size, Encoding("utf-8", 0, enc.label), score, notes)
+
+
+def _read_decoded(source: Path, path: Path, size: int, enc: Encoding, score: HeaderScore | None,
+                  notes: list[str]) -> RawTable:
+    """Read `path` (the file itself, or the UTF-8 copy of a mixed one), named `source` to the user."""
+    import numpy as np
+
+    from pipeaudit.model import RawTable
+
+    want = HEAD_BYTES
+    while True:
+        with path.open("rb") as fh:
+            head_bytes = fh.read(want)
+        whole = len(head_bytes) >= size
+        decoder = codecs.getincrementaldecoder(enc.codec)("replace")
+        head_text = decoder.decode(head_bytes[enc.bom :], final=whole)
+        if not head_text.strip() and (whole or want >= MAX_HEADER_BYTES):
+            raise InputError(f"{source}: 文件为空（只有空行） / the file is empty (only blank lines)")
+        delim = sniff_delimiter(head_text, source.suffix.lower())
+        records = _records_with_lines(head_text, delim)
+        if not whole and len(records) > 1:
+            records = records[:-1]  # the head may cut the last record short
+        rows = [r[2] for r in records]
+        h, _s, shown = find_header(rows, score, scan=limits.HEADER_SCAN_ROWS)
+        # A header longer than the head (thousands of columns) must be read whole, or a refusal
+        # would name too few columns and a parse would use too few: read again, twice as much.
+        if whole or want >= MAX_HEADER_BYTES or 0 <= h < len(records) - 1 or len(records) > limits.HEADER_SCAN_ROWS:
+            break
+        want *= 2
     if h < 0:
-        raise no_header_error(path, None, rows[shown] if shown is not None else None)
+        raise no_header_error(source, None, rows[shown] if shown is not None else None)
     _first, header_last_line, header_fields = records[h]
     ncols = max(len(r) for r in rows[h:])
     max_cols = limits.limit("MAX_COLUMNS")
     if ncols > max_cols:
         raise InputError(
-            f"{path}: 有 {ncols:,} 列，超过上限 {max_cols:,} / has {ncols:,} columns, over the limit of {max_cols:,} (PIPEAUDIT_MAX_COLUMNS)"
+            f"{source}: 有 {ncols:,} 列，超过上限 {max_cols:,} / has {ncols:,} columns, over the limit of {max_cols:,} (PIPEAUDIT_MAX_COLUMNS)"
         )
 
     # Byte offset just past the header record (and its line break).
     prefix_lines = io.StringIO(head_text, newline="").readlines()[:header_last_line]
     offset = enc.bom + len("".join(prefix_lines).encode(enc.codec))
-    frame = _read_arrow(path, offset, ncols, delim) if enc.codec == "utf-8" else None
+    # The ceilings, before parsing: a blank or short line becomes a whole row of empty cells.
+    max_cells = limits.limit("MAX_CSV_CELLS")
+    breaks, blank_lines = _line_stats(path, enc)
+    _check_extent(source, max(0, breaks - header_last_line + 1), ncols, blank_lines, max_cells)
+    frame = _read_arrow(path, offset, ncols, delim, max_cells=max_cells, source=source) if enc.codec == "utf-8" else None
     by_arrow = frame is not None
     if frame is None:
         frame = _read_pandas(path, offset, ncols, delim, enc, header_last_line)
@@ -208,7 +373,6 @@ def read_delimited(path: Path, size: int, score: HeaderScore | None) -> RawTable
             # one line plus the breaks inside its cells: whether any cell holds a break decides.
             spans_lines = _cells_hold_line_breaks(frame)
         else:
-            breaks = None if enc.codec.startswith("utf-16") else _scan(path, None, enc.bom)[1]
             spans_lines = _body_lines(path, enc, offset, breaks, header_last_line) != n
         if spans_lines:
             # Quoted cells span lines: shift each record by the breaks inside the records before it.
@@ -221,8 +385,10 @@ def read_delimited(path: Path, size: int, score: HeaderScore | None) -> RawTable
     cells = frame
     headers = header_names(header_fields + [""] * (ncols - len(header_fields)))
     cells, row_numbers, totals, blanks = shape_data(cells, row_numbers)
+    cells, row_numbers, hints = skip_hint_rows(cells, row_numbers)
+    notes = [f"encoding {enc.label}, delimiter {delim!r}", *notes] + ([hint_note(hints)] if hints else [])
     return RawTable(
-        source=path,
+        source=source,
         sheet=None,
         header_row=records[h][0],
         headers=headers,
@@ -230,8 +396,66 @@ def read_delimited(path: Path, size: int, score: HeaderScore | None) -> RawTable
         row_numbers=row_numbers,
         skipped_total_rows=totals,
         dropped_blank_rows=blanks,
-        notes=[f"encoding {enc.label}, delimiter {delim!r}"],
+        notes=notes,
+        skipped_hint_rows=hints,
     )
+
+
+def _line_stats(path: Path, enc: Encoding) -> tuple[int, int]:
+    """(line breaks, empty lines) of the whole file, counted in its code units without decoding:
+    about as fast as reading it (numpy compares, then work per line break only).
+
+    Line breaks count \\r\\n, lone \\r and lone \\n once each, as pandas' C tokenizer does; an
+    empty line is a break right after another. The count of empty lines is for a ceiling."""
+    import numpy as np
+
+    unit = np.dtype("<u2") if enc.codec == "utf-16-le" else np.dtype(">u2") if enc.codec == "utf-16-be" else np.dtype(np.uint8)
+    chunk_size = STATS_CHUNK  # small: a chunk of line breaks only holds 8 bytes of index per break
+    breaks = empties = 0
+    prev = prev2 = -1  # the previous chunk's last two code units
+    with path.open("rb") as fh:
+        fh.seek(enc.bom)
+        while chunk := fh.read(chunk_size):
+            raw = np.frombuffer(chunk, dtype=unit, count=len(chunk) // unit.itemsize)
+            if not len(raw):
+                break
+            lf = np.flatnonzero(raw == 0x0A)
+            n_cr = int(np.count_nonzero(raw == 0x0D))
+            before = lf[lf > 0] - 1
+            crlf = int(np.count_nonzero(raw[before] == 0x0D)) + (1 if len(lf) and lf[0] == 0 and prev == 0x0D else 0)
+            breaks += len(lf) + n_cr - crlf
+            if len(lf) > 1:  # LF LF, and LF CR LF
+                gaps = np.diff(lf)
+                empties += int(np.count_nonzero(gaps == 1))
+                empties += int(np.count_nonzero(raw[lf[:-1][gaps == 2] + 1] == 0x0D))
+            first = int(raw[0])
+            second = int(raw[1]) if len(raw) > 1 else -1
+            if prev == 0x0A and (first == 0x0A or (first == 0x0D and second == 0x0A)):
+                empties += 1
+            elif prev == 0x0D and prev2 == 0x0A and first == 0x0A:
+                empties += 1
+            if n_cr > crlf:  # lone CRs (classic Mac line ends): a lone CR followed by a break
+                cr = raw == 0x0D
+                lone = cr[:-1] & (raw[1:] != 0x0A)
+                empties += int(np.count_nonzero(lone & (cr[1:] | (raw[1:] == 0x0A))))
+            prev2 = int(raw[-2]) if len(raw) > 1 else prev
+            prev = int(raw[-1])
+    return breaks, empties
+
+
+def _check_extent(source: Path, rows: int, ncols: int, blank_lines: int, max_cells: int) -> None:
+    """The CSV ceilings, before a row of empty cells is built for every blank or short line."""
+    max_blank = limits.limit("MAX_BLANK_LINES")
+    if blank_lines > max_blank:
+        raise InputError(
+            f"{source}: 有 {blank_lines:,} 个空行，超过上限 {max_blank:,} / has {blank_lines:,} blank lines, over the"
+            f" limit of {max_blank:,} (PIPEAUDIT_MAX_BLANK_LINES)"
+        )
+    if rows * ncols > max_cells:
+        raise InputError(
+            f"{source}: {rows:,} 行 × {ncols:,} 列超过单元格上限 {max_cells:,} / {rows:,} lines × {ncols:,} columns is"
+            f" over the limit of {max_cells:,} cells (PIPEAUDIT_MAX_CSV_CELLS)"
+        )
 
 
 def _cells_hold_line_breaks(frame: pd.DataFrame) -> bool:
@@ -254,17 +478,15 @@ def _cells_hold_line_breaks(frame: pd.DataFrame) -> bool:
 
 def _body_lines(path: Path, enc: Encoding, offset: int, breaks: int | None, header_last_line: int) -> int:
     """Physical lines below the header, as pandas counts records when no cell spans lines."""
-    if breaks is None:  # UTF-16: count in decoded text
-        text = path.read_bytes()[offset:].decode(enc.codec, errors="replace")
-        body_breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
-        ends_open = bool(text) and text[-1] not in "\r\n"
-        return body_breaks + (1 if ends_open else 0)
+    if breaks is None:
+        breaks = _line_stats(path, enc)[0]
+    width = 2 if enc.codec.startswith("utf-16") else 1  # the last code unit
     with path.open("rb") as fh:
         end = fh.seek(0, io.SEEK_END)
-        fh.seek(end - 1)
-        last = fh.read(1)
+        fh.seek(max(0, end - width))
+        last = fh.read(width).decode(enc.codec, errors="replace")
     body_breaks = breaks - header_last_line
-    return body_breaks + (1 if end > offset and last not in (b"\n", b"\r") else 0)
+    return body_breaks + (1 if end > offset and last not in ("\n", "\r") else 0)
 
 
 def _read_pandas(path: Path, offset: int, ncols: int, delim: str, enc: Encoding, header_last_line: int) -> pd.DataFrame:
@@ -300,27 +522,26 @@ def _read_pandas(path: Path, offset: int, ncols: int, delim: str, enc: Encoding,
     return frame
 
 
-def _read_arrow(path: Path, offset: int, ncols: int, delim: str) -> pd.DataFrame | None:
-    """Arrow's multithreaded reader for the common clean UTF-8 case; None means "use pandas instead".
+def _read_arrow(path: Path, offset: int, ncols: int, delim: str, *, max_cells: int | None = None,
+                source: Path | None = None) -> pd.DataFrame | None:
+    """Arrow's reader for the common clean UTF-8 case; None means "use pandas instead".
 
     Arrow drops blank lines and rejects short rows, which would shift line numbers or lose cells,
-    so any such row sends the file back to the pandas path rather than being skipped.
+    so the first such row sends the file back to the pandas path rather than being skipped. Read
+    block by block, so a file of more than `max_cells` cells (rows x columns) is refused when the
+    block that crosses the limit arrives, not after the whole file is held.
     """
     import pandas as pd
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     names = [str(j) for j in range(ncols)]
-    irregular: list[int] = []
-
-    def on_invalid(row: object) -> str:
-        irregular.append(1)
-        return "skip"
-
+    batches = []
+    rows = 0
     try:
         with path.open("rb") as fh:
             fh.seek(offset)
-            table = pacsv.read_csv(
+            reader = pacsv.open_csv(
                 fh,
                 # 16 MB blocks instead of 1 MB: a few chunks per column, which later factorizing
                 # (one dictionary per chunk, unified after) handles much faster than hundreds.
@@ -333,7 +554,7 @@ def _read_arrow(path: Path, offset: int, ncols: int, delim: str) -> pd.DataFrame
                     double_quote=True,
                     newlines_in_values=True,
                     ignore_empty_lines=False,
-                    invalid_row_handler=on_invalid,
+                    invalid_row_handler=lambda row: "error",  # a blank or short row: pandas reads the file
                 ),
                 convert_options=pacsv.ConvertOptions(
                     # large_string is what pandas' str dtype holds: to_pandas below is then zero-copy.
@@ -343,10 +564,18 @@ def _read_arrow(path: Path, offset: int, ncols: int, delim: str) -> pd.DataFrame
                     null_values=[""],
                 ),
             )
+            for batch in reader:
+                batches.append(batch)
+                rows += batch.num_rows
+                if max_cells is not None and rows * ncols > max_cells:
+                    raise InputError(
+                        f"{source or path}: 超过 {rows:,} 行 × {ncols:,} 列，超过单元格上限 {max_cells:,} / more than"
+                        f" {rows:,} rows × {ncols:,} columns, over the limit of {max_cells:,} cells (PIPEAUDIT_MAX_CSV_CELLS)"
+                    )
+            schema = reader.schema
     except (pa.ArrowException, ValueError, OSError):
         return None
-    if irregular:
-        return None
+    table = pa.Table.from_batches(batches, schema=schema)
     frame = table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get)
     frame.columns = list(range(ncols))
     return frame

@@ -24,14 +24,15 @@ from pipeaudit.read.header import (
     HeaderScore,
     find_header,
     header_names,
+    hint_note,
     no_header_error,
     shape_data,
+    skip_hint_rows,
 )
 
 if TYPE_CHECKING:
     from pipeaudit.model import RawTable
 
-ZIP_FORMATS = {".xlsx", ".xlsm", ".ods"}
 
 
 def _precheck(path: Path, size: int) -> None:
@@ -229,6 +230,7 @@ def _table(path: Path, name: str, sheet: Any, h: int) -> RawTable:
     cells = pd.DataFrame(columns[:width].T, index=pd.RangeIndex(n), columns=range(width), dtype=object, copy=False)
     row_numbers = np.arange(start_row + h + 2, start_row + h + 2 + n, dtype=np.int64)
     cells, row_numbers, totals, blanks = shape_data(cells, row_numbers, list(empty[:width]))
+    cells, row_numbers, hints = skip_hint_rows(cells, row_numbers)
     return RawTable(
         source=path,
         sheet=name,
@@ -238,6 +240,8 @@ def _table(path: Path, name: str, sheet: Any, h: int) -> RawTable:
         row_numbers=row_numbers,
         skipped_total_rows=totals,
         dropped_blank_rows=blanks,
+        notes=[hint_note(hints)] if hints else [],
+        skipped_hint_rows=hints,
     )
 
 

@@ -181,7 +181,7 @@ def _arrow_strings(col: pd.Series):
     return arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else None
 
 
-_TOTAL_FIRST = frozenset("总合小共汇gGsStT")
+_TOTAL_FIRST = frozenset("总合小共汇gGsStTſ \t\u3000\u00a0")  # as _ARROW_TOTAL_FIRST: TOTAL_LABEL allows leading space
 #: First characters a cell matching ARROW_TOTAL_LABEL can start with: a label's first letter in
 #: either case (ſ folds to s under (?i)) or the leading space _WS allows.
 _ARROW_TOTAL_FIRST = frozenset("总合小共汇gGsStTſ \t\u3000\u00a0")
@@ -297,3 +297,52 @@ def shape_data(
     else:
         kept = cells.iloc[np.flatnonzero(keep)].reset_index(drop=True)
     return kept, row_numbers[keep], totals, dropped_blank
+
+
+#: A cell of an import template's instruction row: 必填/选填, "required", "format: YYYY-MM-DD",
+#: "从下拉选择", a type name. Matched against the whole cell, case-folded, brackets dropped.
+HINT_CELL = re.compile(
+    r"^[*＊\s]*[(（\[【]?\s*(?:"
+    r"必填|选填|非必填|必选|可选|可填|可空|必须|必填项|选填项|不必填|required|optional|mandatory|not required|"
+    r"文本|数字|数值|日期|日期时间|时间|金额|整数|小数|百分比|单选|多选|人员|查找关联|布尔|是/否|"
+    r"text|number|numeric|date|datetime|currency|picklist|lookup|boolean|checkbox|string|integer|decimal|percent"
+    r")\s*[)）\]】]?\s*$"
+    r"|必填|选填|请选择|请输入|请填写|从下拉|下拉选择|下拉框|填写说明|格式[:：]|示例[:：]|例如|例[:：]|"
+    r"\be\.g\.|^format\b|\bformat[:：]|yyyy[-/.]?mm|mm[-/.]dd|dd[-/.]mm|\(required\)|\(optional\)",
+    re.IGNORECASE,
+)
+HINT_SCAN = 3  # rows right under the header that may be instructions
+
+
+def is_hint_row(cells: Sequence[object]) -> bool:
+    """A row of instructions (必填 / 选填 / "format: YYYY-MM-DD" / 请选择) rather than a deal: at least
+    half of its filled cells, and one at least, are instructions, and none is a number or a date."""
+    import unicodedata
+
+    filled = _filled(cells)
+    if not filled or any(not isinstance(c, str) for c in filled):
+        return False
+    hints = sum(1 for c in filled if HINT_CELL.search(unicodedata.normalize("NFKC", c).strip()))
+    return hints >= 1 and hints * 2 >= len(filled)
+
+
+def skip_hint_rows(cells: pd.DataFrame, row_numbers: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, list[int]]:
+    """Drop the instruction rows an import template puts right under its header: (cells, row numbers,
+    the row numbers dropped). Only the first HINT_SCAN rows are looked at, so the cost is nil."""
+    hints: list[int] = []
+    k = 0
+    while k < min(HINT_SCAN, len(cells)):
+        row = [None if is_blank(v) else v for v in cells.iloc[k].tolist()]
+        if not is_hint_row(row):
+            break
+        hints.append(int(row_numbers[k]))
+        k += 1
+    if not k:
+        return cells, row_numbers, hints
+    return cells.iloc[k:].reset_index(drop=True), row_numbers[k:], hints
+
+
+def hint_note(rows: list[int]) -> str:
+    shown = ", ".join(str(r) for r in rows)
+    return (f"row {shown}: instructions for filling in the template (必填/选填), not a deal; skipped / "
+            f"第 {shown} 行是模板的填写说明，不是商机，已跳过")

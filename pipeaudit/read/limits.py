@@ -20,8 +20,16 @@ MAX_CELLS                      rows x columns of a sheet's rectangle  PIPEAUDIT_
                                20 million; the reader holds the
                                rectangle densely, ~65 bytes a cell
 MAX_CSV_BYTES                  size of a CSV/TSV/TXT file: 2 GiB      PIPEAUDIT_MAX_CSV_BYTES
+MAX_CSV_CELLS                  rows x columns of a CSV, rows counted  PIPEAUDIT_MAX_CSV_CELLS
+                               as lines before a blank or short line
+                               becomes a row of empty cells: 50
+                               million (a CSV cell costs ~10 bytes,
+                               a 1M-row export of 23 columns fits)
+MAX_BLANK_LINES                empty lines in a CSV: 1,048,576        PIPEAUDIT_MAX_BLANK_LINES
 MAX_WORKBOOK_BYTES             size of a workbook file on disk: 1 GiB PIPEAUDIT_MAX_WORKBOOK_BYTES
 HEADER_SCAN_ROWS               non-empty rows searched for a header   -
+MAX_REPS                       reps (one page each per format) in a   PIPEAUDIT_MAX_REPS
+                               report: 2,000
 =============================  =====================================  ============
 """
 
@@ -42,8 +50,11 @@ MAX_COLUMNS = 2_000
 MAX_ROWS = 1_048_576
 MAX_CELLS = 20_000_000
 MAX_CSV_BYTES = 2 * GiB
+MAX_CSV_CELLS = 50_000_000
+MAX_BLANK_LINES = 1_048_576
 MAX_WORKBOOK_BYTES = 1 * GiB
 HEADER_SCAN_ROWS = 30
+MAX_REPS = 2_000
 
 
 def limit(name: str) -> int:
@@ -53,7 +64,10 @@ def limit(name: str) -> int:
         "MAX_COLUMNS": "PIPEAUDIT_MAX_COLUMNS",
         "MAX_CELLS": "PIPEAUDIT_MAX_CELLS",
         "MAX_CSV_BYTES": "PIPEAUDIT_MAX_CSV_BYTES",
+        "MAX_CSV_CELLS": "PIPEAUDIT_MAX_CSV_CELLS",
+        "MAX_BLANK_LINES": "PIPEAUDIT_MAX_BLANK_LINES",
         "MAX_WORKBOOK_BYTES": "PIPEAUDIT_MAX_WORKBOOK_BYTES",
+        "MAX_REPS": "PIPEAUDIT_MAX_REPS",
     }.get(name)
     default = globals()[name]
     raw = os.environ.get(env) if env else None

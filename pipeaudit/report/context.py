@@ -19,7 +19,6 @@ DEAL_COLUMNS = (
     "row", "deal_id", "deal", "account", "owner", "stage", "amount", "close_date", "deal_class",
     "class_since", "next_step", "insider", "decision_maker", "probability", "phase", "stage_rank",
 )
-DATE_COLUMNS = ("close_date", "class_since")
 
 
 def _shown_questions(filled: Any) -> list[str]:
@@ -328,8 +327,17 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
                       key=lambda r: (r["owner"], r["deal_class"], r["row"] or 0)):
         help_deals.append({**rec, "rules": [x["rule"] for x in rec["findings"] if x["severity"] == "error"]})
 
+    # issue 13: the forecast view, learned norms and results vs plan, laid out by report.sections
+    from pipeaudit.report.sections import sections
+
+    extra_sections = sections(result, lang)
+    forecast = extra_sections["forecast"]
+    for rep in reps:
+        rep["forecast"] = forecast["by_owner"].get(rep["owner"]) if forecast else None
+
     source = result.deals.source
     return {
+        **extra_sections,
         "lang": lang,
         "L": L,
         "standing": texts.standing,

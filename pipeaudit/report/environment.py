@@ -1,13 +1,17 @@
 """The Jinja environment: sandboxed, autoescaping HTML, with a user's templates taking precedence.
 
 Always sandboxed, so a template someone hands around cannot reach Python internals; autoescape on
-for .html templates so nothing from the data becomes markup.
+for .html templates so nothing from the data becomes markup. A user's templates folder is read
+only through `user_file`: a template (or labels file) must be a regular file whose real path lies
+inside the folder, so a symbolic link in it cannot include /etc/passwd or a device.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import re
+import stat
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -60,11 +64,6 @@ def md_cell(value) -> str:
     return s.strip() or "—"
 
 
-def md_text(value) -> str:
-    """A line of Markdown prose from data (headings, list items)."""
-    return md_cell(value)
-
-
 def url(value: str) -> str:
     """A relative link: every path segment percent-encoded."""
     return _url(str(value))
@@ -77,6 +76,56 @@ def _url(value: str) -> str:
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
+MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
+
+
+def user_file(folder: Path, *parts: str) -> Path | None:
+    """folder/parts when it exists as a regular file inside `folder` (its real path checked, so
+    through a symbolic link only to a file also inside); None when there is no such name; a
+    ConfigError for anything else (a link out of the folder, a folder, a device, a FIFO)."""
+    path = Path(folder).joinpath(*parts)
+    if not os.path.lexists(path):
+        return None
+    root = Path(folder).resolve()
+    real = path.resolve()
+    if root not in real.parents:
+        raise ConfigError(f"--templates {folder}: {'/'.join(parts)} leads outside the templates folder (to {real})"
+                          " / 模板不在模板文件夹内，拒绝读取")
+    try:
+        info = os.stat(real)
+    except OSError as exc:
+        raise ConfigError(f"--templates {folder}: {'/'.join(parts)}: cannot read ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(f"--templates {folder}: {'/'.join(parts)} is not a regular file / 不是普通文件")
+    if info.st_size > MAX_TEMPLATE_BYTES:
+        raise ConfigError(f"--templates {folder}: {'/'.join(parts)} is {info.st_size:,} bytes, over the limit of"
+                          f" {MAX_TEMPLATE_BYTES:,} / 模板文件过大")
+    return real
+
+
+@functools.lru_cache(maxsize=None)
+def _folder_loader_class():
+    from jinja2 import BaseLoader, TemplateNotFound
+    from jinja2.loaders import split_template_path
+
+    class FolderLoader(BaseLoader):
+        """A user's templates folder, read through user_file (no links out, regular files only)."""
+
+        def __init__(self, folder: Path):
+            self.folder = Path(folder)
+
+        def get_source(self, environment, template):
+            path = user_file(self.folder, *split_template_path(template))  # split refuses ".."
+            if path is None:
+                raise TemplateNotFound(template)
+            try:
+                source = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"--templates {self.folder}: {template}: cannot read ({exc})") from None
+            mtime = path.stat().st_mtime
+            return source, str(path), lambda: path.exists() and path.stat().st_mtime == mtime
+
+    return FolderLoader
 
 
 @functools.lru_cache(maxsize=None)
@@ -148,7 +197,7 @@ def make_environment(templates: Path | None = None):
         templates = Path(templates)
         if not templates.is_dir():
             raise ConfigError(f"--templates {templates}: not a folder / 不是文件夹")
-        loaders.append(FileSystemLoader(str(templates)))
+        loaders.append(_folder_loader_class()(templates))
     loaders.append(FileSystemLoader(str(data_dir("templates"))))
     env = _environment_class()(
         loader=ChoiceLoader(loaders),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipeaudit.errors import ConfigError
 from pipeaudit.resources import data_dir
-from pipeaudit.yamlsafe import load_yaml
+from pipeaudit.yamlsafe import load_yaml, shown
 
 LABELS_FILE = "report_labels.yaml"
 QUESTIONS_FILE = "stage_questions.yaml"
@@ -27,8 +27,12 @@ class Texts:
 
 
 def _find(name: str, templates: Path | None) -> Path:
-    if templates is not None and (Path(templates) / name).is_file():
-        return Path(templates) / name
+    if templates is not None:
+        from pipeaudit.report.environment import user_file
+
+        found = user_file(Path(templates), name)  # regular files inside the folder only
+        if found is not None:
+            return found
     return data_dir("templates") / name
 
 
@@ -46,12 +50,12 @@ def load_texts(lang: str, templates: Path | None = None) -> Texts:
     raw_labels = load_yaml(lpath, ConfigError)
     if not isinstance(raw_labels, dict):
         raise ConfigError(f"{lpath}: expected a mapping of label -> {{zh, en}}")
-    labels = {str(k): _pick(v, lang, f"{lpath}: label {k!r}") for k, v in raw_labels.items()}
+    labels = {str(k): _pick(v, lang, f"{lpath}: label {shown(k)}") for k, v in raw_labels.items()}
     if templates is not None and lpath.parent != data_dir("templates"):
         # a user's labels file may be partial: fall back to the built-in words
         builtin = load_yaml(data_dir("templates") / LABELS_FILE, ConfigError)
         for k, v in builtin.items():
-            labels.setdefault(str(k), _pick(v, lang, f"label {k!r}"))
+            labels.setdefault(str(k), _pick(v, lang, f"label {shown(k)}"))
 
     qpath = _find(QUESTIONS_FILE, templates)
     raw = load_yaml(qpath, ConfigError)

@@ -25,7 +25,7 @@ import dataclasses
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from pipeaudit.weekly.match import match
+from pipeaudit.weekly.match import match, match_quality
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -234,7 +234,10 @@ def compare(deals: "Deals", previous: "Deals", *, source: str, as_of: date | Non
     enriched = add_prev_columns(deals, previous.frame, pos, same_ladder=previous.ladder == deals.ladder)
     changes = waterfall(deals.frame, previous.frame, pos)
     changes = {
-        "baseline": {"source": source, "as_of": as_of.isoformat() if as_of else None, "matched": int((pos >= 0).sum())},
+        "baseline": {
+            "source": source, "as_of": as_of.isoformat() if as_of else None, "matched": int((pos >= 0).sum()),
+            **match_quality(deals.frame, previous.frame, pos),
+        },
         **changes,
     }
     return enriched, changes

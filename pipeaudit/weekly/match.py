@@ -11,7 +11,7 @@ second, and so on; surplus copies stay unmatched (new / removed).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -80,3 +80,26 @@ def match(current: "pd.DataFrame", previous: "pd.DataFrame") -> "pd.Series":
     out[by_name["cur"].to_numpy()] = by_name["prev"].to_numpy()
     return pd.Series(out, index=current.index, name="prev_pos")
 
+
+def match_quality(current: "pd.DataFrame", previous: "pd.DataFrame", pos: "Any") -> dict:
+    """How well last week was matched: the key the weeks share, last week's open deals and how many
+    of them were found this week. `reliable` is False when fewer than half were found: a waterfall
+    built on it would report most deals as gone and come back as new, which is not news."""
+    import numpy as np
+
+    def has(frame: "pd.DataFrame", name: str) -> bool:
+        return name in frame.columns and bool(frame[name].notna().any())
+
+    if has(current, "deal_id") and has(previous, "deal_id"):
+        key = "deal_id"
+    elif has(current, "deal") and has(previous, "deal"):
+        key = "deal+account" if has(current, "account") and has(previous, "account") else "deal"
+    else:
+        key = None
+    status = previous["status"].astype(object).fillna("open").to_numpy() if "status" in previous.columns else None
+    prev_open = np.ones(len(previous), dtype=bool) if status is None else status == "open"
+    found = np.zeros(len(previous), dtype=bool)
+    hits = np.asarray(pos, dtype=np.int64)
+    found[hits[hits >= 0]] = True
+    total, matched = int(prev_open.sum()), int((found & prev_open).sum())
+    return {"key": key, "previous_open": total, "matched_open": matched, "reliable": total == 0 or 2 * matched >= total}

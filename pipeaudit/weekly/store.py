@@ -13,7 +13,14 @@ Safety rules:
 
 From the stored weeks `weekly.derive` fills what an export may lack: class_since and stage_since (first
 week of the current unbroken run in that class / stage; missing weeks do not break a run),
-close_slips (how often the close date moved later between stored weeks) and weeks_of_history.
+close_slips (how often the close date moved later between stored weeks), the size of the pushes
+and weeks_of_history. `weekly.learn` and `backtest` read the weeks back to learn stage norms,
+conversion and forecast accuracy, and to replay the rules on every stored week.
+
+Schema 2 keeps every field of model.FIELDS (schema 1 kept only what a baseline needed) and, per
+week, which fields that export had, so a replayed week skips exactly the rules its export could
+not feed. A schema-1 file is read as it is (the missing columns read as blank) and upgraded in the
+transaction of its next write; nothing else about it changes.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from pipeaudit.errors import HistoryError
+from pipeaudit.model import FIELDS
 from pipeaudit.weekly.match import deal_key
 
 if TYPE_CHECKING:
@@ -33,13 +41,15 @@ if TYPE_CHECKING:
     from pipeaudit.model import Deals
 
 APPLICATION_ID = 0x50415544  # "PAUD"
-SCHEMA_VERSION = 1
+#: 1: the deal columns of _SCHEMA1. 2: every field of each week (a column per field, added as
+#: fields appear) and the deliveries table (pipeaudit send's record of what went to whom).
+SCHEMA_VERSION = 2
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 60_000
 MIN_WEEKS = 2  # fewer stored weeks than this: too short to judge slips or "since when"
 
-#: Deal columns kept per week: enough to rebuild a baseline and derive since-dates and slips.
-STORED: dict[str, str] = {
+#: Deal columns of schema 1: enough to rebuild a baseline and derive since-dates and slips.
+_SCHEMA1: dict[str, str] = {
     "deal_id": "text",
     "deal": "text",
     "account": "text",
@@ -54,17 +64,28 @@ STORED: dict[str, str] = {
     "class_since": "date",
     "stage_since": "date",
 }
-_SQL_TYPE = {"text": "TEXT", "int": "INTEGER", "real": "REAL", "date": "TEXT"}
+_KIND_STORED = {"date": "date", "amount": "real", "probability": "real", "count": "int", "bool": "bool"}
+#: Deal columns kept per week: schema 1's, then every other field, so rules can be replayed.
+STORED: dict[str, str] = {
+    **_SCHEMA1,
+    **{name: _KIND_STORED.get(spec.kind, "text") for name, spec in FIELDS.items() if name not in _SCHEMA1},
+}
+_SQL_TYPE = {"text": "TEXT", "int": "INTEGER", "real": "REAL", "date": "TEXT", "bool": "INTEGER"}
 
+_DELIVERIES = [
+    "CREATE TABLE IF NOT EXISTS deliveries (as_of TEXT NOT NULL, recipient TEXT NOT NULL, channel TEXT NOT NULL,"
+    " address TEXT, report TEXT, sent_at TEXT NOT NULL, PRIMARY KEY (as_of, recipient))",
+]
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS snapshots (as_of TEXT PRIMARY KEY, source TEXT, ladder TEXT,"
-    " stored_at TEXT NOT NULL, deals INTEGER NOT NULL)",
+    " stored_at TEXT NOT NULL, deals INTEGER NOT NULL, fields TEXT)",
     "CREATE TABLE IF NOT EXISTS deals (as_of TEXT NOT NULL REFERENCES snapshots(as_of) ON DELETE CASCADE,"
     " pos INTEGER NOT NULL, key TEXT, "
     + ", ".join(f"{name} {_SQL_TYPE[kind]}" for name, kind in STORED.items())
     + ", PRIMARY KEY (as_of, pos))",
     "CREATE INDEX IF NOT EXISTS deals_by_key ON deals (key, as_of)",
+    *_DELIVERIES,
 ]
 
 
@@ -137,23 +158,36 @@ def _inspect(path: Path) -> str:
 class HistoryStore:
     """An open history database. Use as a context manager; every write is one transaction."""
 
-    def __init__(self, path: Path, *, create: bool = True):
+    def __init__(self, path: Path, *, create: bool = True, read_only: bool = False):
+        """Open (create=True: or create) the history at `path`. read_only: for commands that only
+        read (history list/show/norms...): the file must exist, is opened read-only by SQLite, and
+        is neither upgraded nor switched to WAL, so a shared file readable but not writable by this
+        user still reads, and reading never changes it."""
         self.path = Path(path)
+        self.read_only = read_only
         state = _inspect(self.path)
-        if state == "new" and not create:
+        if state == "new" and (read_only or not create):
             raise HistoryError(f"{self.path}: no history database here yet / 尚无历史数据库 (run check/report with --history)")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if state == "new":
-                _create_with_umask(self.path)
-            self.con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            if read_only:
+                self.con = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                           timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                if state == "new":
+                    _create_with_umask(self.path)
+                self.con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise HistoryError(f"{self.path}: cannot open history database ({exc})") from None
         try:
             self.con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if read_only:
+                return
             self.con.execute("PRAGMA foreign_keys = ON")
             if state == "new":
                 self._initialise()
+            else:
+                self._migrate()
             self.con.execute("PRAGMA journal_mode = WAL")
         except sqlite3.DatabaseError as exc:
             self.con.close()
@@ -174,6 +208,14 @@ class HistoryStore:
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?), ('created_at', ?)",
                 (str(SCHEMA_VERSION), _now()),
             )
+
+    def _migrate(self) -> None:
+        """Bring an older file up to this schema when a writer opens it (additive steps only, all
+        or nothing, in one transaction)."""
+        if self.con.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION and not self._missing_columns():
+            return
+        with self.transaction() as con:
+            self._upgrade(con)
 
     def close(self) -> None:
         self.con.close()
@@ -203,30 +245,59 @@ class HistoryStore:
 
     def store(self, deals: "Deals | pd.DataFrame", as_of: date, source: str = "", ladder: str | None = None) -> int:
         """Store (or replace) the snapshot for `as_of`; returns the number of deals stored."""
+        import json
+
         frame = deals.frame if hasattr(deals, "frame") else deals
         ladder = ladder if ladder is not None else getattr(deals, "ladder", None)
         rows = _rows(frame, deal_key(frame), as_of)
         columns = ["as_of", "pos", "key", *STORED]
         sql = f"INSERT INTO deals ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        fields = json.dumps([name for name in FIELDS if name in frame.columns], ensure_ascii=False)
         try:
             with self.transaction() as con:
+                self._upgrade(con)
                 con.execute("DELETE FROM deals WHERE as_of = ?", (as_of.isoformat(),))
                 con.execute("DELETE FROM snapshots WHERE as_of = ?", (as_of.isoformat(),))
                 con.execute(
-                    "INSERT INTO snapshots (as_of, source, ladder, stored_at, deals) VALUES (?, ?, ?, ?, ?)",
-                    (as_of.isoformat(), str(source), ladder, _now(), len(frame)),
+                    "INSERT INTO snapshots (as_of, source, ladder, stored_at, deals, fields) VALUES (?, ?, ?, ?, ?, ?)",
+                    (as_of.isoformat(), str(source), ladder, _now(), len(frame), fields),
                 )
                 con.executemany(sql, rows)
         except sqlite3.DatabaseError as exc:
             raise HistoryError(f"{self.path}: cannot store the week of {as_of} ({exc})") from None
         return len(frame)
 
-    def prune(self, before: date) -> int:
-        """Delete every week strictly before `before`; returns how many weeks went."""
+    def _missing_columns(self) -> list[str]:
+        have = self._columns("deals")
+        return [name for name in STORED if name not in have]
+
+    def _upgrade(self, con: sqlite3.Connection) -> None:
+        """Inside a write transaction: what this schema has and the file lacks — a column per field
+        (fields are added between versions too), snapshots.fields, the deliveries table."""
+        for name in self._missing_columns():
+            con.execute(f"ALTER TABLE deals ADD COLUMN {name} {_SQL_TYPE[STORED[name]]}")
+        if "fields" not in self._columns("snapshots"):
+            con.execute("ALTER TABLE snapshots ADD COLUMN fields TEXT")
+        for statement in _DELIVERIES:
+            con.execute(statement)
+        if con.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        self._have = None
+
+    def _columns(self, table: str) -> set[str]:
+        return {r[1] for r in self.con.execute(f"PRAGMA table_info({table})")}
+
+    def prune(self, before: date | None = None, week: str | None = None) -> int:
+        """Delete every week strictly before `before`, or the one week stored as `week` (its text
+        as stored, so a week holding values pipeaudit cannot read can still go); returns how many."""
+        if (before is None) == (week is None):
+            raise ValueError("prune: one of before or week")
+        cond, arg = ("as_of < ?", before.isoformat()) if before is not None else ("as_of = ?", str(week))
         with self.transaction() as con:
-            n = con.execute("SELECT COUNT(*) FROM snapshots WHERE as_of < ?", (before.isoformat(),)).fetchone()[0]
-            con.execute("DELETE FROM deals WHERE as_of < ?", (before.isoformat(),))
-            con.execute("DELETE FROM snapshots WHERE as_of < ?", (before.isoformat(),))
+            n = con.execute(f"SELECT COUNT(*) FROM snapshots WHERE {cond}", (arg,)).fetchone()[0]
+            con.execute(f"DELETE FROM deals WHERE {cond}", (arg,))
+            con.execute(f"DELETE FROM snapshots WHERE {cond}", (arg,))
         return int(n)
 
     # ---- reading ----------------------------------------------------------------------
@@ -245,15 +316,38 @@ class HistoryStore:
         ]
 
     def as_of_dates(self) -> list[date]:
-        return [date.fromisoformat(r[0]) for r in self._query("SELECT as_of FROM snapshots ORDER BY as_of")]
+        return [self._day(r[0]) for r in self._query("SELECT as_of FROM snapshots ORDER BY as_of")]
 
     def latest_before(self, as_of: date) -> date | None:
         row = self._query("SELECT MAX(as_of) FROM snapshots WHERE as_of < ?", (as_of.isoformat(),))
-        return date.fromisoformat(row[0][0]) if row and row[0][0] else None
+        return self._day(row[0][0]) if row and row[0][0] else None
 
     def ladder(self, as_of: date) -> str | None:
         row = self._query("SELECT ladder FROM snapshots WHERE as_of = ?", (as_of.isoformat(),))
         return row[0][0] if row else None
+
+    def snapshots(self) -> list[dict[str, Any]]:
+        """Every stored week: as_of (date), ladder, source and the fields its export had.
+
+        A week stored by schema 1 did not record its fields: it is given the fields of schema 1
+        that hold a value that week, which is what such a week can feed.
+        """
+        import json
+
+        with_fields = "fields" in self._stored_columns("snapshots")
+        sql = f"SELECT as_of, ladder, source, {'fields' if with_fields else 'NULL'} FROM snapshots ORDER BY as_of"
+        out = []
+        for as_of, ladder, source, fields in self._query(sql):
+            if fields:
+                names = [f for f in json.loads(fields) if f in FIELDS]
+            else:
+                present = self._query(
+                    "SELECT " + ", ".join(f"COUNT({c})" for c in _SCHEMA1 if c in FIELDS) + " FROM deals WHERE as_of = ?",
+                    (as_of,),
+                )[0]
+                names = [c for c, n in zip((c for c in _SCHEMA1 if c in FIELDS), present) if n]
+            out.append({"as_of": self._day(as_of), "ladder": ladder, "source": source, "fields": names})
+        return out
 
     def snapshot(self, as_of: date) -> "pd.DataFrame":
         """One stored week as a frame with Deals dtypes (the shape a baseline needs)."""
@@ -277,24 +371,68 @@ class HistoryStore:
         except sqlite3.DatabaseError as exc:
             raise _corrupt(self.path, exc) from None
 
+    def _stored_columns(self, table: str) -> set[str]:
+        """The columns a table has (a schema-1 file lacks some until its next write), read once."""
+        cache = getattr(self, "_have", None) or {}
+        if table not in cache:
+            try:
+                cache[table] = self._columns(table)
+            except sqlite3.DatabaseError as exc:
+                raise _corrupt(self.path, exc) from None
+            self._have = cache
+        return cache[table]
+
+    def _day(self, text: object) -> date:
+        """An as-of date as stored (YYYY-MM-DD); anything else makes the store corrupt."""
+        try:
+            return date.fromisoformat(str(text))
+        except ValueError:
+            raise self._bad_value(text, "as_of", text) from None
+
+    def _bad_value(self, week: object, column: str, value: object) -> HistoryError:
+        from pipeaudit.yamlsafe import clip
+
+        return HistoryError(
+            f"{self.path}: history database is corrupt: the week {clip(week, 20)} holds {clip(repr(value), 40)} in"
+            f" {column}, which pipeaudit never writes; remove that week with `pipeaudit history prune --week"
+            f" {clip(week, 20)}` / 历史数据库已损坏：该周含有非 pipeaudit 写入的值，可用 history prune --week 删除该周"
+        )
+
     def _frame(self, where: str, params: tuple) -> "pd.DataFrame":
+        import numpy as np
         import pandas as pd
 
         columns = ["as_of", "key", *STORED]
-        rows = self._query(f"SELECT {', '.join(columns)} FROM deals {where}", params)
+        have = self._stored_columns("deals")
+        select = ", ".join(c if c in have or c in ("as_of", "key") else f"NULL AS {c}" for c in columns)
+        rows = self._query(f"SELECT {select} FROM deals {where}", params)
         raw = pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
         out = {}
         for name in columns:
             kind = STORED.get(name, "date" if name == "as_of" else "text")
             col = raw[name]
-            if kind == "date":
-                out[name] = pd.to_datetime(col, errors="coerce").astype("datetime64[ns]")
-            elif kind == "int":
-                out[name] = pd.to_numeric(col, errors="coerce").astype("Int64")
-            elif kind == "real":
-                out[name] = pd.to_numeric(col, errors="coerce").astype("float64")
+            if kind == "date":  # as written: YYYY-MM-DD, within pandas' range (years 1700-2259)
+                text = col.astype("string")
+                written = text.str.fullmatch(r"(?:1[7-9][0-9]{2}|2[01][0-9]{2}|22[0-5][0-9])-[0-9]{2}-[0-9]{2}")
+                values = pd.to_datetime(text.where(written.fillna(False)), format="%Y-%m-%d", errors="coerce")
+                values = values.astype("datetime64[ns]")
+            elif kind in ("int", "real", "bool"):
+                number = pd.to_numeric(col, errors="coerce").astype("float64")
+                ok = np.isfinite(number.to_numpy())
+                if kind != "real":  # whole numbers (0/1 for a flag), as written
+                    ok &= np.floor(number.to_numpy(na_value=0.5)) == number.to_numpy(na_value=0.5)
+                number = number.where(ok)
+                values = number if kind == "real" else number.astype("Int64")
+                if kind == "bool":
+                    values = values.astype("boolean")
             else:
                 out[name] = col.astype(object).where(col.notna(), None)
+                continue
+            bad = col.notna().to_numpy() & values.isna().to_numpy()
+            if bad.any():  # a value no pipeaudit wrote: say where, and how to get rid of the week
+                at = int(np.flatnonzero(bad)[0])
+                raise self._bad_value(raw["as_of"].iloc[at], name, col.iloc[at])
+            out[name] = values
         return pd.DataFrame(out)
 
 
@@ -323,6 +461,9 @@ def _rows(frame: "pd.DataFrame", keys: "pd.Series", as_of: date) -> list[tuple]:
         elif kind == "real":
             v = pd.to_numeric(col, errors="coerce").astype("float64")
             cols.append(v.astype(object).where(np.isfinite(v.to_numpy()), None).tolist())
+        elif kind == "bool":
+            b = col.astype("boolean")
+            cols.append([None if x is None else int(bool(x)) for x in b.astype(object).where(b.notna(), None).tolist()])
         else:
             cols.append(col.astype(object).where(col.notna(), None).map(lambda x: x if x is None else str(x)).tolist())
     return list(zip(*cols))

@@ -13,13 +13,21 @@ from pipeaudit.engine.checks import (
     funnel_short,
     history_too_short,
     invalid_value,
+    quarter_move,
+    review_due,
+    stage_aging,
+    stage_order_unknown,
     stage_regressed,
+    week_match_poor,
 )
 from pipeaudit.engine.checks.base import SCOPES, Check, CheckInput, Hits, Scope
 
 CHECKS: dict[str, Check] = {
     module.CHECK.name: module.CHECK
-    for module in (invalid_value, facts_missing, stage_regressed, amount_dropped, history_too_short, funnel_short)
+    for module in (
+        invalid_value, stage_order_unknown, facts_missing, stage_regressed, amount_dropped, history_too_short,
+        funnel_short, stage_aging, quarter_move, review_due, week_match_poor,
+    )
 }
 
 __all__ = ["CHECKS", "SCOPES", "Check", "CheckInput", "Hits", "Scope"]

@@ -7,7 +7,7 @@ amount and the cut, so the rep can say why.
 from __future__ import annotations
 
 from pipeaudit.engine.checks.base import Check, CheckInput, Hits
-from pipeaudit.engine.conditions import Env, numbers
+from pipeaudit.engine.columns import Env, numbers
 
 
 def dropped_mask(env: Env, pct: float):

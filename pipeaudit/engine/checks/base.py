@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Literal
 if TYPE_CHECKING:
     import numpy as np
 
-    from pipeaudit.engine.conditions import Env
+    from pipeaudit.engine.columns import Env
     from pipeaudit.model import Deals, RunFacts
 
 Scope = Literal["deal", "owner", "export"]

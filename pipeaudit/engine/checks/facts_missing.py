@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeaudit.engine.checks.base import Check, CheckInput, Hits
-from pipeaudit.engine.conditions import blank_mask
+from pipeaudit.engine.columns import blank_mask
 from pipeaudit.model import FIELDS
 
 MAX_FACTS = 16  # the blank facts of a deal are kept as bits of one int64

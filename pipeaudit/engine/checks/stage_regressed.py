@@ -7,7 +7,7 @@ ladder renamed between exports still compares. A deal now won or lost has not re
 from __future__ import annotations
 
 from pipeaudit.engine.checks.base import Check, CheckInput, Hits
-from pipeaudit.engine.conditions import Env, numbers
+from pipeaudit.engine.columns import Env, numbers
 
 
 def regressed_mask(env: Env):

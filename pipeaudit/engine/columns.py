@@ -1,0 +1,196 @@
+"""What condition operators read: the kinds of fields, and each deals column as numpy arrays.
+
+`Env` is one evaluation: the deals frame, the as-of date, the rule's params and a cache, so a
+column is converted once per run however many rules read it. Text columns are worked on per
+distinct value (pipeaudit.codes) and indexed back; a field the export lacks reads as blank.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pipeaudit.model import DERIVED, FIELDS
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+#: Meta columns of Deals.frame a rule may name, with the kind used for validation.
+META_KINDS: dict[str, str] = {
+    "phase": "count",
+    "stage_rank": "count",
+    "status": "text",
+    "stage_known": "bool",
+    "on_hold": "bool",
+    "row": "count",
+}
+#: Labels of the meta columns (zh, en), for `pipeaudit rules fields`; model.META_COLUMNS has the dtypes.
+META_LABELS: dict[str, tuple[str, str]] = {
+    "phase": ("阶段序号（1–5，见 rules operators 列出的阶段）", "Phase (1-5, the phases listed by rules operators)"),
+    "stage_rank": ("阶段位次（在本阶梯进行中阶段里的位置，从 0 起）", "Stage rank (0-based position among the ladder's open stages)"),
+    "status": ("状态：open 进行中 / won 赢单 / lost 输单", "Status: open / won / lost"),
+    "stage_known": ("阶段可识别（阶段值在已知阶梯上）", "Stage known (the stage value is on a known ladder)"),
+    "row": ("行号（Excel 行或 CSV 行）", "Row (the Excel row or CSV line)"),
+    "on_hold": ("已搁置（阶段或状态写明暂停，仍算进行中）", "On hold (the stage or status says paused; still counted as open)"),
+}
+KIND_OF: dict[str, str] = {
+    **{k: v.kind for k, v in FIELDS.items()},
+    **{k: v.kind for k, v in DERIVED.items()},
+    **META_KINDS,
+}
+NUMERIC_KINDS = {"amount", "probability", "count"}
+TEXT_KINDS = {"id", "text", "stage", "class"}
+
+@dataclass(frozen=True)
+class ParamRef:
+    """A value written as "{name}": read from the rule's params when the rule runs."""
+
+    name: str
+
+
+
+@dataclass
+class Env:
+    """What operators read: the frame, the as-of date and the rule's params (plus a cache)."""
+
+    frame: "pd.DataFrame"
+    as_of: Any  # pandas Timestamp
+    params: dict[str, Any] = field(default_factory=dict)
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+    def has(self, name: str) -> bool:
+        return name in self.frame.columns
+
+    def value(self, v: Any) -> Any:
+        return self.params[v.name] if isinstance(v, ParamRef) else v
+
+
+
+# ---- column access ---------------------------------------------------------------------
+
+
+def false_mask(env: Env):
+    import numpy as np
+
+    return np.zeros(len(env.frame), dtype=bool)
+
+
+def blank_mask(env: Env, name: str):
+    key = ("blank", name)
+    if key not in env.cache:
+        import numpy as np
+
+        if not env.has(name):
+            env.cache[key] = np.ones(len(env.frame), dtype=bool)
+        else:
+            s = env.frame[name]
+            if KIND_OF.get(name) in TEXT_KINDS and (s.dtype == object or str(s.dtype) == "str"):
+                codes, uniques = factorized(env, name)
+                blank_u = uniques.str.strip().eq("").to_numpy(dtype=bool, na_value=True)
+                env.cache[key] = np.append(blank_u, True)[codes]  # code -1: missing, blank too
+            else:
+                env.cache[key] = s.isna().to_numpy(dtype=bool)
+    return env.cache[key]
+
+
+def text_codes(env: Env, name: str):
+    """(codes, distinct values as an object array) of an object text column, or None, once per run.
+
+    Code -1 = missing. Cells are grouped by shared object (pipeaudit.codes), so a text may appear
+    under two codes; everything built on this maps per code, which that does not change.
+    """
+    key = ("text_codes", name)
+    if key not in env.cache:
+        from pipeaudit.codes import factorized_text
+
+        s = env.frame[name]
+        env.cache[key] = factorized_text(s) if s.dtype == object else None
+    return env.cache[key]
+
+
+def factorized(env: Env, name: str):
+    """(codes, uniques as str Series): text operators work on the distinct values, then index back."""
+    key = ("factorize", name)
+    if key not in env.cache:
+        import pandas as pd
+
+        found = text_codes(env, name)
+        if found is not None:
+            codes, distinct = found
+            env.cache[key] = (codes, pd.Series(distinct, dtype="str"))
+        else:
+            codes, uniques = pd.factorize(env.frame[name], use_na_sentinel=True)
+            env.cache[key] = (codes, pd.Series(uniques, dtype=object).astype("str"))
+    return env.cache[key]
+
+
+def text_isin(env: Env, name: str, values) -> "np.ndarray":
+    """Trimmed, case-folded value is one of `values` (computed once per distinct value)."""
+    import numpy as np
+
+    codes, uniques = factorized(env, name)
+    hit_u = uniques.str.strip().str.casefold().isin(list(values)).to_numpy(dtype=bool, na_value=False)
+    hit_u = np.append(hit_u, False)  # code -1 (NA) indexes the appended False
+    return hit_u[codes]
+
+
+def text_map(env: Env, name: str, fn) -> "np.ndarray":
+    """Apply a vectorized str function to the distinct values; bool mask per deal."""
+    import numpy as np
+
+    codes, uniques = factorized(env, name)
+    hit_u = np.append(fn(uniques.str.strip().str.casefold()).to_numpy(dtype=bool, na_value=False), False)
+    return hit_u[codes]
+
+
+def numbers(env: Env, name: str):
+    """The column as float64 (NaN where blank or unreadable; all NaN when the export lacks it)."""
+    import numpy as np
+
+    key = ("num", name)
+    if key not in env.cache:
+        import pandas as pd
+
+        if not env.has(name):
+            env.cache[key] = np.full(len(env.frame), np.nan)
+        else:
+            s = env.frame[name]
+            if s.dtype == bool or str(s.dtype) == "boolean":
+                s = s.astype("Float64")
+            env.cache[key] = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return env.cache[key]
+
+
+def days_from(env: Env, name: str):
+    """as_of − date in whole calendar days (float, NaN for NaT); a time of day is ignored."""
+    import numpy as np
+
+    key = ("days", name)
+    if key not in env.cache:
+        import pandas as pd
+
+        days = pd.to_datetime(env.frame[name], errors="coerce").to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        as_of = np.datetime64(env.as_of.date(), "D")
+        out = (as_of - days).astype("timedelta64[D]").astype(np.float64)
+        out[np.isnat(days)] = np.nan
+        env.cache[key] = out
+    return env.cache[key]
+
+
+def compare(values, cmps: dict[str, Any], env: Env, scale: float = 1.0):
+    import numpy as np
+
+    m = np.ones(len(values), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        for k, bound in cmps.items():
+            b = float(env.value(bound)) * scale
+            if k == "gt":
+                m &= values > b
+            elif k == "ge":
+                m &= values >= b
+            elif k == "lt":
+                m &= values < b
+            else:
+                m &= values <= b
+    return m
