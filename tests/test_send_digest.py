@@ -82,6 +82,17 @@ def test_a_damaged_workbook_fails_that_message_only(tmp_path):
         RepWorkbooks(bad).one("x")
 
 
+def test_report_xlsx_is_not_opened_when_openpyxl_parses_without_defusedxml(tmp_path, monkeypatch):
+    import openpyxl
+    import openpyxl.xml
+
+    folder = make_report(tmp_path / "r")
+    monkeypatch.setattr(openpyxl.xml, "DEFUSEDXML", False)  # what OPENPYXL_DEFUSEDXML=False leaves
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: pytest.fail("report.xlsx was opened"))
+    with pytest.raises(DeliveryError, match="defusedxml"):
+        RepWorkbooks(folder / "report.xlsx").one("张伟")
+
+
 def test_retries_back_off_and_honour_retry_after():
     slept: list[float] = []
     calls = iter([DeliveryError("busy", transient=True), DeliveryError("busy", transient=True, retry_after=30),

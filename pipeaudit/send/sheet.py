@@ -3,8 +3,9 @@
 report.xlsx holds every rep (a sheet each, plus the team summary); attaching it would show each
 rep everyone's deals. The rep's sheet is copied, values only, into a new workbook: the rep page
 as the report wrote it, and nothing else. The report folder is an input like any other: the file
-is size- and zip-checked before openpyxl (which parses XML through defusedxml when it is installed,
-as it is with pipeaudit) reads it, and text that starts like a formula stays text.
+is size- and zip-checked before openpyxl reads it, openpyxl must be parsing XML through defusedxml
+(ensure_defusedxml; OPENPYXL_DEFUSEDXML=False switches that off, and the file is then not opened),
+and text that starts like a formula stays text.
 """
 
 from __future__ import annotations
@@ -43,6 +44,13 @@ class RepWorkbooks:
             total = sum(i.file_size for i in infos)
             if total > MAX_UNPACKED or any(i.file_size > MAX_RATIO * max(i.compress_size, 1024) for i in infos):
                 raise DeliveryError(f"{self.path.name}: unpacks too large (a zip bomb?), not attached / 文件异常")
+            from pipeaudit.errors import PipeauditError
+            from pipeaudit.read.guard.paths import ensure_defusedxml
+
+            try:
+                ensure_defusedxml()
+            except PipeauditError as exc:
+                raise DeliveryError(f"{self.path.name}: not opened, not attached: {exc}") from None
             from openpyxl import load_workbook
 
             self._book = load_workbook(self.path, read_only=True, data_only=True)

@@ -20,7 +20,11 @@ _ENCRYPTED_STREAMS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".e
 
 
 def ensure_defusedxml() -> None:
-    """Refuse to parse workbooks with openpyxl unless it uses defusedxml (OPENPYXL_DEFUSEDXML can turn it off)."""
+    """Refuse to parse workbooks with openpyxl unless it uses defusedxml (OPENPYXL_DEFUSEDXML can turn it off).
+
+    Called before openpyxl opens one: `pipeaudit send` cutting a rep's sheet out of report.xlsx
+    (send/sheet.py). Exports, quota sheets and every other workbook are read by python-calamine.
+    """
     import openpyxl.xml  # heavy: only when asked
 
     if not getattr(openpyxl.xml, "DEFUSEDXML", False):

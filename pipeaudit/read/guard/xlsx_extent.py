@@ -120,7 +120,27 @@ def _sheet_members(zf: zipfile.ZipFile, sheet: str) -> list[zipfile.ZipInfo]:
 
 # ---- the scan ------------------------------------------------------------------------------
 
-_DIM_HINT = re.compile(rb"<(?:[^ \t\r\n/>:]*:)?dimension[ \t\r\n][^>]*?ref=\"[A-Z]{1,3}\d+:([A-Z]{1,3})(\d+)\"")
+# <dimension ... ref="A1:C9">: a start tag, then its ref (before the tag's first '>'). A prefix holding
+# a '<' is not read: the match then starts at the last '<', with the same ref.
+_DIM_TAG = re.compile(rb"<(?:[^ \t\r\n/>:<]*:)?dimension[ \t\r\n]")
+_DIM_REF = re.compile(rb"[^>]*?ref=\"[A-Z]{1,3}\d+:([A-Z]{1,3})(\d+)\"")
+
+
+def _dimension_hint(head: bytes) -> re.Match[bytes] | None:
+    """The ref of the first <dimension> tag in head that has one: (last column letters, last row).
+
+    One pass: when a tag has no ref before its '>', no tag starting before that '>' has one either
+    (each reads a tail of the same text), so the search goes on after it instead of trying each.
+    """
+    pos = 0
+    while tag := _DIM_TAG.search(head, pos):
+        ref = _DIM_REF.match(head, tag.end())
+        if ref:
+            return ref
+        pos = head.find(b">", tag.end())
+        if pos == -1:
+            return None
+    return None
 
 
 def check_sheet_extent(path: Path, sheet: str) -> None:
@@ -154,7 +174,7 @@ def _xlsx_part_extent(path: Path, sheet: str, fh: IO[bytes], zf: zipfile.ZipFile
     start = (1, 1)
     blocks = part_blocks(path, fh, info, zf)
     first = next(blocks, b"")
-    hint = _DIM_HINT.search(first[:65536])
+    hint = _dimension_hint(first[:65536])
     if hint:  # only a starting guess for the rectangle; the scan corrects it either way
         rows, cols = int(hint.group(2)), col_number(hint.group(1))
         if 0 < rows <= limits.MAX_ROWS and 0 < cols <= limits.limit("MAX_COLUMNS"):
