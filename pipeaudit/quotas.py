@@ -16,6 +16,7 @@ from typing import Any, Iterable
 from pipeaudit.errors import ConfigError
 from pipeaudit.funnel import PHASE_STEP, STEPS, parse_mix, parse_ratios, rep_plan
 from pipeaudit.owners import owner_key
+from pipeaudit.yamlsafe import clip
 
 
 _REP_HEADERS = ("销售", "销售代表", "负责人", "rep", "owner", "sales rep", "salesperson", "name", "姓名")
@@ -23,48 +24,59 @@ _TARGET_HEADERS = ("目标", "任务", "指标", "target", "quota", "销售目�
 
 
 def read_quotas(path: Path) -> dict[str, float]:
-    """A small dedicated reader for csv/xlsx quota sheets: rep and target columns, zh/en headers."""
+    """Rep targets from a csv/xlsx quota sheet: a rep column and a target column, zh/en headers.
+
+    Read by the same guarded reader as exports (pipeaudit.read): size, zip-bomb and sheet-extent
+    limits, encodings, title, blank and total rows; the header row is the one naming both columns.
+    """
+    from pipeaudit.errors import InputError
+    from pipeaudit.read import read_table
+
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"--quotas {path}: no such file / 找不到配额文件")
-    rows = _quota_rows(path)
-    header_at = None
-    for i, row in enumerate(rows[:20]):
-        cells = [_norm_header(c) for c in row]
-        rep_col = next((j for j, c in enumerate(cells) if c in _REP_HEADERS), None)
-        tgt_col = next((j for j, c in enumerate(cells) if _is_target_header(c)), None)
-        if rep_col is not None and tgt_col is not None:
-            header_at = (i, rep_col, tgt_col, str(row[tgt_col]))
-            break
-    if header_at is None:
+    try:
+        raw = read_table(path, header_score=_quota_header_score)
+    except InputError as exc:
         raise ConfigError(
-            f"--quotas {path}: needs a rep column (销售/负责人/rep/owner) and a target column"
-            " (目标/任务/target/quota) / 需要销售与目标两列"
-        )
-    start, rep_col, tgt_col, tgt_header = header_at
-    unit = 10000.0 if "万" in tgt_header else 1.0
+            f"--quotas {exc}; a quota sheet needs a rep column (销售/负责人/rep/owner) and a target column"
+            " (目标/任务/target/quota) / 配额表需要销售与目标两列"
+        ) from None
+    cells = [_norm_header(h) for h in raw.headers]
+    rep_col = next(j for j, c in enumerate(cells) if c in _REP_HEADERS)
+    tgt_col = next(j for j, c in enumerate(cells) if _is_target_header(c))
+    unit = 10000.0 if "万" in str(raw.headers[tgt_col]) else 1.0
     quotas: dict[str, float] = {}
-    for offset, row in enumerate(rows[start + 1 :], start=start + 2):
-        rep = str(row[rep_col]).strip() if rep_col < len(row) and row[rep_col] not in (None, "") else ""
-        raw = row[tgt_col] if tgt_col < len(row) else None
-        if not rep and raw in (None, ""):
+    reps, targets = raw.cells[rep_col].tolist(), raw.cells[tgt_col].tolist()
+    for row, rep_cell, raw_target in zip(raw.row_numbers.tolist(), reps, targets):
+        rep = "" if _blank(rep_cell) else str(rep_cell).strip()
+        if not rep and _blank(raw_target):
             continue
-        if rep in ("合计", "总计", "total", "Total", "TOTAL"):
+        if rep.casefold() in ("合计", "总计", "total"):
             continue
         if not rep:
-            raise ConfigError(f"--quotas {path}: row {offset} has a target but no rep / 第 {offset} 行缺少销售")
+            raise ConfigError(f"--quotas {path}: row {row} has a target but no rep / 第 {row} 行缺少销售")
+        text = str(raw_target).replace(",", "").replace("，", "").strip()
         try:
-            value = float(str(raw).replace(",", "").replace("，", "").strip().rstrip("万").strip())
+            value = float(text.rstrip("万").strip())
         except ValueError:
-            raise ConfigError(
-                f"--quotas {path}: row {offset}: target {raw!r} is not a number / 第 {offset} 行目标不是数字"
-            ) from None
+            raise ConfigError(f"--quotas {path}: row {row}: target {clip(raw_target)!r} is not a number / 第 {row} 行目标不是数字") from None
         if not math.isfinite(value) or value < 0:
-            raise ConfigError(f"--quotas {path}: row {offset}: target must be >= 0 / 目标不能为负")
-        quotas[rep] = value * (10000.0 if isinstance(raw, str) and raw.strip().endswith("万") else unit)
+            raise ConfigError(f"--quotas {path}: row {row}: target must be >= 0 / 目标不能为负")
+        quotas[rep] = value * (10000.0 if text.endswith("万") else unit)
     if not quotas:
         raise ConfigError(f"--quotas {path}: no rep has a target / 没有任何销售的目标")
     return quotas
+
+
+def _quota_header_score(cells: list[Any]) -> int:
+    """2 for a row naming a rep column and a target column (the reader takes the best row, >= 2)."""
+    norm = [_norm_header(c) for c in cells]
+    return int(any(c in _REP_HEADERS for c in norm)) + int(any(_is_target_header(c) for c in norm))
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""
 
 
 def _norm_header(cell: Any) -> str:
@@ -74,33 +86,6 @@ def _norm_header(cell: Any) -> str:
 
 def _is_target_header(cell: str) -> bool:
     return cell in _TARGET_HEADERS or any(cell.startswith(h) for h in ("目标", "任务")) or cell.startswith("quota")
-
-
-def _quota_rows(path: Path) -> list[list[Any]]:
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
-        try:
-            from python_calamine import CalamineWorkbook
-
-            wb = CalamineWorkbook.from_path(str(path))
-            return [list(r) for r in wb.get_sheet_by_index(0).to_python(skip_empty_area=False)]
-        except Exception as exc:  # calamine raises its own types for damaged files
-            raise ConfigError(f"--quotas {path}: cannot read the workbook ({type(exc).__name__}) / 无法读取") from None
-    import csv
-    import io
-
-    data = path.read_bytes()[: 5 * 1024 * 1024]
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ConfigError(f"--quotas {path}: not UTF-8 or GB18030 text / 编码无法识别")
-    first = text.splitlines()[0] if text else ""
-    dialect = "excel-tab" if "\t" in first and "," not in first else "excel"
-    return [row for row in csv.reader(io.StringIO(text), dialect=dialect)]
 
 
 def funnel_vs_quota(frame: Any, quotas: dict[str, float], plan_cfg: dict[str, Any]) -> dict[str, Any]:

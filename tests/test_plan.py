@@ -175,3 +175,30 @@ def test_bad_quota_files(tmp_path, text):
     f.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError):
         read_quotas(f)
+
+
+def test_a_hostile_quota_workbook_is_refused_by_the_readers_guards(tmp_path):
+    """Quota sheets go through the export reader: a zip bomb is a one-line refusal, not a crash."""
+    from test_hostile_workbooks import write_streamed
+
+    head = ('<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>销售</t></is></c>'
+            '<c r="B1" t="inlineStr"><is><t>目标</t></is></c></row>')
+    bomb = write_streamed(tmp_path / "quotas.xlsx", head, b" ", 256 << 20, "</sheetData></worksheet>")
+    with pytest.raises(ConfigError, match="--quotas .*zip bomb"):
+        read_quotas(bomb)
+
+
+def test_a_quota_workbook_with_a_title_row_and_a_total(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2027 年销售任务（单位：万元）"])
+    ws.append(["销售", "目标(万元)"])
+    ws.append(["张伟", 80])
+    ws.append(["李娜", "1.5"])
+    ws.append(["合计", 81.5])
+    path = tmp_path / "quotas.xlsx"
+    wb.save(path)
+    assert read_quotas(path) == {"张伟": 800000.0, "李娜": 15000.0}
