@@ -1,38 +1,4 @@
-"""Deterministic CRM exports for `make bench`: a matrix of export shapes, as .xlsx and .csv.
-
-Issue 14: the speed of `check` came from doing work once per distinct value, and the one shape the
-bench used to generate (Chinese, repeated text, Excel dates) hid what real exports hold: a distinct
-deal name, account, contact and free-text next step on every row. So the bench runs a small matrix
-of shapes, each a combination of five factors:
-
-    text      repeated (a few hundred values per column) | distinct (a new value on every row in
-              deal name, account, decision maker / economic buyer, insider / champion, next step)
-    lang      zh (Chinese headers, stages and values)    | en (Salesforce-style headers and values)
-    dates     excel (numeric cells with a date format)   | text (ISO text cells); a CSV is text
-    findings  few (~0.3 a deal: one deal in ten is messy) | many (~2.8 a deal, ~280,000 on 100k deals,
-              as the issue measured; every deal is messy, as the old single shape was)
-    format    xlsx with 100,000 deals                     | csv with 1,000,000 deals (--quick: 10k/100k)
-
-The cross product is 2^4 x 2 = 32 files (16 for xlsx, 8 for csv since a CSV has no Excel dates):
-at 1-3 minutes a shape with three repeats that is more than an hour on our 2-core box. So the matrix
-is a baseline, one factor changed at a time, and the worst combination:
-
-    xlsx-base       repeated, zh, excel dates, few findings: a tidy Chinese CRM workbook
-    xlsx-distinct   base with distinct-per-row text: the once-per-distinct-value paths lose
-    xlsx-en         base in English: other header aliases, stage ladder, date and word parsing
-    xlsx-textdates  base with dates as text cells: date parsing instead of serial numbers
-    xlsx-many       base with ~2.8 findings a deal: evaluation and output dominate (this is
-                    the old single bench shape, kept so earlier RESULTS.md figures compare)
-    xlsx-worst      distinct, zh, excel dates, many findings: the shape of the issue (1.5x)
-    csv-base        repeated, zh, few findings, 1M deals
-    csv-distinct    csv-base with distinct-per-row text
-    csv-many        csv-base with ~2.8 findings a deal: ~2.8 M findings, a ~1 GB JSON
-    csv-worst       distinct, zh, many findings, 1M deals: the issue's 3.5x / 2.5x memory shape
-
-English and text dates are one-factor shapes on the workbook only: on a CSV every date is text
-anyway, and English changes which words are parsed, not how many distinct values there are (the
-distinct and many-findings factors are what scale with rows, so those are crossed with the CSV).
-Chinese is the worst language for the worst shape: wider UTF-8, and the text our users export.
+"""Deterministic CRM exports for `make bench`, one file per shape of benchmarks/matrix.py.
 
 Everything is generated column-wise with numpy (no per-deal Python loop), so a million deals take
 seconds. Distinct values come from a permutation of the row numbers through an affine bijection,
@@ -55,7 +21,6 @@ import math
 import sys
 import time
 import zipfile
-from dataclasses import dataclass
 from functools import reduce
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -63,54 +28,13 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd  # the bench runs this module in a child process; the import is paid there
 
+from matrix import QUICK_SIZES, SHAPES, SHEETS, SIZES, Shape  # noqa: F401  (benchmarks/ is on sys.path)
+
 GENERATOR_VERSION = 2
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SEED = 20261123
 AS_OF = np.datetime64("2026-11-23")
-SIZES = {"xlsx": 100_000, "csv": 1_000_000}
-QUICK_SIZES = {"xlsx": 10_000, "csv": 100_000}
 
-
-# ---- the matrix --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Shape:
-    name: str
-    fmt: str  # xlsx | csv
-    text: str = "repeated"  # repeated | distinct
-    lang: str = "zh"  # zh | en
-    dates: str = "excel"  # excel | text (a csv is always text)
-    findings: str = "few"  # few | many
-    why: str = ""
-
-    @property
-    def key(self) -> str:
-        """The factors, as the cache file name has them (a renamed shape keeps its files)."""
-        return f"{self.fmt}-{self.text}-{self.lang}-{self.dates if self.fmt == 'xlsx' else 'text'}-{self.findings}"
-
-    @property
-    def sheet(self) -> str:
-        return VOCAB[self.lang]["sheet"]
-
-    @property
-    def factors(self) -> str:
-        dates = f"{self.dates} dates" if self.fmt == "xlsx" else "text dates"
-        return f"{self.text}, {self.lang}, {dates}, {self.findings} findings"
-
-
-SHAPES: dict[str, Shape] = {s.name: s for s in [
-    Shape("xlsx-base", "xlsx", why="baseline: a tidy Chinese CRM workbook"),
-    Shape("xlsx-distinct", "xlsx", text="distinct", why="distinct-per-row text"),
-    Shape("xlsx-en", "xlsx", lang="en", why="English headers and values"),
-    Shape("xlsx-textdates", "xlsx", dates="text", why="dates as text cells"),
-    Shape("xlsx-many", "xlsx", findings="many", why="~2.8 findings a deal (the old bench shape)"),
-    Shape("xlsx-worst", "xlsx", text="distinct", findings="many", why="the issue's shape: distinct, many"),
-    Shape("csv-base", "csv", why="baseline at 1M deals"),
-    Shape("csv-distinct", "csv", text="distinct", why="distinct-per-row text at 1M deals"),
-    Shape("csv-many", "csv", findings="many", why="~2.8 M findings"),
-    Shape("csv-worst", "csv", text="distinct", findings="many", why="the issue's 1M shape: distinct, many"),
-]}
 
 #: Share of deals generated "messy" (stale, blanks, vague steps, overdue classes ...), by findings level.
 MESSY_SHARE = {"few": 0.1, "many": 1.0}
@@ -154,7 +78,7 @@ def headers(lang: str) -> list[str]:
 
 VOCAB: dict[str, dict] = {
     "zh": {
-        "sheet": "商机列表",
+        "sheet": SHEETS["zh"],
         "notes_sheet": "说明",
         "notes": "本文件由CRM系统导出，仅供内部使用。",
         "title": "商机列表（导出时间：2026-11-23 09:00，导出人：系统管理员）",
@@ -181,7 +105,7 @@ VOCAB: dict[str, dict] = {
         "unreadable": {"close": "下月底", "amount": "约十五万", "confirmed": "看情况", "probability": "高"},
     },
     "en": {
-        "sheet": "Opportunities",
+        "sheet": SHEETS["en"],
         "notes_sheet": "Notes",
         "notes": "Exported from the CRM for internal use only.",
         "title": "Opportunities report (exported 2026-11-23 09:00 by admin)",
