@@ -261,7 +261,7 @@ def goals_table(cases: dict[str, Case], shapes: list[Shape]) -> list[str]:
         for kind in ("check", "report"):
             case = cases.get(f"{shape.name}/{kind}")
             if case is None:
-                cells += ["n/a" if kind == "report" else "not run"] * 2
+                cells += ["n/a" if kind == "report" and shape.fmt == "csv" else "not run"] * 2
                 continue
             if not case.ok:
                 cells += [f"failed: {(case.error or 'not run').replace('|', '/')}", "—"]
@@ -413,9 +413,9 @@ def profile(case: Case, top: int) -> str:
                 script = Path(tmp) / "snippet.py"
                 script.write_text(target[1])
                 target = [str(script)]
-            cmd = [sys.executable, "-m", "pyinstrument", "-r", "text", "--no-color"] + target
+            cmd = [sys.executable, "-m", "pyinstrument", "-r", "text"] + target
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT)
-            lines = [ln.rstrip() for ln in proc.stdout.splitlines()]
+            lines = [re.sub(r"\x1b\[[0-9;]*m", "", ln).rstrip() for ln in proc.stdout.splitlines()]
             while lines and not lines[0].strip():
                 lines.pop(0)
             text = "\n".join(lines[:top])
