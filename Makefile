@@ -45,9 +45,12 @@ fuzz: test-install
 	HYPOTHESIS_PROFILE=explore $(PY) -m pytest -q tests/test_property_contract.py tests/test_property_*.py \
 	  tests/test_read_property.py tests/test_deals_values.py
 
+# Every shape of benchmarks/matrix.py against the bare pandas read; a subset with e.g.
+# BENCH_ARGS="--quick" or BENCH_ARGS="--shape xlsx-worst --only check" (see benchmarks/bench.py).
+BENCH_ARGS ?=
 bench: test-install
 	$(PIP) install -e ".[bench]"
-	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 screenshots: demo
 	$(PY) benchmarks/screenshots.py $(OUT)
