@@ -124,6 +124,7 @@ def _audit_options(**kw):
         history=kw["history"],
         quotas=kw["quotas"],
         follow_symlinks=kw.get("follow_symlinks", False),
+        record=kw.get("record"),
     )
 
 
@@ -188,6 +189,14 @@ def check(
     baseline: BaselineOpt = None,
     history: HistoryOpt = None,
     quotas: QuotasOpt = None,
+    record: Annotated[
+        bool, typer.Option("--record", help="Store this week in the history of --history or the config's history:"
+                                            " (report always does; check otherwise only with --history given here).")
+    ] = False,
+    bom: Annotated[
+        Optional[bool], typer.Option("--bom/--no-bom", help="csv: start with a UTF-8 byte-order mark so Excel and WPS"
+                                                           " read Chinese (default: on for csv, also on stdout).")
+    ] = None,
 ) -> None:
     """Check every deal against the rules. Exit 0 clean, 1 findings, 2 bad input."""
 
@@ -197,9 +206,9 @@ def check(
         opts = _audit_options(
             path=path, sheet=sheet, maps=maps, config=config, rules=rules, no_default_rules=no_default_rules,
             select=select, ignore=ignore, rep=rep, as_of=as_of, lang=lang, baseline=baseline,
-            history=history, quotas=quotas, follow_symlinks=follow_symlinks,
+            history=history, quotas=quotas, follow_symlinks=follow_symlinks, record=True if record else None,
         )
-        return run(opts, fmt=fmt, fail_on=fail_on, output=output)
+        return run(opts, fmt=fmt, fail_on=fail_on, output=output, bom=bom)
 
     _run(body)
 
@@ -242,7 +251,7 @@ def report(
         opts = _audit_options(
             path=path, sheet=sheet, maps=maps, config=config, rules=rules, no_default_rules=no_default_rules,
             select=select, ignore=ignore, rep=rep, as_of=as_of, lang=lang, baseline=baseline,
-            history=history, quotas=quotas, follow_symlinks=follow_symlinks,
+            history=history, quotas=quotas, follow_symlinks=follow_symlinks, record=True,
         )
         return run(opts, out=out, formats=split_names(fmt) or ["html"], templates=templates, send=send,
                    recipients=recipients)

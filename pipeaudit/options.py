@@ -31,6 +31,9 @@ class AuditOptions(ReadOptions):
     history: Path | None = None
     quotas: Path | None = None
     follow_symlinks: bool = False  # write through a symbolic link given as -o, --out or --history
+    #: keep this week in the history: True (report, check --record), False, or None = only when
+    #: --history was given on the command line (a config's `history:` alone never stores from check)
+    record: bool | None = None
 
 
 def split_names(values: list[str] | None) -> list[str]:
