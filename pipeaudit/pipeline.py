@@ -255,4 +255,5 @@ def run_audit(opts: AuditOptions, cfg: Config | None = None, deals: Deals | None
     return AuditResult(
         deals=deals, findings=reported, muted=muted, as_of=as_of, lang=lang, rules=rules,
         skipped=skipped, notes=[*notes, *quota_notes, *history_notes, *suppress_notes], extras=extras,
+        config=cfg,
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
+from pipeaudit.config import Config
 from pipeaudit.engine.schema import Rule
 from pipeaudit.model import Deals, SkippedRule
 
@@ -30,3 +31,5 @@ class AuditResult:
     skipped: list[SkippedRule] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. expired suppressions
     extras: dict[str, Any] = field(default_factory=dict)  # plan vs actual, week-over-week changes
+    #: the run's validated config (risk weights, report unit and rep order); None: the defaults
+    config: Config | None = None

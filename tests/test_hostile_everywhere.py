@@ -8,7 +8,7 @@ The report's labels and stage questions (report_labels.yaml, stage_questions.yam
 belong to the templates: in HTML they are escaped like everything else, in Markdown they are written
 as the template author wrote them (a Markdown template may hold markup of its own).
 
-It fails if an escape on the way is removed: the funnel SVG's (report/svg.py, stage names from the
+It fails if an escape on the way is removed: the funnel SVG's (report/charts.py geometry drawn by _charts.html.j2, stage names from the
 ladder), the autoescape of findings messages in the page templates, the text and github writers'
 visible escapes, the CSV and xlsx formula guards.
 """
