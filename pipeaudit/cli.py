@@ -335,11 +335,11 @@ def init(
 
 @app.command(short_help="Work a target backwards into the funnel it needs.")
 def plan(
-    target: Annotated[Optional[float], typer.Option("--target", help="Contract value to reach.")] = None,
+    target: Annotated[Optional[str], typer.Option("--target", help="Contract value to reach: 800000, 80万, 1.2亿.")] = None,
     mix: Annotated[
         Optional[str], typer.Option("--mix", help="Contract mix, e.g. 150000x2,100000x3,50000x4.")
     ] = None,
-    avg_deal: Annotated[Optional[float], typer.Option("--avg-deal", help="Average contract size (instead of --mix).")] = None,
+    avg_deal: Annotated[Optional[str], typer.Option("--avg-deal", help="Average contract size (instead of --mix): 150000 or 15万.")] = None,
     weeks: Annotated[Optional[float], typer.Option("--weeks", help="Working weeks in the period.")] = None,
     ratios: Annotated[
         Optional[str], typer.Option("--ratios", help="Step ratios: negotiations/contract, demos/negotiation, first visits/demo, leads/first visit.")

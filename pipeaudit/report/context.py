@@ -22,6 +22,7 @@ from pipeaudit.report.texts import EDCBA, Texts
 CHANGE_KINDS = ("new", "gone", "won", "lost", "slipped", "advanced", "regressed")
 NAMED_ON_SUMMARY = 10  # deals named per kind on the summary (the rep sheets name theirs)
 NAMED_ON_REP = 20
+HELP_ON_SUMMARY = 30  # deals that need the manager, riskiest first
 
 DEAL_COLUMNS = (
     "row", "deal_id", "deal", "account", "owner", "stage", "amount", "close_date", "deal_class",
@@ -426,7 +427,8 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
             "info": sum(r["info"] for r in reps) + int(export_counts.get("info", 0)),
         },
         "top_rules": top,
-        "help_deals": help_deals,
+        "help_deals": help_deals[:HELP_ON_SUMMARY],  # the riskiest; the rep sheets have the rest
+        "help_more": max(0, len(help_deals) - HELP_ON_SUMMARY),
         "export_findings": export_findings,
         "changes": changes,
         "changes_raw": raw_changes,

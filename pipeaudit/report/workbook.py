@@ -146,12 +146,15 @@ def summary_sheet(book: Book, model: dict, title: str, titles: dict[str, str]) -
     sheet.gap()
     sheet.title(L["help_needed"])
     if model["help_deals"]:
+        more = model.get("help_more", 0)
         _head(sheet, [L["rep"], L["deal"], L["deal_class"], L["stage"], L["amount_head"], L["close_date"], L["findings"]])
         for d in model["help_deals"]:
             owner = d["owner_display"] if "owner_display" in d else d["owner"]
             link = f"link:{titles[d['owner']]}" if d["owner"] in titles else "text"
             sheet.write([owner, d["deal"], d["class_label"], d["stage"], _in_unit(d["amount"], div), d["close_date"],
                          "\n".join(d["rule_titles"])], [link, "text", "text", "text", "amount", "date", "text"])
+        if more:
+            sheet.note(f"+{more} {L['more_deals']}")
     else:
         sheet.note(L["none"])
 
@@ -259,14 +262,14 @@ def rep_sheet(book: Book, model: dict, rep: dict, title: str, summary_title: str
     if rep["appendix_stages"] or rep["ab"]:
         sheet.gap()
         sheet.title(L["appendix"])
-        for letter in rep["appendix_stages"]:
-            sheet.note(f"{L['stage_questions']}: {model['stage_names'][letter]}", bold=True)
-            for i, q in enumerate(model["stage_questions"][letter], 1):
-                sheet.note(f"{i}. {q}")
+        blocks = [(f"{L['stage_questions']}: {model['stage_names'][x]}", model["stage_questions"][x])
+                  for x in rep["appendix_stages"]]
         if rep["ab"]:
-            sheet.note(L["standing_questions"], bold=True)
-            for i, q in enumerate(model["standing"], 1):
-                sheet.note(f"{i}. {q}")
+            blocks.append((L["standing_questions"], model["standing"]))
+        for head, questions in blocks:  # a stage per row: its name, then its questions in one cell
+            sheet.write([head, None, None, None, None, None,
+                         "\n".join(f"{i}. {q}" for i, q in enumerate(questions, 1))], bold=False,
+                        fills={0: HEAD_FILL})
     ws.print_area(0, 0, max(sheet.row, 1), 9)
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 MAX_WIDTH = 60
 MAX_TEXT = 32000  # Excel allows 32,767 characters in a cell
-MAX_SHEET_DEALS = 100  # deals on a rep's sheet, riskiest first
+MAX_SHEET_DEALS = 50  # deals on a rep's sheet, riskiest first: more than a meeting gets through
 LINE_HEIGHT = 15.0  # points per line of 11-point text
 MAX_ROW_LINES = 27  # Excel caps a row at 409 points
 FILLS = {"error": "#F8C9C4", "warning": "#FCE3B0", "info": "#CFE0F5"}

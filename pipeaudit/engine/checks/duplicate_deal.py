@@ -20,36 +20,47 @@ def _key(frame):
     return key.astype(object).where(key.notna(), None)
 
 
+def _pairs(keys, candidates, rows):
+    """For each candidate deal whose key another candidate shares: (position, the other's row, the
+    size of the group), from one sort over the repeated keys only (no loop per group)."""
+    import numpy as np
+    import pandas as pd
+
+    pos = np.flatnonzero(candidates & pd.notna(keys))
+    if len(pos) < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    frame = pd.DataFrame({"key": keys[pos], "pos": pos, "row": rows[pos]})
+    frame = frame[frame["key"].duplicated(keep=False)].sort_values(["key", "row"], kind="stable")
+    if frame.empty:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    g = frame.groupby("key", sort=False)["row"]
+    first, size = g.transform("first"), g.transform("size")
+    nth = g.cumcount().to_numpy()
+    second = frame["key"].map(pd.Series(frame["row"].to_numpy()[nth == 1], index=frame["key"].to_numpy()[nth == 1]))
+    other = np.where(nth == 0, second.to_numpy(), first.to_numpy())
+    return frame["pos"].to_numpy(dtype=np.int64), other.astype(np.int64), size.to_numpy(dtype=np.int64)
+
+
 def run(given: CheckInput) -> Hits:
     import numpy as np
     import pandas as pd
 
-    frame = given.deals.frame
-    candidates = given.applies.copy()
-    key = _key(frame).to_numpy(dtype=object)
-    candidates &= pd.notna(key)
-    # Same name at the same account also counts between deals that carry different ids.
     from pipeaudit.dealkeys import name_key
 
-    by_name = name_key(frame).to_numpy(dtype=object)
-    rows = frame["row"].to_numpy() if "row" in frame.columns else np.arange(len(frame)) + 2
-    others: dict[int, list[int]] = {}
-    for keys in (key, by_name):
-        pos = np.flatnonzero(candidates & pd.notna(keys))
-        if len(pos) < 2:
-            continue
-        repeated = pd.Series(keys[pos]).duplicated(keep=False).to_numpy()
-        pos = pos[repeated]  # most deals are unique: group only the few that are not
-        if len(pos) == 0:
-            continue
-        groups = pd.Series(pos).groupby(pd.Series(keys[pos]).to_numpy(), sort=False).agg(list)
-        for members in groups:
-            for p in members:
-                others.setdefault(int(p), [])
-                others[int(p)].extend(int(rows[q]) for q in members if q != p)
-    pos = np.array(sorted(others), dtype=np.int64)
-    sep = "、" if given.lang == "zh" else ", "
-    text = [sep.join(str(r) for r in sorted(set(others[p]))[:5]) for p in pos.tolist()]
+    frame = given.deals.frame
+    rows = frame["row"].to_numpy(dtype=np.int64) if "row" in frame.columns else np.arange(len(frame)) + 2
+    candidates = np.asarray(given.applies, dtype=bool)
+    found: dict[int, tuple[int, int]] = {}
+    # by id (else name + account), then by name + account between deals whose ids differ
+    for keys in (_key(frame).to_numpy(dtype=object), name_key(frame).to_numpy(dtype=object)):
+        for p, other, size in zip(*(a.tolist() for a in _pairs(keys, candidates, rows))):
+            if p not in found or size > found[p][1]:
+                found[p] = (other, size)
+    pos = np.array(sorted(found), dtype=np.int64)
+    if given.lang == "zh":
+        text = [f"第 {found[p][0]} 行" + (f"等 {found[p][1] - 1} 条" if found[p][1] > 2 else "") for p in pos.tolist()]
+    else:
+        text = [f"row {found[p][0]}" + (f" and {found[p][1] - 2} more" if found[p][1] > 2 else "") for p in pos.tolist()]
     return Hits(positions=pos, values={"other_rows": np.array(text, dtype=object)})
 
 
