@@ -132,6 +132,7 @@ def zh_deals(rng: random.Random) -> list[dict[str, object]]:
                          "预计成交日期": d(-150), "最后跟进时间": d(2), "决策人": "周总", "内线": "IT部小王",
                          "内线级别": "中", "下一步计划": "", "报价日期": None, "报价金额(万元)": None})
     plant(47, {"决策人": "", "内线": "", "内线级别": "", "竞争对手": ""})  # thin information
+    plant(50, {k: deals[20][k] for k in ("商机名称", "客户名称", "预计成交金额(万元)")})  # entered twice
     return deals
 
 

@@ -227,9 +227,9 @@ def test_summary_numbers_links_and_help_list(zh_report):
         assert (target.parent / unquote(back)).resolve() == (out / "summary.html").resolve()
     rows = re.findall(r'<tr data-owner="([^"]*)">(.*?)</tr>', raw, re.S)
     cells = {Page(o).all_text: re.findall(r"<td[^>]*>(.*?)</td>", r) for o, r in rows}
-    # a Chinese report counts in 万: at risk, open deals, open amount, weighted
-    assert cells["张三"][1] == "15" and cells["张三"][2] == "1" and cells["张三"][3] == "15" and cells["张三"][4] == "7.5"
-    assert cells["李四"][2] == "2"
+    # a Chinese report counts in 万: risk-weighted, at risk, open deals, open amount, weighted
+    assert cells["张三"][2] == "15" and cells["张三"][3] == "1" and cells["张三"][4] == "15" and cells["张三"][5] == "7.5"
+    assert cells["张三"][1] == "13.2" and cells["李四"][3] == "2"
     # reps riskiest first: 15万 A closing in 8 days (15万 x 1 x 1 x 60/68 = 13.2万) before the 30万 B
     # deal without a close date (30万 x 1 x 0.8 x 0.5 = 12万), then 1,000 元
     assert [Page(o).all_text for o, _ in rows] == ["张三", EVIL_OWNER, "李四"]

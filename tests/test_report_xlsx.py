@@ -75,13 +75,13 @@ def test_summary_first_then_a_sheet_per_rep_with_only_its_deals(tmp_path):
     assert "Gamma" in li and "Alpha" not in li and any("funnel-short" in str(v) for v in li)
     summary = wb["汇总"]
     at, header = _header_row(summary, "销售")
-    assert header[:4] == ["销售", "风险金额（万）", "在途商机", "在途金额（万）"]
+    assert header[:5] == ["销售", "风险加权（万）", "风险金额（万）", "在途商机", "在途金额（万）"]
     rows = {}
     for r in summary.iter_rows(min_row=at + 1, values_only=True):
         if r[0] == "合计":
             break
         rows[r[0]] = r
-    assert rows["张三"][2] == 1 and rows["张三"][3] == 15 and rows["张三"][4] == 7.5  # in 万
+    assert rows["张三"][3] == 1 and rows["张三"][4] == 15 and rows["张三"][5] == 7.5  # in 万
     order = [r[0] for r in summary.iter_rows(min_row=at + 1, max_row=at + 3, values_only=True)]
     assert order == ["张三", "<script>o</script>&Co", "李四"]  # riskiest first
 

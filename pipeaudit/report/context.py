@@ -327,7 +327,7 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
     for name in owners:
         stats = stats_by.get(name)
         counts = sev_by.get(name, {})
-        mine = [deal_recs[i] for i in open_by.get(name, ()) if i in deal_recs]  # riskiest first
+        mine = sorted((deal_recs[i] for i in open_by.get(name, ()) if i in deal_recs), key=lambda r: -r["risk"])
         ab = sorted((d for d in mine if d["deal_class"] in ("A", "B")), key=lambda r: (r["deal_class"], -r["risk"]))
         flagged = [d for d in mine if d["findings"]]
         rep = {
@@ -396,7 +396,7 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
     export_counts = export_f["severity"].value_counts().to_dict() if len(export_f) else {}
     source = result.deals.source
     unit, div = unit_of(result.config, lang)
-    for key in ("amount", "at_risk", "open_amount", "weighted_amount"):  # headers that say the unit
+    for key in ("amount", "at_risk", "open_amount", "weighted_amount", "risk"):  # headers that say the unit
         L[f"{key}_head"] = L[key] if unit == "1" else (f"{L[key]}（{unit}）" if lang == "zh" else f"{L[key]} ({unit})")
     stage_order = result.deals.stage_order
     return {
@@ -421,6 +421,7 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
             "open_amount": _num(amount.sum(min_count=1)),
             "weighted": _num(open_deals["weighted"].sum(min_count=1)) if has_probability else None,
             "at_risk": sum(r["at_risk"] or 0 for r in reps),
+            "risk": sum(r["risk"] for r in reps),
             "a": sum(r["a"] for r in reps), "b": sum(r["b"] for r in reps),
             "error": sum(r["error"] for r in reps) + int(export_counts.get("error", 0)),
             "warning": sum(r["warning"] for r in reps) + int(export_counts.get("warning", 0)),

@@ -119,29 +119,28 @@ def _trend_block(book: Book, sheet: Sheet, weeks: list[str], series: dict | None
 def summary_sheet(book: Book, model: dict, title: str, titles: dict[str, str]) -> None:
     L, div, t = model["L"], model["unit_div"], model["totals"]
     sev = {s: L.get(f"sev_{s}", s) for s in ("error", "warning", "info")}
-    widths = [16.0, 28.0, 12.0, 14.0, 14.0, 12.0, 30.0, 10.0, 10.0, 10.0]
+    widths = [16.0, 28.0, 12.0, 14.0, 14.0, 12.0, 30.0, 10.0, 10.0, 10.0, 10.0]
     sheet = book.sheet(title, widths, header_rows=(1, 1))
     ws = sheet.ws
     sheet.write([f"{L['title_summary']} · {L['as_of']} {model['as_of']}",
                  f"{L['at_risk_head']}: {amount_text(t['at_risk'], div)}"], bold=True, spill=True)
-    labels = [L["rep"], L["at_risk_head"], L["open_deals"], L["open_amount_head"], L["weighted_amount_head"], L["a_count"],
-              L["b_count"], L["errors"], L["warnings"], L["infos"]]
+    labels = [L["rep"], L["risk_head"], L["at_risk_head"], L["open_deals"], L["open_amount_head"],
+              L["weighted_amount_head"], L["a_count"], L["b_count"], L["errors"], L["warnings"], L["infos"]]
     _head(sheet, labels)
     ws.freeze_panes(2, 1)
-    kinds = ["text", "amount", "int", "amount", "amount", "int", "int", "int", "int", "int"]
-    first = sheet.row
+    kinds = ["text", "amount", "amount", "int", "amount", "amount", "int", "int", "int", "int", "int"]
     for r in model["reps"]:
-        fills = {7: FILLS["error"]} if r["error"] else {}
+        fills = {8: FILLS["error"]} if r["error"] else {}
         if r["warning"]:
-            fills[8] = FILLS["warning"]
-        sheet.write([r["display"], _in_unit(r["at_risk"], div), r["open_deals"], _in_unit(r["open_amount"], div),
-                     _in_unit(r["weighted"], div), r["a"], r["b"], r["error"], r["warning"], r["info"]],
-                    [f"link:{titles[r['owner']]}", *kinds[1:]], fills=fills)
+            fills[9] = FILLS["warning"]
+        sheet.write([r["display"], _in_unit(r["risk"], div), _in_unit(r["at_risk"], div), r["open_deals"],
+                     _in_unit(r["open_amount"], div), _in_unit(r["weighted"], div), r["a"], r["b"], r["error"],
+                     r["warning"], r["info"]], [f"link:{titles[r['owner']]}", *kinds[1:]], fills=fills)
     if model["reps"]:
         ws.autofilter(1, 0, sheet.row - 1, len(labels) - 1)
-    sheet.write([L["total"], _in_unit(t["at_risk"], div), t["open_deals"], _in_unit(t["open_amount"], div),
-                 _in_unit(t["weighted"], div), t["a"], t["b"], t["error"], t["warning"], t["info"]], kinds, bold=True)
-    del first
+    sheet.write([L["total"], _in_unit(t["risk"], div), _in_unit(t["at_risk"], div), t["open_deals"],
+                 _in_unit(t["open_amount"], div), _in_unit(t["weighted"], div), t["a"], t["b"], t["error"], t["warning"],
+                 t["info"]], kinds, bold=True)
 
     sheet.gap()
     sheet.title(L["help_needed"])

@@ -1,7 +1,9 @@
 """duplicate-deal: two open deals that are most likely one (entered twice, or split by accident).
 
-Likely the same deal: the same deal id, or the same deal name at the same account (compared as
-weekly.match compares deals across weeks: NFKC, spaces collapsed, case-folded). Both copies are
+Likely the same deal: the same deal id, or the same deal name at the same account with the same
+amount (compared as weekly.match compares deals across weeks: NFKC, spaces collapsed, case-folded).
+A name and an account alone are not enough: "MES一期" twice at one customer with 49万 and 15万 is
+two projects, and flagging it would bury the real copies. Both copies are
 flagged, each naming the other's row, because either may be the one to keep; the amount counted
 twice is what makes this a pipeline problem and not a typing one.
 """
@@ -18,6 +20,18 @@ def _key(frame):
     ids, names = id_key(frame), name_key(frame)
     key = ("id:" + ids.astype("string")).fillna("name:" + names.astype("string"))
     return key.astype(object).where(key.notna(), None)
+
+
+def _same_amount(names, frame):
+    """name + account + the amount (to the cent): a deal entered twice carries its amount along."""
+    import numpy as np
+    import pandas as pd
+
+    if "amount" not in frame.columns:
+        return names.to_numpy(dtype=object)
+    cents = pd.to_numeric(frame["amount"], errors="coerce").round(2).astype("string").fillna("")
+    key = names.astype("string") + "\x1f" + cents
+    return key.astype(object).where(names.notna(), None).to_numpy(dtype=object)
 
 
 def _pairs(keys, candidates, rows):
@@ -52,7 +66,7 @@ def run(given: CheckInput) -> Hits:
     candidates = np.asarray(given.applies, dtype=bool)
     found: dict[int, tuple[int, int]] = {}
     # by id (else name + account), then by name + account between deals whose ids differ
-    for keys in (_key(frame).to_numpy(dtype=object), name_key(frame).to_numpy(dtype=object)):
+    for keys in (_key(frame).to_numpy(dtype=object), _same_amount(name_key(frame), frame)):
         for p, other, size in zip(*(a.tolist() for a in _pairs(keys, candidates, rows))):
             if p not in found or size > found[p][1]:
                 found[p] = (other, size)
