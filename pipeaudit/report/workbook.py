@@ -265,10 +265,8 @@ def rep_sheet(book: Book, model: dict, rep: dict, title: str, summary_title: str
                   for x in rep["appendix_stages"]]
         if rep["ab"]:
             blocks.append((L["standing_questions"], model["standing"]))
-        for head, questions in blocks:  # a stage per row: its name, then its questions in one cell
-            sheet.write([head, None, None, None, None, None,
-                         "\n".join(f"{i}. {q}" for i, q in enumerate(questions, 1))], bold=False,
-                        fills={0: HEAD_FILL})
+        for head, questions in blocks:  # a stage per row: its name, then its questions in one wide cell
+            sheet.wide(head, "\n".join(f"{i}. {q}" for i, q in enumerate(questions, 1)))
     ws.print_area(0, 0, max(sheet.row, 1), 9)
 
 

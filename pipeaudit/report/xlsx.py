@@ -109,6 +109,18 @@ class Sheet:
         self.row += 1
         return r
 
+    def wide(self, head: str, text: str, first: int = 2, last: int = 9) -> int:
+        """A heading in column A and a long multi-line text merged across columns first..last (the
+        appendix's questions), its row as tall as the text needs at that width."""
+        r, book = self.row, self.book
+        text = clean_text(text)
+        width = sum(self.widths[first:last + 1]) if len(self.widths) > last else 100.0
+        self.ws.set_row(r, LINE_HEIGHT * min(lines_needed(text, width), MAX_ROW_LINES) + 2)
+        self.ws.write_string(r, 0, clean_text(head), book.fmt("text", HEAD_FILL, True, True))
+        self.ws.merge_range(r, first, r, last, text, book.fmt("text", None, False, True, text.startswith(_FORMULA_LEADS)))
+        self.row += 1
+        return r
+
     def gap(self, n: int = 1) -> None:
         self.row += n
 
