@@ -112,6 +112,15 @@ def test_the_named_changes_of_week_four(weeks):
         "new": 1, "gone": 1, "won": 1, "lost": 1, "slipped": 1, "advanced": 1, "regressed": 1}
 
 
+def test_check_text_names_the_same_deals(weeks):
+    root, db, _ = weeks
+    res = CliRunner().invoke(app, ["check", str(root / "week4.csv"), "--history", str(db), "--as-of",
+                                   MONDAYS[3].isoformat(), "--fail-on", "never"])
+    text = res.stdout.split("与上周相比：")[1]
+    assert "成交日期推迟: 1 · 300,000" in text and "ERP升级 (张伟, 300,000, 2026-12-20 → 2027-01-10 (推迟 21 天))" in text
+    assert "输单: 1 · 150,000" in text and "OA替换" in text and "阶段倒退: 1" in text and "B商务谈判 → C方案论证" in text
+
+
 def test_the_reports_show_them_by_name_and_as_charts(weeks):
     _, _, outs = weeks
     out, _ = outs[3]
@@ -126,6 +135,7 @@ def test_the_reports_show_them_by_name_and_as_charts(weeks):
     assert 'class="chart trend"' in zhang
     md = (out / "summary.md").read_text("utf-8")
     assert "| 成交日期推迟 | 张伟 | ERP升级 | 30 |" in md
+    assert "| 在途金额 | 125 | 125 | 125 | 88 |" in md  # the trend, in 万
 
 
 def test_week_one_has_no_phantom_rep_and_the_right_hint(weeks):
