@@ -30,9 +30,21 @@ DEAL_COLUMNS = (
 )
 
 
-def _shown_questions(filled: Any) -> list[str]:
-    """A finding's questions as the engine filled them, blank ones left out."""
-    return [q.strip() for q in filled or () if q and q.strip()]
+def _shown_questions(filled: Any, _seen: dict = {}) -> tuple[str, ...]:  # noqa: B006 (a memo on purpose)
+    """A finding's questions as the engine filled them, blank ones left out. Findings of one rule
+    share their filled tuple (engine.template), so each distinct tuple is cleaned once."""
+    if not filled:
+        return ()
+    try:
+        found = _seen.get(filled)
+    except TypeError:  # not hashable (a list from some other producer)
+        found = None
+        filled = tuple(filled)
+    if found is None:
+        if len(_seen) > 100_000:
+            _seen.clear()
+        found = _seen[filled] = tuple(q.strip() for q in filled if q and q.strip())
+    return found
 
 
 def _plain(value: Any) -> Any:
@@ -358,8 +370,8 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
         reps.append(rep)
     if getattr(result.config, "sort_reps", "risk") == "name":
         reps.sort(key=lambda r: name_key(r["owner"]))
-    else:  # most risk first; reps with none by name
-        reps.sort(key=lambda r: (-r["risk"], name_key(r["owner"])))
+    else:  # most risk first; reps with none in plain name order (no pinyin needed for a tie)
+        reps.sort(key=lambda r: (-r["risk"], r["owner"] == "", r["owner"].casefold()))
     changes = changes_tables(raw_changes, L)
     if changes and changes.get("by_owner") is not None:
         mine = {c["owner"]: c for c in changes["by_owner"]}

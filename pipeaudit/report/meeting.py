@@ -52,6 +52,8 @@ def risk_scores(amount, worst, deal_class, close, as_of: date, weights: dict[str
 def sharp_questions(findings: list[dict], limit: int = CARD_QUESTIONS) -> list[str]:
     """The questions a card shows: the first question of each finding (most severe first, as the
     findings come), then the second ones, and so on, without repeats, at most `limit`."""
+    if len(findings) == 1:  # the usual card: one rule's questions as they are
+        return list(dict.fromkeys(findings[0]["questions"]))[:limit]
     out: list[str] = []
     depth = max((len(f["questions"]) for f in findings), default=0)
     for i in range(depth):

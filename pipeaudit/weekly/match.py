@@ -21,10 +21,11 @@ if TYPE_CHECKING:
 
 def deal_key(frame: "pd.DataFrame") -> "pd.Series":
     """One stable key per deal for the history store: 'id:<id>' else 'name:<deal>\\x1f<account>'."""
-    ids = id_key(frame)
-    names = name_key(frame)
-    key = ("id:" + ids.astype("string")).fillna("name:" + names.astype("string"))
-    return key.astype(object).where(key.notna(), None)
+    import pandas as pd
+
+    ids, names = id_key(frame).tolist(), name_key(frame).tolist()
+    return pd.Series([f"id:{i}" if i is not None else (f"name:{n}" if n is not None else None)
+                      for i, n in zip(ids, names)], index=frame.index, dtype=object)
 
 
 def _pair(cur: "pd.Series", prev: "pd.Series") -> "pd.DataFrame":

@@ -17,9 +17,11 @@ def _key(frame):
     """One identity per deal: the id where there is one, else name + account; None when neither."""
     from pipeaudit.dealkeys import id_key, name_key
 
-    ids, names = id_key(frame), name_key(frame)
-    key = ("id:" + ids.astype("string")).fillna("name:" + names.astype("string"))
-    return key.astype(object).where(key.notna(), None)
+    import numpy as np
+
+    ids, names = id_key(frame).tolist(), name_key(frame).tolist()
+    return np.array([f"id:{i}" if i is not None else (f"name:{n}" if n is not None else None)
+                     for i, n in zip(ids, names)], dtype=object), np.array(names, dtype=object)
 
 
 def _same_amount(names, frame):
@@ -28,10 +30,10 @@ def _same_amount(names, frame):
     import pandas as pd
 
     if "amount" not in frame.columns:
-        return names.to_numpy(dtype=object)
-    cents = pd.to_numeric(frame["amount"], errors="coerce").round(2).astype("string").fillna("")
-    key = names.astype("string") + "\x1f" + cents
-    return key.astype(object).where(names.notna(), None).to_numpy(dtype=object)
+        return names
+    cents = pd.to_numeric(frame["amount"], errors="coerce").round(2).tolist()
+    return np.array([None if n is None else f"{n}\x1f{'' if c != c else c}" for n, c in zip(names.tolist(), cents)],
+                    dtype=object)
 
 
 def _pairs(keys, candidates, rows):
@@ -59,14 +61,13 @@ def run(given: CheckInput) -> Hits:
     import numpy as np
     import pandas as pd
 
-    from pipeaudit.dealkeys import name_key
-
     frame = given.deals.frame
     rows = frame["row"].to_numpy(dtype=np.int64) if "row" in frame.columns else np.arange(len(frame)) + 2
     candidates = np.asarray(given.applies, dtype=bool)
     found: dict[int, tuple[int, int]] = {}
     # by id (else name + account), then by name + account between deals whose ids differ
-    for keys in (_key(frame).to_numpy(dtype=object), _same_amount(name_key(frame), frame)):
+    by_id, names = _key(frame)
+    for keys in (by_id, _same_amount(names, frame)):
         for p, other, size in zip(*(a.tolist() for a in _pairs(keys, candidates, rows))):
             if p not in found or size > found[p][1]:
                 found[p] = (other, size)
