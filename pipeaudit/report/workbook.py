@@ -25,10 +25,24 @@ def _head(sheet: Sheet, labels: list[str]) -> int:
     return sheet.write(labels, fill=HEAD_FILL, bold=True)
 
 
-def _named_rows(sheet: Sheet, groups: list[dict], L: dict, div: float, owner: bool) -> None:
+def _named_rows(sheet: Sheet, groups: list[dict], L: dict, div: float, layout: dict[str, int]) -> None:
+    """The week's named changes, a row per deal; `layout` puts each field in a column of the
+    sheet's own widths (kind, deal, owner, amount, detail), so long details wrap where there is room."""
     if not groups:
         return
-    _head(sheet, [L["change_kind"], *([L["rep"]] if owner else []), L["deal"], L["amount_head"], L["detail_head"]])
+    width = max(layout.values()) + 1
+
+    def row(values: dict[str, Any]) -> tuple[list, list]:
+        cells, kinds = [None] * width, ["text"] * width
+        for key, col in layout.items():
+            cells[col] = values.get(key)
+            if key == "amount":
+                kinds[col] = "amount"
+        return cells, kinds
+
+    head, _ = row({"kind": L["change_kind"], "deal": L["deal"], "owner": L["rep"], "amount": L["amount_head"],
+                   "detail": L["detail_head"]})
+    _head(sheet, head)
     for g in groups:
         for d in g["deals"]:
             if g["kind"] == "slipped":
@@ -37,11 +51,18 @@ def _named_rows(sheet: Sheet, groups: list[dict], L: dict, div: float, owner: bo
                 detail = f"{d.get('prev_stage') or '—'} → {d.get('stage') or '—'}"
             else:
                 detail = d.get("stage")
-            row = [L[f"kind_{g['kind']}"], *([d.get("owner") or L["no_owner"]] if owner else []),
-                   d.get("deal") or d.get("deal_id"), _in_unit(d.get("amount"), div), detail]
-            sheet.write(row, ["text", *(["text"] if owner else []), "text", "amount", "text"])
+            cells, kinds = row({"kind": L[f"kind_{g['kind']}"], "deal": d.get("deal") or d.get("deal_id"),
+                                "owner": d.get("owner") or L["no_owner"], "amount": _in_unit(d.get("amount"), div),
+                                "detail": detail})
+            sheet.write(cells, kinds)
         if g["more"]:
-            sheet.write([L[f"kind_{g['kind']}"], *([None] if owner else []), f"+{g['more']} {L['more_deals']}"])
+            cells, _ = row({"kind": L[f"kind_{g['kind']}"], "deal": f"+{g['more']} {L['more_deals']}"})
+            sheet.write(cells)
+
+
+SUMMARY_NAMED = {"kind": 0, "deal": 1, "owner": 2, "amount": 3, "detail": 6}
+REP_NAMED = {"deal": 0, "kind": 2, "amount": 3, "detail": 8}
+HELPER_COLUMN = 12  # the waterfall chart's helper numbers: right of the printed columns, hidden
 
 
 def _waterfall(book: Book, sheet: Sheet, model: dict, L: dict, div: float) -> None:
@@ -56,6 +77,7 @@ def _waterfall(book: Book, sheet: Sheet, model: dict, L: dict, div: float) -> No
     sheet.title(L["waterfall"])
     _head(sheet, [L["change_kind"], L["amount_head"]])
     first = sheet.row
+    pad = [None] * (HELPER_COLUMN - 2)
     running = 0.0
     for s in steps:
         value = s["value"] / div
@@ -66,20 +88,23 @@ def _waterfall(book: Book, sheet: Sheet, model: dict, L: dict, div: float) -> No
             after = running + s["sign"] * value
             helpers = [min(running, after), 0.0, value if s["sign"] > 0 else 0.0, value if s["sign"] < 0 else 0.0]
             running = after
-        sheet.write([s["label"], value if s["total"] else s["sign"] * value, *helpers], ["text", *["amount"] * 5])
+        sheet.write([s["label"], value if s["total"] else s["sign"] * value, *pad, *helpers],
+                    ["text", "amount", *["text"] * len(pad), *["amount"] * 4])
     last = sheet.row - 1
     ws_name = sheet.ws.get_name()
     chart = book.wb.add_chart({"type": "column", "subtype": "stacked"})
-    colours = {3: None, 4: "#1F5F99", 5: "#2E7D32", 6: "#C62828"}
-    for col, colour in colours.items():
-        series = {"categories": [ws_name, first, 0, last, 0], "values": [ws_name, first, col - 1, last, col - 1],
-                  "gap": 40}
+    colours = (None, "#1F5F99", "#2E7D32", "#C62828")  # base (invisible), totals, up, down
+    for i, colour in enumerate(colours):
+        col = HELPER_COLUMN + i
+        series = {"categories": [ws_name, first, 0, last, 0], "values": [ws_name, first, col, last, col], "gap": 40}
         series.update({"fill": {"none": True}, "border": {"none": True}} if colour is None else {"fill": {"color": colour}})
         chart.add_series(series)
     chart.set_title({"name": L["waterfall"]})
     chart.set_legend({"none": True})
+    chart.show_hidden_data()  # its numbers sit in hidden columns
     chart.set_size({"width": 520, "height": 260})
-    sheet.ws.insert_chart(first - 2, 7, chart)
+    sheet.ws.insert_chart(first - 2, 3, chart)
+    sheet.gap(max(0, 13 - (last - first)))  # room under the chart before the next block
 
 
 def _trend_block(book: Book, sheet: Sheet, weeks: list[str], series: dict | None, L: dict, div: float,
@@ -122,8 +147,9 @@ def summary_sheet(book: Book, model: dict, title: str, titles: dict[str, str]) -
     widths = [16.0, 28.0, 12.0, 14.0, 14.0, 12.0, 30.0, 10.0, 10.0, 10.0, 10.0]
     sheet = book.sheet(title, widths, header_rows=(1, 1))
     ws = sheet.ws
-    sheet.write([f"{L['title_summary']} · {L['as_of']} {model['as_of']}",
-                 f"{L['at_risk_head']}: {amount_text(t['at_risk'], div)}"], bold=True, spill=True)
+    sheet.note(f"{L['title_summary']} · {L['as_of']} {model['as_of']} · {L['at_risk_head']}:"
+               f" {amount_text(t['at_risk'], div)}", bold=True)
+    ws.set_column(HELPER_COLUMN, HELPER_COLUMN + 3, None, None, {"hidden": True})
     labels = [L["rep"], L["risk_head"], L["at_risk_head"], L["open_deals"], L["open_amount_head"],
               L["weighted_amount_head"], L["a_count"], L["b_count"], L["errors"], L["warnings"], L["infos"]]
     _head(sheet, labels)
@@ -163,7 +189,7 @@ def summary_sheet(book: Book, model: dict, title: str, titles: dict[str, str]) -
         _waterfall(book, sheet, model, L, div)
         sheet.gap()
         sheet.title(L["named_changes"])
-        _named_rows(sheet, model.get("named") or [], L, div, owner=True)
+        _named_rows(sheet, model.get("named") or [], L, div, SUMMARY_NAMED)
     else:
         sheet.note(model["changes_hint"])
 
@@ -243,7 +269,7 @@ def rep_sheet(book: Book, model: dict, rep: dict, title: str, summary_title: str
     if rep["named"] or model.get("changes_raw"):
         sheet.gap()
         sheet.title(L["changes"])
-        _named_rows(sheet, rep["named"], L, div, owner=False)
+        _named_rows(sheet, rep["named"], L, div, REP_NAMED)
         if not rep["named"]:
             sheet.write([L["none"]])
     trends = model.get("trends") or {}
