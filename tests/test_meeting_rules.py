@@ -156,3 +156,26 @@ def test_plan_takes_amounts_as_the_exports_write_them():
     assert big.exit_code == 0 and '"target": 120000000' in big.stdout and '"contracts": 10' in big.stdout
     bad = CliRunner().invoke(app, ["plan", "--target", "八十万", "--avg-deal", "15万"])
     assert bad.exit_code == 2 and "80万" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_rule_coverage_is_shown_when_the_summary_has_it_and_absent_otherwise(tmp_path, monkeypatch):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_report_render import FINDINGS, RECORDS, make_result
+
+    import pipeaudit.findings as shared
+    from pipeaudit.report import write_report
+
+    write_report(make_result(RECORDS, FINDINGS), tmp_path / "without", ["html", "md"])
+    assert "规则覆盖" not in (tmp_path / "without" / "summary.html").read_text("utf-8")
+    real = shared.summarize
+
+    def with_coverage(result, codes=None):
+        return {**real(result, codes), "coverage": {"ran": 30, "total": 38, "skipped": [{"rule": "no-<insider>"}]}}
+
+    monkeypatch.setattr(shared, "summarize", with_coverage)
+    write_report(make_result(RECORDS, FINDINGS), tmp_path / "with", ["html", "md"])
+    html = (tmp_path / "with" / "summary.html").read_text("utf-8")
+    assert "规则覆盖: 30 条规则已运行，共 38" in html and "no-&lt;insider&gt;" in html
+    assert "规则覆盖: 30" in (tmp_path / "with" / "summary.md").read_text("utf-8")
