@@ -35,6 +35,9 @@ demo: install
 	  name=$$(basename $$f | sed 's/\.[^.]*$$//'); \
 	  $(CLI) report $$f --as-of $(AS_OF) --out $(OUT)/$$name --format html,md,xlsx || exit $$?; \
 	done
+	@echo
+	@echo "== four Mondays with --history: week over week and trends, into $(OUT)/history_demo/"
+	@$(PY) samples/make_history.py $(OUT)/history_demo
 
 test: test-install
 	$(PY) -m pytest -q

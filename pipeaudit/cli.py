@@ -129,6 +129,7 @@ def _audit_options(**kw):
         quotas=kw["quotas"],
         follow_symlinks=kw.get("follow_symlinks", False),
         require=split_names(kw.get("require")),
+        record=kw.get("record"),
     )
 
 
@@ -194,6 +195,14 @@ def check(
     baseline: BaselineOpt = None,
     history: HistoryOpt = None,
     quotas: QuotasOpt = None,
+    record: Annotated[
+        bool, typer.Option("--record", help="Store this week in the history of --history or the config's history:"
+                                            " (report always does; check otherwise only with --history given here).")
+    ] = False,
+    bom: Annotated[
+        Optional[bool], typer.Option("--bom/--no-bom", help="csv: start with a UTF-8 byte-order mark so Excel and WPS"
+                                                           " read Chinese (default: on for csv, also on stdout).")
+    ] = None,
 ) -> None:
     """Check every deal against the rules. Exit 0 clean, 1 findings, 2 bad input."""
 
@@ -203,9 +212,9 @@ def check(
         opts = _audit_options(
             path=path, sheet=sheet, maps=maps, config=config, rules=rules, no_default_rules=no_default_rules,
             select=select, ignore=ignore, rep=rep, as_of=as_of, lang=lang, baseline=baseline,
-            history=history, quotas=quotas, follow_symlinks=follow_symlinks, require=require,
+            history=history, quotas=quotas, follow_symlinks=follow_symlinks, require=require, record=True if record else None,
         )
-        return run(opts, fmt=fmt, fail_on=fail_on, output=output)
+        return run(opts, fmt=fmt, fail_on=fail_on, output=output, bom=bom)
 
     _run(body)
 
@@ -285,7 +294,7 @@ def report(
         opts = _audit_options(
             path=path, sheet=sheet, maps=maps, config=config, rules=rules, no_default_rules=no_default_rules,
             select=select, ignore=ignore, rep=rep, as_of=as_of, lang=lang, baseline=baseline,
-            history=history, quotas=quotas, follow_symlinks=follow_symlinks, require=require,
+            history=history, quotas=quotas, follow_symlinks=follow_symlinks, require=require, record=True,
         )
         return run(opts, out=out, formats=split_names(fmt) or ["html"], templates=templates, send=send,
                    recipients=recipients)
@@ -369,11 +378,11 @@ def init(
 
 @app.command(short_help="Work a target backwards into the funnel it needs.")
 def plan(
-    target: Annotated[Optional[float], typer.Option("--target", help="Contract value to reach.")] = None,
+    target: Annotated[Optional[str], typer.Option("--target", help="Contract value to reach: 800000, 80万, 1.2亿.")] = None,
     mix: Annotated[
         Optional[str], typer.Option("--mix", help="Contract mix, e.g. 150000x2,100000x3,50000x4.")
     ] = None,
-    avg_deal: Annotated[Optional[float], typer.Option("--avg-deal", help="Average contract size (instead of --mix).")] = None,
+    avg_deal: Annotated[Optional[str], typer.Option("--avg-deal", help="Average contract size (instead of --mix): 150000 or 15万.")] = None,
     weeks: Annotated[Optional[float], typer.Option("--weeks", help="Working weeks in the period.")] = None,
     ratios: Annotated[
         Optional[str], typer.Option("--ratios", help="Step ratios: negotiations/contract, demos/negotiation, first visits/demo, leads/first visit.")

@@ -22,6 +22,19 @@ from pipeaudit.yamlsafe import clip, did_you_mean, line_of, load_yaml, shown
 
 CONFIG_NAMES = ("pipeaudit.yaml", ".pipeaudit.yaml", "pipeaudit.yml")
 
+#: How a deal's risk is weighed (docs/risk.md): risk = amount x severity x class x closeness, where
+#: closeness = close_days / (close_days + days until the close date), 1 for a date due or past,
+#: and no_close_date without one. The config's `risk:` overrides any of these.
+RISK_DEFAULTS: dict[str, Any] = {
+    "severity": {"error": 1.0, "warning": 0.5, "info": 0.1, "none": 0.0},
+    "class": {"A": 1.0, "B": 0.8, "C": 0.5, "D": 0.3, "other": 0.5},
+    "close_days": 60.0,
+    "no_close_date": 0.5,
+}
+#: Units the report may show amounts in: name -> divisor. 万 and 亿 for Chinese teams, k and M for others.
+REPORT_UNITS: dict[str, float] = {"元": 1.0, "1": 1.0, "万": 1e4, "亿": 1e8, "k": 1e3, "M": 1e6}
+REP_ORDERS = ("risk", "name")
+
 
 @dataclass(frozen=True)
 class Suppression:
@@ -105,12 +118,17 @@ class Config:
     norms_learned: bool = False  # `norms: learned`: learn them from the history when it suffices
     send: SendSettings | None = None  # how `pipeaudit send` delivers (email, chat)
     recipients: list[Recipient] = field(default_factory=list)  # reps: and managers:
+    #: risk weights (RISK_DEFAULTS with the config's `risk:` over them)
+    risk: dict[str, Any] = field(default_factory=lambda: {k: (dict(v) if isinstance(v, dict) else v)
+                                                          for k, v in RISK_DEFAULTS.items()})
+    report_unit: str | None = None  # `report: unit:`; None = 万 for a Chinese report, 1 otherwise
+    sort_reps: str = "risk"  # `report: sort_reps:` risk (most money at risk first) | name (pinyin)
 
 
 _TOP_KEYS = {
     "columns", "date_order", "lang", "ladder", "ladders", "rules", "rule_files", "select",
     "ignore", "fail_on", "suppress", "quotas", "plan", "history", "fiscal_year_start", "norms",
-    "send", "reps", "managers", "require",
+    "send", "reps", "managers", "require", "risk", "report",
 }
 _PLAN_KEYS = {"ratios", "target", "mix", "weeks", "avg_deal"}
 
@@ -289,7 +307,47 @@ def _validate(data: Any, path: Path) -> Config:
     for key, role in (("reps", "rep"), ("managers", "manager")):
         if key in data:
             cfg.recipients.extend(_recipients(check, data, key, role))
+    if "risk" in data:
+        _risk(check, data, cfg.risk)
+    if "report" in data:
+        section = check.mapping(data, "report")
+        for key in section:
+            if key not in ("unit", "sort_reps"):
+                raise check.fail(section, key, f"unknown key 'report.{clip(key)}'{did_you_mean(str(key), ('unit', 'sort_reps'))}")
+        if "unit" in section:
+            section["unit"] = str(section["unit"]) if isinstance(section["unit"], int) else section["unit"]
+            cfg.report_unit = check.choice(section, "unit", tuple(REPORT_UNITS))
+        if "sort_reps" in section:
+            cfg.sort_reps = check.choice(section, "sort_reps", REP_ORDERS)
     return cfg
+
+
+def _weight(check: _Checker, container: Any, key: Any, where: str) -> float:
+    value = container[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 <= value <= 1000:
+        raise check.fail(container, key, f"{where} must be a number from 0 to 1000, not {shown(value)} / 权重须为 0 到 1000 的数")
+    return float(value)
+
+
+def _risk(check: _Checker, data: dict, risk: dict[str, Any]) -> None:
+    """`risk:` over RISK_DEFAULTS, every key and weight checked with its line."""
+    section = check.mapping(data, "risk")
+    for key in section:
+        if key not in RISK_DEFAULTS:
+            raise check.fail(section, key, f"unknown key 'risk.{clip(key)}'{did_you_mean(str(key), RISK_DEFAULTS)}"
+                                           f" (risk has {', '.join(RISK_DEFAULTS)})")
+        default = RISK_DEFAULTS[key]
+        if isinstance(default, dict):
+            table = check.mapping(section, key)
+            for k in table:
+                if k not in default:
+                    raise check.fail(table, k, f"unknown key 'risk.{key}.{clip(k)}'{did_you_mean(str(k), default)}"
+                                               f" (one of {', '.join(default)})")
+                risk[key][k] = _weight(check, table, k, f"risk.{key}.{k}")
+        else:
+            risk[key] = _weight(check, section, key, f"risk.{key}")
+    if risk["close_days"] <= 0:
+        raise check.fail(section, "close_days", "risk.close_days must be more than 0 / 须大于 0")
 
 
 def _norms(check: _Checker, data: dict, cfg: Config) -> tuple[dict[str, dict[str, float]], bool]:

@@ -32,6 +32,9 @@ class AuditOptions(ReadOptions):
     quotas: Path | None = None
     follow_symlinks: bool = False  # write through a symbolic link given as -o, --out or --history
     require: list[str] = field(default_factory=list)  # --require: rules that must be able to run
+    #: keep this week in the history: True (report, check --record), False, or None = only when
+    #: --history was given on the command line (a config's `history:` alone never stores from check)
+    record: bool | None = None
 
 
 def split_names(values: list[str] | None) -> list[str]:

@@ -90,7 +90,8 @@ def week_over_week(deals: Deals, opts: AuditOptions, cfg: Config, as_of: date) -
         from pipeaudit.outputs import resolve_output
 
         db = resolve_output(Path(db), "--history", follow_symlinks=opts.follow_symlinks)
-        deals, run = with_history(deals, db, as_of, rep=opts.rep, compare_previous=not opts.baseline)
+        record = opts.record if opts.record is not None else opts.history is not None
+        deals, run = with_history(deals, db, as_of, rep=opts.rep, compare_previous=not opts.baseline, record=record)
         extras["history"] = run.info
         if run.changes is not None:
             extras["changes"] = run.changes
@@ -178,6 +179,42 @@ def history_facts(
     return norms, results, extras, notes
 
 
+def history_trends(deals: Deals, findings: Any, history: dict[str, Any] | None, as_of: date,
+                   funnels: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The weeks' trends for the report (weekly.trends), this week's counts recorded first when the
+    week itself was stored; None without a history or with a single week."""
+    if not history or not history.get("db"):
+        return None
+    db, recorded = history["db"], bool(history.get("recorded"))
+    from pipeaudit.model import SEVERITIES
+    from pipeaudit.weekly.store import HistoryStore
+    from pipeaudit.weekly.trends import MAX_WEEKS, weekly_trends
+
+    counts: dict[str, list[int]] = {}
+    if len(findings):
+        owner = findings["owner"].astype(object).where(findings["owner"].notna(), "").astype(str).str.strip()
+        for (o, sev), n in findings.groupby([owner, findings["severity"]]).size().items():
+            if sev in SEVERITIES:
+                counts.setdefault(o, [0, 0, 0])[SEVERITIES.index(sev)] += int(n)
+    this_week = {o: tuple(c) for o, c in counts.items()} or {"": (0, 0, 0)}
+    path = Path(db)
+    if recorded:
+        with HistoryStore(path) as store:
+            store.record_counts(as_of, this_week)
+    if not path.exists():
+        return None
+    with HistoryStore(path, read_only=True) as store:
+        earlier = [d for d in store.as_of_dates() if d < as_of][-(MAX_WEEKS - 1):]
+        if not earlier:
+            return None
+        rows = store.rows_between(earlier[0], earlier[-1])
+        stored = store.week_counts(earlier[0], earlier[-1])
+    stored.update({(as_of, o): c for o, c in this_week.items()})
+    targets = {rep: e["_target"] for rep, e in (funnels or {}).items()
+               if not str(rep).startswith("_") and isinstance(e, dict) and "_target" in e}
+    return weekly_trends(rows, deals.frame, as_of, stored, targets)
+
+
 def run_audit(opts: AuditOptions, cfg: Config | None = None, deals: Deals | None = None) -> AuditResult:
     """The whole audit of one export, as one AuditResult for any renderer."""
     from pipeaudit.engine import empty_findings, evaluate, load_rules
@@ -211,6 +248,9 @@ def run_audit(opts: AuditOptions, cfg: Config | None = None, deals: Deals | None
     reported, muted, suppress_notes = apply_suppressions(findings, deals, cfg, as_of, lang, ruleset.rules)
     if len(muted) == 0:
         muted = empty_findings(["reason"])
+    trends = history_trends(deals, reported, extras.get("history"), as_of, funnels)
+    if trends is not None:
+        extras["trends"] = trends
     view = forecast_view(deals, reported, as_of)
     if view is not None:
         extras["forecast"] = view
@@ -219,6 +259,7 @@ def run_audit(opts: AuditOptions, cfg: Config | None = None, deals: Deals | None
         deals=deals, findings=reported, muted=muted, as_of=as_of, lang=lang, rules=rules,
         skipped=skipped, notes=[*warnings, *notes, *quota_notes, *history_notes, *suppress_notes], extras=extras,
         warnings=warnings,
+        config=cfg,
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
+from pipeaudit.config import Config
 from pipeaudit.engine.schema import Rule
 from pipeaudit.model import Deals, SkippedRule
 
@@ -33,3 +34,5 @@ class AuditResult:
     #: report, and also among the notes): e.g. a last week that matched too few deals to compare
     warnings: list[str] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)  # plan vs actual, week-over-week changes
+    #: the run's validated config (risk weights, report unit and rep order); None: the defaults
+    config: Config | None = None

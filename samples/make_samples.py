@@ -125,7 +125,14 @@ def zh_deals(rng: random.Random) -> list[dict[str, object]]:
     deals[36]["预计成交日期"] = "2027年1月18日"
     deals[39]["商机名称"] = '=HYPERLINK("http://evil.example","点我")'  # formula injection attempt
     deals[43]["商机名称"] = "<script>alert('过堂')</script>门户项目"
+    # The hostile names stay in every output (escaped, never run), but as small, healthy C-class
+    # deals with only a missing next step: risk-first pages list them last, not on the first screen.
+    for i in (39, 43):
+        deals[i].update({"销售阶段": "D进程确定", "商机分级": "C", "分级日期": d(10), "预计成交金额(万元)": 3,
+                         "预计成交日期": d(-150), "最后跟进时间": d(2), "决策人": "周总", "内线": "IT部小王",
+                         "内线级别": "中", "下一步计划": "", "报价日期": None, "报价金额(万元)": None})
     plant(47, {"决策人": "", "内线": "", "内线级别": "", "竞争对手": ""})  # thin information
+    plant(50, {k: deals[20][k] for k in ("商机名称", "客户名称", "预计成交金额(万元)")})  # entered twice
     return deals
 
 

@@ -115,7 +115,8 @@ def test_distinct_values_stay_distinct_at_full_size():
 
 
 def test_findings_level_shows_in_the_audit(files):
-    """few: about 0.3 findings a deal; many: about 2.8 (the issue's 276,000 on 100k deals)."""
+    """few: about 0.3 findings a deal; many: about 2 (2.8 before rules that say the same thing on a
+    deal were folded by `supersedes:`; the issue's shape had 276,000 on 100k deals)."""
     from pipeaudit.config import Config
     from pipeaudit.options import AuditOptions
     from pipeaudit.pipeline import run_audit
@@ -125,4 +126,4 @@ def test_findings_level_shows_in_the_audit(files):
         result = run_audit(AuditOptions(path=files[name], as_of=date(2026, 11, 23)), Config())
         per_deal[name] = len(result.findings) / ROWS
     assert per_deal["xlsx-base"] < 0.6 and per_deal["xlsx-en"] < 0.6, per_deal
-    assert 2.0 < per_deal["xlsx-worst"] < 3.6 and 2.0 < per_deal["csv-worst"] < 3.6, per_deal
+    assert 1.5 < per_deal["xlsx-worst"] < 3.6 and 1.5 < per_deal["csv-worst"] < 3.6, per_deal

@@ -45,7 +45,7 @@ def test_an_interrupted_report_leaves_last_weeks_report_and_index_whole(tmp_path
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("pipeaudit.report.xlsx.write_workbook", broken)
+    monkeypatch.setattr("pipeaudit.report.workbook.write_workbook", broken)
     with pytest.raises(ConfigError, match="cannot write the report"):
         make_report(folder)
     # all or nothing: the report (and the index that describes it) is last week's, untouched

@@ -164,22 +164,30 @@ def test_html_escapes_data_everywhere(zh_report):
     assert EVIL_OWNER in Page((out / "summary.html").read_text("utf-8")).all_text
 
 
-def test_flagged_deal_carries_all_rule_questions_and_its_stage_checklist(zh_report):
+def _appendix(raw: str) -> str:
+    return Page(raw.split('id="appendix"', 1)[1]).all_text if 'id="appendix"' in raw else ""
+
+
+def test_a_card_asks_at_most_three_questions_and_the_appendix_holds_the_checklists(zh_report):
     out, _ = zh_report
     texts = load_texts("zh")
-    page = Page(rep_page(out, "html", "张三").read_text("utf-8"))
+    raw = rep_page(out, "html", "张三").read_text("utf-8")
+    page = Page(raw)
     assert len(page.sections) == 1
     block = "".join(page.sections[0])
-    for q in ("内线是谁？", "内线级别多高？", "为什么还没签？", "超过4周了，卡在哪？"):
-        assert q in block
-    for q in texts.stage_questions["C"]:  # Alpha sits in C方案论证
-        assert q in block
-    for q in texts.stage_questions["E"]:
-        assert q not in block
-    for q in texts.standing:  # an A-class deal gets the standing 过堂 questions
-        assert q in block
-    li = "".join(Page(rep_page(out, "html", "李四").read_text("utf-8")).sections[0])
-    assert all(q in li for q in texts.stage_questions["D"])
+    asked = re.findall(r'<ol class="card-q">(.*?)</ol>', raw, re.S)
+    assert len(asked) == 1 and asked[0].count("<li>") == 3
+    # the sharpest: each firing rule's first question, most severe first, then the second ones
+    assert ["内线是谁？", "为什么还没签？", "内线级别多高？"] == re.findall(r"<li>(.*?)</li>", asked[0])
+    assert "超过4周了，卡在哪？" not in block
+    assert not any(q in block for q in texts.stage_questions["C"])  # the checklist is referenced, not repeated
+    assert "附录" in block and 'href="#appendix-C"' in raw
+    appendix = _appendix(raw)
+    assert all(q in appendix for q in texts.stage_questions["C"]) and all(q in appendix for q in texts.standing)
+    assert not any(q in appendix for q in texts.stage_questions["E"])
+    assert raw.count(texts.standing[0]) == 1  # once per sheet, however many A/B deals
+    li = rep_page(out, "html", "李四").read_text("utf-8")
+    assert all(q in _appendix(li) for q in texts.stage_questions["D"])
     assert not any(q in li for q in texts.standing)  # Gamma is not A/B
 
 
@@ -190,10 +198,11 @@ def test_stage_checklist_follows_phase_on_other_ladders(tmp_path):
     out = tmp_path / "o"
     write_report(make_result(recs, fs, lang="en"), out, ["html"])
     en = load_texts("en")
-    page = Page((out / "reps" / "Ann.html").read_text("utf-8"))
-    first, second = ("".join(s) for s in page.sections)
-    assert all(q in first for q in en.stage_questions["D"])  # phase 2 -> D
-    assert all(q in second for q in en.stage_questions["B"])  # phase 4 -> B
+    raw = (out / "reps" / "Ann.html").read_text("utf-8")
+    appendix = _appendix(raw)
+    assert all(q in appendix for q in en.stage_questions["D"])  # phase 2 -> D
+    assert all(q in appendix for q in en.stage_questions["B"])  # phase 4 -> B
+    assert 'href="#appendix-D"' in raw and 'href="#appendix-B"' in raw
 
 
 def test_rep_level_findings_and_plan_vs_actual(tmp_path):
@@ -218,12 +227,16 @@ def test_summary_numbers_links_and_help_list(zh_report):
         assert (target.parent / unquote(back)).resolve() == (out / "summary.html").resolve()
     rows = re.findall(r'<tr data-owner="([^"]*)">(.*?)</tr>', raw, re.S)
     cells = {Page(o).all_text: re.findall(r"<td[^>]*>(.*?)</td>", r) for o, r in rows}
-    assert cells["张三"][1] == "1" and cells["张三"][2] == "150,000" and cells["张三"][3] == "75,000"
-    assert cells["李四"][1] == "2"
+    # a Chinese report counts in 万: risk-weighted, at risk, open deals, open amount, weighted
+    assert cells["张三"][2] == "15" and cells["张三"][3] == "1" and cells["张三"][4] == "15" and cells["张三"][5] == "7.5"
+    assert cells["张三"][1] == "13.2" and cells["李四"][3] == "2"
+    # reps riskiest first: 15万 A closing in 8 days (15万 x 1 x 1 x 60/68 = 13.2万) before the 30万 B
+    # deal without a close date (30万 x 1 x 0.8 x 0.5 = 12万), then 1,000 元
+    assert [Page(o).all_text for o, _ in rows] == ["张三", EVIL_OWNER, "李四"]
     # A/B deals with errors: Alpha (A) and the evil B deal; not Gamma (no class)
-    help_table = raw.split('class="help wide"')[1].split("</table>")[0]
+    help_table = raw.split('class="help stack"')[1].split("</table>")[0]
     assert "Alpha" in help_table and "Gamma" not in help_table and "&lt;script&gt;" in help_table
-    assert '<svg xmlns="http://www.w3.org/2000/svg" class="funnel"' in raw
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart funnel"' in raw
     assert "<script" not in raw.lower().replace("&lt;script", "")
     assert "--baseline" in page.all_text  # no changes yet: the note says how to get them
 
@@ -245,8 +258,8 @@ def test_english_labels_and_questions(tmp_path):
     assert "Team pipeline review" in text and "团队过堂汇总" not in text
     rep = Page(rep_page(out, "html", "张三").read_text("utf-8")).all_text
     assert "Who is the insider?" in rep and "How senior is the insider?" in rep
-    assert "Over 4 weeks: where is it stuck?" in rep
-    assert load_texts("en").stage_questions["C"][0] in rep
+    assert "Over 4 weeks: where is it stuck?" not in rep  # three questions on a card
+    assert load_texts("en").stage_questions["C"][0] in rep  # in the appendix
     assert "Who is helping you inside the customer?" in rep
     md = rep_page(out, "md", "张三").read_text("utf-8")
     assert "Next week's plan" in md
@@ -388,7 +401,10 @@ def test_week_over_week_waterfall_from_the_changes_module(tmp_path):
     summary = Page((out / "summary.html").read_text("utf-8")).all_text
     assert "在途金额变化（瀑布）" in summary and "last.xlsx" in summary and "--baseline" not in summary
     team = changes["team"]
-    assert f"{team['start']:,.0f}" in summary and f"{team['end']:,.0f}" in summary
+    from pipeaudit.report.environment import amount_text
+
+    assert amount_text(team["start"], 1e4) in summary and amount_text(team["end"], 1e4) in summary
+    assert "Gone" in summary and "消失" in summary  # named: the deal that left, under its kind
     rep = Page(rep_page(out, "html", "李四").read_text("utf-8")).all_text
     assert "周环比变化" in rep and "消失" in rep
     for page in [out / "summary.md", *(out / "reps").glob("*.md")]:

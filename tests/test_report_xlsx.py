@@ -1,11 +1,14 @@
-"""report.xlsx, reopened with openpyxl: typed cells, no formulas, one sheet per rep."""
+"""report.xlsx, reopened with openpyxl: typed cells, no formulas, a sheet per rep, print setup,
+row heights, links both ways, charts."""
 
 from __future__ import annotations
 
 import datetime as dt
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from openpyxl import load_workbook
@@ -26,6 +29,13 @@ def _workbook(tmp_path, records, findings, **kw):
     return load_workbook(out / "report.xlsx")
 
 
+def _header_row(ws, first_word):
+    for row in ws.iter_rows(max_row=5):
+        if row[0].value == first_word:
+            return row[0].row, [c.value for c in row]
+    raise AssertionError(f"no header starting {first_word!r} in {ws.title}")
+
+
 def test_no_cell_from_data_becomes_a_formula(tmp_path):
     owners = ["+1", "@x", "-2", "=cmd|' /C calc'!A0"]
     recs = [{"deal_id": f"=D{i}", "deal": FORMULA_DEAL, "owner": o, "stage": "C方案论证", "amount": 10,
@@ -39,45 +49,92 @@ def test_no_cell_from_data_becomes_a_formula(tmp_path):
                 assert c.data_type != "f", (ws.title, c.coordinate, c.value)
                 if isinstance(c.value, str):
                     seen.add(c.value)
-    assert FORMULA_DEAL in seen and "=1+1" in seen and "+1" in seen and "@x" in seen and "-2" in seen
+                    if c.value.startswith(("=", "+", "-", "@")):
+                        assert c.quotePrefix, (ws.title, c.coordinate, c.value)
+    assert FORMULA_DEAL in seen and "+1" in seen and "@x" in seen and "-2" in seen and "=D0" in seen
+    assert any("=1+1" in v for v in seen) and "-call" in seen
     assert len(wb.sheetnames) == 1 + len(owners)
+    with zipfile.ZipFile(tmp_path / "o" / "report.xlsx") as z:
+        for name in z.namelist():
+            data = z.read(name)
+            if name.endswith(".xml"):
+                ElementTree.fromstring(data)
+                assert b"<f>" not in data and b"<f " not in data, name
+            if name.endswith(".rels"):  # links are internal only: no external target anywhere
+                assert b'TargetMode="External"' not in data, name
 
 
 def test_summary_first_then_a_sheet_per_rep_with_only_its_deals(tmp_path):
     wb = _workbook(tmp_path, RECORDS, FINDINGS)
     assert wb.sheetnames[0] == "汇总"
     assert len(wb.sheetnames) == 4
-    by_sheet = {ws.title: {c.value for row in ws.iter_rows(min_row=2) for c in row} for ws in wb.worksheets[1:]}
+    by_sheet = {ws.title: {c.value for row in ws.iter_rows(min_row=3) for c in row} for ws in wb.worksheets[1:]}
     zs = by_sheet["张三"]
     assert "Alpha" in zs and "Gamma" not in zs
     li = by_sheet["李四"]
-    assert "Gamma" in li and "Alpha" not in li and "funnel-short" in li
+    assert "Gamma" in li and "Alpha" not in li and any("funnel-short" in str(v) for v in li)
     summary = wb["汇总"]
-    header = [c.value for c in summary[1]]
-    assert header[0] == "销售"
-    rows = {r[0]: r for r in summary.iter_rows(min_row=2, values_only=True) if r and r[0]}
-    assert rows["张三"][2] == 1 and rows["张三"][3] == 150000 and rows["张三"][4] == 75000
+    at, header = _header_row(summary, "销售")
+    assert header[:5] == ["销售", "风险加权（万）", "风险金额（万）", "在途商机", "在途金额（万）"]
+    rows = {}
+    for r in summary.iter_rows(min_row=at + 1, values_only=True):
+        if r[0] == "合计":
+            break
+        rows[r[0]] = r
+    assert rows["张三"][3] == 1 and rows["张三"][4] == 15 and rows["张三"][5] == 7.5  # in 万
+    order = [r[0] for r in summary.iter_rows(min_row=at + 1, max_row=at + 3, values_only=True)]
+    assert order == ["张三", "<script>o</script>&Co", "李四"]  # riskiest first
 
 
-def test_types_formats_frozen_header_filter_and_colours(tmp_path):
+def test_types_formats_fills_and_multi_line_rows_are_tall_enough(tmp_path):
     wb = _workbook(tmp_path, RECORDS, FINDINGS)
     ws = wb["张三"]
-    assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
-    header = [c.value for c in ws[1]]
-    row = {h: c for h, c in zip(header, ws[2])}
-    assert row["金额"].value == 150000 and row["金额"].number_format == "#,##0"
+    at, header = _header_row(ws, "商机")
+    assert ws.freeze_panes == "B3" and ws.auto_filter.ref.startswith(f"A{at}:")
+    row = {h: c for h, c in zip(header, ws[at + 1])}
+    assert row["金额（万）"].value == 15 and row["金额（万）"].number_format == "#,##0.0"
     assert isinstance(row["预计成交"].value, dt.datetime) and row["预计成交"].number_format == "yyyy-mm-dd"
-    assert row["预计成交"].value.date() == dt.date(2026, 12, 1)
     assert row["级别"].value == "错误" and row["级别"].fill.fgColor.rgb.endswith("F8C9C4")
-    assert row["规则"].value.split("\n") == ["no-insider", "a-deal-overdue"]  # one row per deal, worst first
-    assert "超过4周了，卡在哪？" in row["针对问题要问"].value
-    li = wb["李四"]
-    li_sev = {c.value: c.fill.fgColor.rgb for c in li["M"] if c.value}
-    assert li_sev["提示"].endswith("CFE0F5")
-    widths = [ws.column_dimensions[k].width for k in "ABCDEFGHIJKLMNOPQ"]
-    assert all(8 <= w <= 60 for w in widths)
-    assert wb["汇总"].freeze_panes == "A2" and wb["汇总"].auto_filter.ref
+    assert row["分级"].value == "分级 A"
+    assert row["定级天数"].value == 53 and row["定级天数"].fill.fgColor.rgb.endswith("F8C9C4")  # A for 53 days: overdue
+    lines = row["发现的问题"].value.split("\n")
+    assert len(lines) == 2 and lines[0].startswith("no-insider")  # worst first
+    asked = row["要问"].value.split("\n")
+    assert len(asked) == 3 and asked[0] == "1. 内线是谁？"
+    assert row["发现的问题"].alignment.wrap_text
+    height = ws.row_dimensions[at + 1].height
+    assert height is not None and height >= 3 * 15  # three lines of questions show
+    widths = [ws.column_dimensions[k].width for k in "ABCDEFGHIJ"]
+    assert all(6 <= w <= 60 for w in widths)
+
+
+def test_print_setup_links_both_ways_and_charts(tmp_path):
+    from pipeaudit.weekly.baseline import compare
+    from pipeaudit.deals.build import deals_from_records
+
+    result = make_result(RECORDS, FINDINGS)
+    before = [dict(RECORDS[0], amount="10万"), dict(RECORDS[2]), {"deal_id": "D9", "deal": "Gone", "owner": "李四",
+                                                                  "stage": "C方案论证", "amount": 500}]
+    result.deals, result.extras["changes"] = compare(result.deals, deals_from_records(before), source="last.xlsx",
+                                                     as_of=dt.date(2026, 11, 16))
+    out = tmp_path / "o"
+    write_report(result, out, ["xlsx"])
+    wb = load_workbook(out / "report.xlsx")
+    for ws in wb.worksheets:
+        setup = ws.page_setup
+        assert setup.orientation == "landscape" and str(setup.paperSize) == "9", ws.title  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and setup.fitToWidth in (None, 1) and setup.fitToHeight == 0
+        assert ws.print_title_rows == "$2:$2", ws.title
+    summary = wb["汇总"]
+    links = {c.value: c.hyperlink.location for row in summary.iter_rows() for c in row if c.hyperlink}
+    assert links["张三"] == "'张三'!A1" and links["李四"] == "'李四'!A1"
+    for title in wb.sheetnames[1:]:
+        back = [c for row in wb[title].iter_rows(max_row=1) for c in row if c.hyperlink]
+        assert back and back[0].hyperlink.location == "'汇总'!A1"
+    assert len(summary._charts) >= 2  # the waterfall and the funnel
+    texts = {c.value for row in summary.iter_rows() for c in row if isinstance(c.value, str)}
+    assert "需要经理出手的商机（A/B类且有错误）" in texts and "周环比变化" in texts and "Gone" in texts
+    assert any(str(v).startswith("下周工作计划") for row in wb["张三"].iter_rows(values_only=True) for v in row if v)
 
 
 def test_sheet_titles_are_excel_safe_and_distinct(tmp_path):
@@ -125,10 +182,7 @@ def test_cli_report_on_the_sample_writes_all_formats(tmp_path):
     assert bad.returncode == 2 and "pdf" in bad.stderr and "Traceback" not in bad.stderr
 
 
-def test_workbook_parts_are_well_formed_and_hold_no_formula_element(tmp_path):
-    import zipfile
-    from xml.etree import ElementTree
-
+def test_hostile_text_is_kept_as_text_and_the_parts_are_well_formed(tmp_path):
     hostile = ["\t=1+1", "\r=2", "a\x00b", "x\ufffey", "<b>&</b>", "_x0041_"]
     recs = [{"deal_id": f"D{i}", "deal": h, "owner": f"o{h}", "stage": "C方案论证", "amount": 10, "deal_class": "A",
              "next_step": h} for i, h in enumerate(hostile)]
@@ -136,10 +190,16 @@ def test_workbook_parts_are_well_formed_and_hold_no_formula_element(tmp_path):
     wb = _workbook(tmp_path, recs, fs)
     with zipfile.ZipFile(tmp_path / "o" / "report.xlsx") as z:
         for name in z.namelist():
-            data = z.read(name)
-            ElementTree.fromstring(data)
-            assert b"<f>" not in data and b"<f " not in data, name
-    values = {c.value: c for ws in wb.worksheets[1:] for row in ws.iter_rows() for c in row if c.value}
-    assert values["\t=1+1"].quotePrefix and values["\t=1+1"].data_type == "s"
-    assert values["ab"].data_type == "s" and values["xy"].data_type == "s"
-    assert "<b>&</b>" in values and "_x0041_" in values
+            if name.endswith(".xml"):
+                data = z.read(name)
+                ElementTree.fromstring(data)  # well-formed: no control character got through
+                assert b"<f>" not in data and b"<f " not in data, name
+                assert b"\x00" not in data and "\ufffe".encode() not in data
+    values = {c.value: c for ws in wb.worksheets[1:] for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    # the deal's name arrives trimmed ("=1+1"); the message keeps its tab
+    assert values["=1+1"].quotePrefix and values["=1+1"].data_type == "s"
+    assert any(v.endswith("\t=1+1") for v in values)
+    assert values["ab"].data_type == "s" and values["xy"].data_type == "s"  # dropped, the rest kept
+    assert "<b>&</b>" in values
+    # Excel's own escape is itself escaped, so Excel shows "_x0041_" and not "A"
+    assert "_x005F_x0041_" in values or "_x0041_" in values

@@ -18,7 +18,18 @@ from pipeaudit.options import AuditOptions
 from pipeaudit.terminal import echo
 
 
-def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, output: Path | None = None) -> int:
+def csv_bom(fmt: str, bom: bool | None, to_terminal: bool) -> bool:
+    """Does this output start with a UTF-8 byte-order mark? csv: yes, unless --no-bom, or shown on
+    a terminal (nobody opens a terminal in Excel): Excel and WPS on a Chinese Windows read a csv
+    without one as GBK and garble every Chinese cell, and `check --format csv > week.csv` is how
+    a cron job or a person writes one as often as -o. Other formats never (--bom is for csv)."""
+    if fmt != "csv":
+        return False
+    return bom if bom is not None else not to_terminal
+
+
+def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, output: Path | None = None,
+        bom: bool | None = None) -> int:
     from pipeaudit.findings import check_fail_on, severity_at_least
     from pipeaudit.formats import HUMAN_FORMATS, check_format, render
 
@@ -52,16 +63,19 @@ def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, ou
         if fd is not None and fd != 1:
             progress.stage("writing / 写入中")
             with open_stream(fd, output) as fh:
+                if csv_bom(fmt, bom, fd == 2 and _isatty(sys.stderr)):
+                    fh.write("\ufeff")
                 render(result, fmt, fh, color=False)
         elif output is not None:
             progress.stage("writing / 写入中")
-            # CSV files get a BOM so Excel detects UTF-8 (Chinese names); stdout never does.
-            encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+            # CSV files get a BOM so Excel detects UTF-8 (Chinese names), unless --no-bom
+            encoding = "utf-8-sig" if csv_bom(fmt, bom, False) else "utf-8"
             with open_output(Path(output), encoding) as fh:
                 render(result, fmt, fh, color=False)
         else:
             progress.stop()  # never draw a spinner over the lines we are printing
-            _render_stdout(result, fmt, color=fmt in HUMAN_FORMATS and to_terminal and color_allowed())
+            _render_stdout(result, fmt, color=fmt in HUMAN_FORMATS and to_terminal and color_allowed(),
+                           bom=csv_bom(fmt, bom, to_terminal))
     return 1 if severity_at_least(result.findings, fail_on) else 0
 
 
@@ -123,12 +137,15 @@ def open_output(path: Path, encoding: str):
         yield fh
 
 
-def _render_stdout(result, fmt: str, *, color: bool) -> None:
+def _render_stdout(result, fmt: str, *, color: bool, bom: bool = False) -> None:
     from pipeaudit.formats import render
     from pipeaudit.terminal import tolerant
 
     try:
-        render(result, fmt, tolerant(sys.stdout), color=color)
+        stream = tolerant(sys.stdout)
+        if bom and str(getattr(stream, "encoding", "") or "").lower().replace("-", "").replace("_", "") == "utf8":
+            stream.write("\ufeff")  # only in UTF-8: in any other encoding it would be a wrong character
+        render(result, fmt, stream, color=color)
         sys.stdout.flush()
     except BrokenPipeError:  # `pipeaudit check x | head`: the reader left; that is not an error
         devnull = os.open(os.devnull, os.O_WRONLY)

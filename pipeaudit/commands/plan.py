@@ -9,10 +9,27 @@ from pipeaudit.errors import ConfigError
 from pipeaudit.terminal import echo
 
 
+def parse_amount(text: str | float | None, option: str) -> float | None:
+    """An amount as the exports write it (80万, 1.2亿, 1,200,000, ¥50k), read by the same parser as
+    the deals (deals.values.parse_amounts), so `plan --target 80万` means what an export's 80万 does.
+    funnel.py stays pure arithmetic: it receives the number."""
+    if text is None or isinstance(text, (int, float)):
+        return text
+    import pandas as pd
+
+    from pipeaudit.deals.values import parse_amounts
+
+    values, _ = parse_amounts(pd.Series([str(text).strip()], dtype=object))
+    value = values.iloc[0]
+    if value != value:
+        raise ConfigError(f"{option} {text!r}: not an amount; write it as 800000, 80万 or 1.2亿 / 金额格式不对，例如 80万")
+    return float(value)
+
+
 def run(
-    target: float | None,
+    target: str | float | None,
     mix: str | None,
-    avg_deal: float | None,
+    avg_deal: str | float | None,
     weeks: float | None,
     ratios: str | None,
     fmt: str = "text",
@@ -26,6 +43,7 @@ def run(
         raise ConfigError(f"--format {fmt!r}: plan prints text or json / 只支持 text 或 json")
     if lang is not None and lang not in ("zh", "en"):
         raise ConfigError(f"--lang {lang!r}: expected zh or en / 只能是 zh 或 en")
+    target, avg_deal = parse_amount(target, "--target"), parse_amount(avg_deal, "--avg-deal")
     cfg = load_config(config)
     plan = plan_from_config(target, mix, avg_deal, weeks, ratios, cfg.plan)
     if fmt == "json":

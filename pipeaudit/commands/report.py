@@ -34,7 +34,9 @@ def run(opts: AuditOptions, *, out: Path, formats: list[str], templates: Path | 
     summaries = [p for p in written if p.parent == out.resolve() and p.name.startswith("summary.")]
     pages = [p for p in written if p.parent.name == "reps"]
     workbook = [p for p in written if p.suffix == ".xlsx"]
-    echo(f"pipeaudit: report written to {out}/ / 报告已写入 {out}/")
+    # The first line starts with a timestamp and the last says what the week held: `>> pipeaudit.log`
+    # from cron then reads week by week with `grep summary`.
+    echo(f"{_now()} pipeaudit: report written to {out}/ / 报告已写入 {out}/")
     for p in summaries:
         echo(f"  {out / p.name}")
     if pages:
@@ -43,8 +45,28 @@ def run(opts: AuditOptions, *, out: Path, formats: list[str], templates: Path | 
         echo(f"  {out / 'reps'}/  ({reps} reps × {', '.join(exts)} / {reps} 位销售)")
     for p in workbook:
         echo(f"  {out / p.name}")
+    echo(summary_line(result, len({p.stem for p in pages})))
     if send:
         from pipeaudit.commands.send import run as send_run
 
         return send_run(out, config=opts.config, recipients=recipients, history=opts.history)
     return 0
+
+
+def _now() -> str:
+    from datetime import datetime
+
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def summary_line(result, reps: int) -> str:
+    """One line: the week as of, reps, open deals and amount, findings by severity, history kept."""
+    from pipeaudit.findings import summarize
+
+    s = summarize(result)
+    f = s["findings"]
+    history = result.extras.get("history") if isinstance(result.extras, dict) else None
+    kept = (" · history: week stored" if history.get("recorded") else " · history: read only") if history else ""
+    return (f"summary {result.as_of}: {reps} reps · {s['open_deals']} open deals · {s['open_amount']:,.0f} open"
+            f" · {f['error']} errors · {f['warning']} warnings · {f['info']} info{kept}"
+            f" / 汇总：{reps} 位销售，{s['open_deals']} 个在途商机，错误 {f['error']}，警告 {f['warning']}")

@@ -109,6 +109,7 @@ def evaluate(
     chunks: dict[str, list] = {c: [] for c in ("rule", "pos", "message", "question", "questions")}
     ran: list["Rule"] = []  # findings carry an index into this list until the frame is built
     beside_deals: list["pd.DataFrame"] = []  # findings about a rep or the whole export
+    flagged: list[tuple] = []  # (rule, positions, check values) of each rule that flagged deals
     for rule in rules:
         if not rule.enabled:
             continue
@@ -132,8 +133,10 @@ def evaluate(
             pos, extras = np.asarray(hits.positions, dtype=np.int64), hits.values
         else:
             pos = np.flatnonzero(m)
-        if len(pos) == 0:
-            continue
+        if len(pos):
+            flagged.append((rule, pos, extras))
+    for rule, pos, extras in drop_superseded(flagged):
+        env.params = rule.params
         chunks["rule"].append(np.full(len(pos), len(ran), dtype=np.int32))
         ran.append(rule)
         chunks["pos"].append(pos)
@@ -145,6 +148,30 @@ def evaluate(
     if beside_deals:
         findings = sort_findings(pd.concat([findings, *beside_deals], ignore_index=True))
     return findings, skipped
+
+
+def drop_superseded(flagged: list[tuple]) -> list[tuple]:
+    """(rule, positions, values) with the positions of deals that a superseding rule also flagged
+    taken out (and the check's values with them); a rule left with no deal is dropped.
+
+    A rule's `supersedes:` names rules whose finding on the same deal says the same thing less
+    sharply (no-recent-activity under stale-by-stage): one silence is one finding. Only rules
+    that flagged the deal in this run count, before any dropping (the graph has no cycles).
+    """
+    import numpy as np
+
+    hit_by = {rule.name: pos for rule, pos, _ in flagged}
+    out = []
+    for rule, pos, values in flagged:
+        over = [hit_by[r.name] for r, _, _ in flagged if rule.name in r.supersedes]
+        if over:
+            keep = ~np.isin(pos, np.concatenate(over))
+            if not keep.all():
+                pos = pos[keep]
+                values = {k: np.asarray(v, dtype=object)[keep] for k, v in values.items()}
+        if len(pos):
+            out.append((rule, pos, values))
+    return out
 
 
 def _findings_beside_deals(rule: "Rule", env: Env, hits: Hits, lang: str) -> "pd.DataFrame":

@@ -1,7 +1,10 @@
 """Run a rule's own examples: each record must be flagged (or not) exactly as the YAML says.
 
 Each example is audited alone (its own Deals), so the ladder is detected from its stage value
-and one example cannot change another's result. A rule skipped for missing fields flags
+and one example cannot change another's result. A rule that judges a deal against the others (an
+amount far above the team's usual deal, a likely duplicate) lists those others under
+`examples.context`: each example is audited with them beside it, and only the example itself is
+judged. A rule skipped for missing fields flags
 nothing: that fails a `flagged` example and satisfies a `clean` one (e.g. a deal new this week).
 """
 
@@ -37,10 +40,14 @@ def run_example(ex: Example, lang: str = "en") -> str | None:
     from pipeaudit.deals.build import deals_from_records
     from pipeaudit.engine.evaluate import evaluate
 
-    deals = deals_from_records([ex.record], source=f"{ex.rule.source}:{ex.rule.name}")
+    context = ex.rule.examples.get("context", [])
+    deals = deals_from_records([ex.record, *context], source=f"{ex.rule.source}:{ex.rule.name}")
     findings, skipped = evaluate(deals, [ex.rule], ex.rule.examples_as_of, lang)
     if skipped and ex.kind == "flagged":
         return f"the example lacks {', '.join(skipped[0].missing)}, so the rule is skipped"
+    if context:  # only the example's own findings count, not the context deals'
+        first = deals.frame.index[0]
+        findings = findings[findings["deal_index"].astype("Int64").eq(first).fillna(False).astype(bool)]
     flagged = len(findings) > 0
     if flagged != (ex.kind == "flagged"):
         verb = "is not flagged" if ex.kind == "flagged" else f"is flagged ({findings['message'].iloc[0]})"

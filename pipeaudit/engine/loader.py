@@ -80,6 +80,39 @@ class RuleSet:
 
 
 
+def supersede_problems(rules: list[Rule], also: list[Rule] = ()) -> list[RuleError]:
+    """Every `supersedes:` of `rules` that names no loaded rule (nor one of `also`: the built-in
+    rules, when a pack is validated alone), and every cycle (a supersedes b supersedes a): with a
+    cycle no finding of the loop could be kept, so it is refused at load."""
+    names = {**{r.name: r for r in also}, **{r.name: r for r in rules}}
+    problems: list[RuleError] = []
+    for r in rules:
+        for other in r.supersedes:
+            if other not in names:
+                problems.append(RuleError(
+                    f"{r.source}:{r.line}: rule '{r.name}': supersedes '{other}', which is no loaded rule"
+                    f"{did_you_mean(other, names)}"))
+    graph = {r.name: [o for o in r.supersedes if o in names] for r in names.values()}
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = 1
+        for nxt in graph[name]:
+            if state.get(nxt) == 1:
+                loop = path[path.index(nxt):] + [nxt] if nxt in path else [name, nxt]
+                r = names[name]
+                problems.append(RuleError(f"{r.source}:{r.line}: rule '{name}': supersedes forms a cycle"
+                                          f" ({' -> '.join(loop)})"))
+            elif nxt not in state:
+                visit(nxt, path + [nxt])
+        state[name] = 2
+
+    for name in graph:
+        if name not in state:
+            visit(name, [name])
+    return problems
+
+
 _PACK_CACHE: dict[tuple, Pack] = {}
 
 
@@ -98,6 +131,12 @@ def cached_pack(path: Path) -> Pack:
             _PACK_CACHE.clear()
         _PACK_CACHE[key] = parse_pack(path)
     return _PACK_CACHE[key]
+
+
+def _builtin_rules() -> list[Rule]:
+    from pipeaudit.resources import data_dir
+
+    return [r for f in pack_files(data_dir("rules")) for r in cached_pack(f).rules]
 
 
 def _is_builtin(name: str) -> bool:
@@ -172,6 +211,7 @@ def collect_rules(paths: list[Path]) -> tuple[RuleSet, list[RuleError], list[Pat
             pack.rules = kept
             rs.packs.append(pack)
             rs.rules.extend(kept)
+    problems.extend(supersede_problems(rs.rules, also=_builtin_rules()))
     return rs, problems, read
 
 
@@ -203,6 +243,9 @@ def load_rules(paths: list[Path], *, default_rules: bool = True, cfg: "Config | 
                 raise clash
         rs.packs.append(pack)
         rs.rules.extend(pack.rules)
+    found = supersede_problems(rs.rules)
+    if found:
+        raise found[0]
     if cfg is not None and cfg.rules:
         where = str(cfg.source or "config")
         by_name = {r.name: i for i, r in enumerate(rs.rules)}

@@ -28,7 +28,7 @@ STATUSES = ("open", "won", "lost")
 EXAMPLE_AS_OF = date(2026, 11, 23)
 RULE_KEYS = {
     "name", "code", "severity", "applies_to", "params", "where", "check", "requires",
-    "message", "questions", "why", "ref", "examples", "description",
+    "message", "questions", "why", "ref", "examples", "description", "title", "supersedes",
 }
 PACK_KEYS = {"pack", "description", "rules", "as_of"}
 SPECIAL_PLACEHOLDERS = {"age_days", "age_weeks", "until_days", "until_weeks"}
@@ -81,6 +81,11 @@ class Rule:
     check: str | None = None
     requires: list[tuple[str, ...]] | None = None  # explicit; None = computed from the condition
     description: dict[str, str] | None = None
+    #: a short name for the rule in both languages, what a report shows instead of the id
+    title: dict[str, str] | None = None
+    #: rules whose finding on the same deal this rule's finding replaces (one silence, one finding);
+    #: names are checked against the loaded rules, and cycles refused, by engine.loader
+    supersedes: tuple[str, ...] = ()
     examples: dict[str, list[dict]] = field(default_factory=dict)
     examples_as_of: date = EXAMPLE_AS_OF
     pack: str = ""
@@ -158,6 +163,12 @@ class Rule:
         for k, v in self.params.items():
             text = text.replace("{" + k + "}", param_text(v))
         return text
+
+    def label(self, lang: str) -> str:
+        """What a report calls the rule: its title, else its one-line summary, else its name."""
+        if self.title:
+            return self.title[lang]
+        return self.summary(lang) if self.description else self.name
 
     def text(self, what: str, lang: str) -> str:
         if what == "message":
@@ -260,6 +271,21 @@ def _parse_requires(spec: Any, ctx: ParseContext, container: Any) -> list[tuple[
     return out
 
 
+def _parse_supersedes(spec: Any, ctx: ParseContext, container: Any, name: str) -> tuple[str, ...]:
+    """A list of rule names (kebab-case, not the rule itself); whether they exist is the loader's
+    to check, as they may live in another pack."""
+    items = [spec] if isinstance(spec, str) else spec
+    if not isinstance(items, list) or not items:
+        raise ctx.fail(container, "supersedes", "'supersedes' must be a list of rule names")
+    for i, other in enumerate(items):
+        if not isinstance(other, str) or not NAME_RE.match(other):
+            raise ctx.fail(items if isinstance(spec, list) else container, i if isinstance(spec, list) else "supersedes",
+                           f"supersedes: {shown(other)} is not a rule name")
+        if other == name:
+            raise ctx.fail(container, "supersedes", f"rule '{name}' cannot supersede itself")
+    return tuple(dict.fromkeys(items))
+
+
 def _parse_params(spec: Any, ctx: ParseContext, container: Any) -> dict[str, Any]:
     if spec is None:
         return {}
@@ -280,13 +306,13 @@ def _parse_examples(spec: Any, ctx: ParseContext, container: Any) -> tuple[dict[
         return {}, None
     if not isinstance(spec, dict):
         raise ctx.fail(container, "examples", "'examples' must be {flagged: [...], clean: [...]}")
-    allowed = {"flagged", "clean", "as_of"}
+    allowed = {"flagged", "clean", "as_of", "context"}
     out: dict[str, list[dict]] = {}
     for k in spec:
         if k not in allowed:
             raise ctx.fail(spec, k, f"unknown key '{clip(k)}' in examples{did_you_mean(str(k), allowed)}")
     as_of = _as_date(spec.get("as_of"), ctx, spec, "as_of") if "as_of" in spec else None
-    for kind in ("flagged", "clean"):
+    for kind in ("flagged", "clean", "context"):
         records = spec.get(kind) or []
         if not isinstance(records, list):
             raise ctx.fail(spec, kind, f"examples.{kind} must be a list of deal records")
@@ -362,6 +388,8 @@ def parse_rule(spec: Any, path: Path, index: int, rules: Any, pack: str, pack_as
     questions = [_bilingual(q, ctx, qs, i, placeholders) for i, q in enumerate(qs)]
     why = _bilingual(spec["why"], ctx, spec, "why", None)
     description = _bilingual(spec["description"], ctx, spec, "description", None) if "description" in spec else None
+    title = _bilingual(spec["title"], ctx, spec, "title", None) if "title" in spec else None
+    supersedes = _parse_supersedes(spec.get("supersedes"), ctx, spec, name) if "supersedes" in spec else ()
     ref = spec["ref"]
     if not isinstance(ref, str) or not ref.strip():
         raise ctx.fail(spec, "ref", "'ref' must name where the method says this, e.g. 'EDCBA Q10'")
@@ -377,7 +405,7 @@ def parse_rule(spec: Any, path: Path, index: int, rules: Any, pack: str, pack_as
     return Rule(
         name=name, severity=severity, message=message, questions=questions, why=why, ref=ref.strip(),
         code=code, applies=applies, params=params, where=where, check=check, requires=requires,
-        description=description, examples=examples, examples_as_of=ex_as_of or pack_as_of or EXAMPLE_AS_OF,
+        description=description, title=title, supersedes=supersedes, examples=examples, examples_as_of=ex_as_of or pack_as_of or EXAMPLE_AS_OF,
         pack=pack, source=path, line=line_of(rules, index), age_field=age_field,
     )
 

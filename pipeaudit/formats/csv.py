@@ -2,8 +2,9 @@
 
 Every text cell that a spreadsheet would run as a formula (= + - @ tab CR) gets a leading
 apostrophe (outputs.neutralize_formula). Quoting is minimal; rows end in CRLF as RFC 4180 says.
-The byte-order mark is the caller's job: `check --output x.csv` writes UTF-8 *with* BOM so Excel
-reads Chinese correctly, while stdout stays plain UTF-8 so pipes and other tools see no BOM.
+The byte-order mark is the caller's job (commands.check.csv_bom): UTF-8 *with* a BOM, to a file
+(-o) and to a redirected stdout alike, so Excel and WPS on a Chinese Windows read Chinese instead
+of GBK mojibake; `--no-bom` for tools that choke on one; none when stdout is a terminal.
 """
 
 from __future__ import annotations

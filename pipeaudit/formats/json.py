@@ -1,7 +1,7 @@
 """JSON output: the documented shape, streamed in chunks of findings and encoded with orjson.
 
 Top level: source, sheet, as_of, lang, ladder, findings, summary, muted, skipped_rules, notes, and
-changes / plan / forecast / norms / review when the history, plan and forecast features filled them
+changes / trends / plan / forecast / norms / review when the history, plan and forecast features filled them
 (see README). NaN and <NA> become null.
 
 Besides what JSON itself escapes (quote, backslash, U+0000-U+001F), the C1 controls, bidi
@@ -124,7 +124,7 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
         "skipped_rules": summary["skipped_rules"],
         "notes": notes(result),
     }
-    for key in ("changes", "plan", "forecast", "norms", "review"):
+    for key in ("changes", "trends", "plan", "forecast", "norms", "review"):
         if result.extras.get(key) is not None:
             tail[key] = result.extras[key]
     stream.write("],")

@@ -31,6 +31,11 @@ WORDS = {
         "notes": "Notes:",
         "none": "No findings.",
         "deals": "{deals} deal{s} ({open} open)",
+        "changes": "Since last week:",
+        "kinds": {"new": "new", "gone": "gone from the export", "won": "won", "lost": "lost",
+                  "slipped": "close date slipped", "advanced": "moved forward", "regressed": "moved back"},
+        "days": "+{} days",
+        "more": "… and {} more",
     },
     "zh": {
         "no_owner": "（无负责人）",
@@ -44,6 +49,11 @@ WORDS = {
         "notes": "说明：",
         "none": "没有发现问题。",
         "deals": "{deals} 个商机（{open} 个进行中）",
+        "changes": "与上周相比：",
+        "kinds": {"new": "新增", "gone": "从导出中消失", "won": "赢单", "lost": "输单",
+                  "slipped": "成交日期推迟", "advanced": "阶段前进", "regressed": "阶段倒退"},
+        "days": "推迟 {} 天",
+        "more": "……另有 {} 个",
     },
 }
 
@@ -150,6 +160,10 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
 
         out.append("")
         out.extend(text_lines(view, lang, _clean))
+    changes = result.extras.get("changes") if isinstance(result.extras, dict) else None
+    if isinstance(changes, dict) and isinstance(changes.get("deals"), dict):
+        out.append("")
+        out.extend(changes_lines(changes["deals"], lang))
     extra = notes(result)
     if extra:
         out.append("")
@@ -159,6 +173,37 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
     out.append(coverage_line(summary["coverage"], lang))
     out.append(paint(summary_line(summary, lang), "head"))
     stream.write("\n".join(out) + "\n")
+
+
+NAMED_IN_TEXT = 10  # deals named per kind in the text output; JSON carries every named deal
+
+
+def changes_lines(named: dict, lang: str) -> list[str]:
+    """The week's named changes (weekly.baseline.named_changes), a line per kind that happened and
+    one per deal, largest first: the same lists the report and JSON show."""
+    w = WORDS[lang if lang in WORDS else "en"]
+    lines = [w["changes"]]
+    for kind, label in w["kinds"].items():
+        entry = named.get(kind) or {}
+        count = int(entry.get("count") or 0)
+        if not count:
+            continue
+        lines.append(f"  {label}: {count} · {float(entry.get('amount') or 0):,.0f}")
+        deals = entry.get("deals") or []
+        for d in deals[:NAMED_IN_TEXT]:
+            name = _clean(d.get("deal") or d.get("deal_id") or w["no_deal"])
+            owner = _clean(d.get("owner") or w["no_owner"])
+            detail = [owner, f"{float(d.get('amount') or 0):,.0f}"]
+            if kind == "slipped":
+                detail.append(f"{_clean(d.get('prev_close_date'))} → {_clean(d.get('close_date'))} ({w['days'].format(d.get('days'))})")
+            elif kind in ("advanced", "regressed"):
+                detail.append(f"{_clean(d.get('prev_stage'))} → {_clean(d.get('stage'))}")
+            lines.append(f"    {name} ({', '.join(detail)})")
+        if count > min(len(deals), NAMED_IN_TEXT):
+            lines.append(f"    {w['more'].format(count - min(len(deals), NAMED_IN_TEXT))}")
+    if len(lines) == 1:
+        lines.append("  —")
+    return lines
 
 
 _WHOLE_EXPORT = object()

@@ -539,7 +539,10 @@ def _read_arrow(path: Path, offset: int, ncols: int, delim: str, *, max_cells: i
     batches = []
     rows = 0
     try:
-        with path.open("rb") as fh:
+        # Arrow's own file, not a Python one: its read-ahead then never calls back into Python, which
+        # (with a Python file object) could still be running when a parse error unwound the `with`,
+        # and abort the process at exit ("terminate called without an active exception").
+        with pa.OSFile(str(path), "r") as fh:
             fh.seek(offset)
             reader = pacsv.open_csv(
                 fh,

@@ -26,7 +26,6 @@ from pipeaudit.errors import ConfigError
 from pipeaudit.result import AuditResult
 
 FORMATS = ("html", "md", "xlsx")
-PLAN_ROWS = 6  # blank rows in the next-week plan table
 
 
 def check_formats(formats: list[str]) -> list[str]:
@@ -157,31 +156,32 @@ def _write_report(result: AuditResult, out: Path, formats: list[str], templates:
     written: list[Path] = []
     text_formats = [f for f in formats if f in ("html", "md")]
     if text_formats:
-        from pipeaudit.report.environment import make_environment, render
-        from pipeaudit.report.svg import funnel_svg
+        from pipeaudit.report.environment import amount_filter, make_environment, render
+        from pipeaudit.report.meeting import PLAN_BLANK_ROWS
+        from pipeaudit.report.pictures import add_charts
 
         env = make_environment(templates)
-        svg = funnel_svg(model["team_funnel"], model["L"]["deals"], model["L"]["amount"])
+        env.filters["amt"] = amount_filter(model["unit_div"])
+        add_charts(model)
         for ext in text_formats:
             for rep in model["reps"]:
                 rep["href"] = f"reps/{rep['stem']}.{ext}"
             for d in model["help_deals"]:
                 d["href"] = f"reps/{stems[d['owner']]}.{ext}" if d["owner"] in stems else ""
             common = {k: v for k, v in model.items() if k != "reps"}
-            common["checklist"] = _checklists(env, ext, model, texts)
             if model["reps"]:
                 (out / "reps").mkdir(exist_ok=True)
             for rep in model["reps"]:
                 path = inside(out, "reps", f"{rep['stem']}.{ext}")
                 page = render(env, f"rep.{ext}.j2", rep=rep, summary_href=f"../summary.{ext}",
-                              plan_rows=PLAN_ROWS, **common)
+                              plan_blank_rows=PLAN_BLANK_ROWS, **common)
                 _write_new(path, page)
                 written.append(path)
             path = inside(out, f"summary.{ext}")
-            _write_new(path, render(env, f"summary.{ext}.j2", reps=model["reps"], team_funnel_svg=svg, **common))
+            _write_new(path, render(env, f"summary.{ext}.j2", reps=model["reps"], **common))
             written.append(path)
     if "xlsx" in formats:
-        from pipeaudit.report.xlsx import write_workbook
+        from pipeaudit.report.workbook import write_workbook
 
         written.append(write_workbook(model, inside(out, "report.xlsx")))
     written.append(write_index(model, out, formats))
@@ -195,23 +195,3 @@ def _write_new(path: Path, text: str) -> None:
             fh.write(text)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot write ({exc.strerror or exc}) / 无法写入") from None
-
-
-def _checklists(env, ext: str, model: dict, texts) -> dict:
-    """Each EDCBA stage's questions and the standing 过堂 questions, rendered once per format:
-    they repeat on every flagged deal, and a 100,000-deal export should not re-render them each time."""
-    from markupsafe import Markup
-
-    from pipeaudit.report.environment import render
-    from pipeaudit.report.texts import EDCBA
-
-    L = model["L"]
-    out = {
-        letter: Markup(render(env, f"_checklist.{ext}.j2", L=L, css="stage-q",
-                              title=f"{L['stage_questions']} ({texts.stage_names[letter]})",
-                              questions=texts.stage_questions[letter]))
-        for letter in EDCBA
-    }
-    out["standing"] = Markup(render(env, f"_checklist.{ext}.j2", L=L, css="standing-q",
-                                    title=L["standing_questions"], questions=texts.standing))
-    return out

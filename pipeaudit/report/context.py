@@ -7,13 +7,21 @@ never see pandas. Values reach the templates as str / int / float / date / None.
 from __future__ import annotations
 
 import math
-from datetime import date
 from typing import Any
 
 from pipeaudit.funnel import STEP_LABELS, STEPS
 from pipeaudit.model import FINDING_COLUMNS, SEVERITIES
 from pipeaudit.result import AuditResult
+from pipeaudit.report.changes import changes_tables
+from pipeaudit.report.meeting import (
+    class_limits, ladder_words, name_key, named_for, plan_rows, risk_scores, sharp_questions, unit_of,
+)
 from pipeaudit.report.texts import EDCBA, Texts
+
+CHANGE_KINDS = ("new", "gone", "won", "lost", "slipped", "advanced", "regressed")
+NAMED_ON_SUMMARY = 10  # deals named per kind on the summary (the rep sheets name theirs)
+NAMED_ON_REP = 20
+HELP_ON_SUMMARY = 30  # deals that need the manager, riskiest first
 
 DEAL_COLUMNS = (
     "row", "deal_id", "deal", "account", "owner", "stage", "amount", "close_date", "deal_class",
@@ -21,9 +29,21 @@ DEAL_COLUMNS = (
 )
 
 
-def _shown_questions(filled: Any) -> list[str]:
-    """A finding's questions as the engine filled them, blank ones left out."""
-    return [q.strip() for q in filled or () if q and q.strip()]
+def _shown_questions(filled: Any, _seen: dict = {}) -> tuple[str, ...]:  # noqa: B006 (a memo on purpose)
+    """A finding's questions as the engine filled them, blank ones left out. Findings of one rule
+    share their filled tuple (engine.template), so each distinct tuple is cleaned once."""
+    if not filled:
+        return ()
+    try:
+        found = _seen.get(filled)
+    except TypeError:  # not hashable (a list from some other producer)
+        found = None
+        filled = tuple(filled)
+    if found is None:
+        if len(_seen) > 100_000:
+            _seen.clear()
+        found = _seen[filled] = tuple(q.strip() for q in filled if q and q.strip())
+    return found
 
 
 def _plain(value: Any) -> Any:
@@ -184,9 +204,9 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
     as_of = pd.Timestamp(result.as_of)
     if "class_since" in frame.columns:
         since = pd.to_datetime(frame["class_since"], errors="coerce")
-        deals["weeks_in_class"] = ((as_of - since).dt.days / 7.0).round(1)
+        deals["days_in_class"] = (as_of - since).dt.days.astype("float64")
     else:
-        deals["weeks_in_class"] = float("nan")
+        deals["days_in_class"] = float("nan")
     deals["weighted"] = (
         pd.to_numeric(deals["amount"], errors="coerce") * pd.to_numeric(deals["probability"], errors="coerce")
     )
@@ -204,6 +224,10 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
     # the owner of a deal finding is the deal's owner, whatever the finding row says
     deal_f["owner"] = owner.reindex(deal_f["deal_index"]).fillna("").to_numpy()
     rep_f = f.loc[dix.isna()]
+    # A finding with neither owner nor deal is about the whole export (history-too-short, an
+    # unknown stage order): the summary shows it; it makes no rep (no phantom "未分配" sheet).
+    export_f = rep_f.loc[rep_f["owner"].eq("")]
+    rep_f = rep_f.loc[rep_f["owner"].ne("")]
 
     sev_rank = {s: i for i, s in enumerate(SEVERITIES)}
 
@@ -224,10 +248,11 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
         "a": g["a"].sum(),
         "b": g["b"].sum(),
     })
+    owned = pd.concat([deal_f[["owner", "severity"]], rep_f[["owner", "severity"]]])
     sev_counts = (
-        pd.crosstab(f["owner"], f["severity"]) if not f.empty else pd.DataFrame()
+        pd.crosstab(owned["owner"], owned["severity"]) if not owned.empty else pd.DataFrame()
     ).reindex(columns=list(SEVERITIES), fill_value=0)
-    owners = sorted(set(per_owner.index) | set(f["owner"].unique()))
+    owners = sorted(set(per_owner.index) | set(owned["owner"].unique()))
     has_probability = "probability" in frame.columns and frame["probability"].notna().any()
 
     # ---- flagged open deals and their findings
@@ -236,12 +261,23 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
     # numeric even when no finding is flagged (mapping an empty text column keeps its text dtype)
     flagged_f["_sev"] = pd.to_numeric(flagged_f["severity"].map(sev_rank), errors="coerce").fillna(9)
     worst_of = flagged_f.groupby("deal_index")["_sev"].min()
+    # ---- risk (report.meeting, docs/risk.md), on every open deal at once
+    weights = getattr(result.config, "risk", None) or _default_risk()
+    worst_open = worst_of.reindex(open_deals.index)
+    worst_name = [SEVERITIES[int(r)] if r == r and int(r) < len(SEVERITIES) else None for r in worst_open.tolist()]
+    close = frame["close_date"].reindex(open_deals.index) if "close_date" in frame.columns else None
+    risk = pd.Series(risk_scores(amount.to_numpy(dtype="float64", na_value=np.nan), worst_name,
+                                 open_deals["deal_class"].tolist(), close, result.as_of, weights), index=open_deals.index)
+    at_risk_amount = amount.where(worst_open.le(1).fillna(False).to_numpy(), 0.0).fillna(0.0)  # errors and warnings
+    open_deals = open_deals.assign(risk=risk)
+    per_owner["risk"] = risk.groupby(open_deals["owner"]).sum()
+    per_owner["at_risk"] = at_risk_amount.groupby(open_deals["owner"]).sum()
     wanted = open_deals.loc[open_deals.index.isin(worst_of.index) | open_deals["deal_class"].isin(["A", "B"])]
-    # The records are built in the order the pages and sheets read them (rep by rep, worst deals
+    # The records are built in the order the pages and sheets read them (rep by rep, riskiest deals
     # first), each deal's findings right after it: built in index order, the same records made
     # every page hop around a heap of half a gigabyte and render a third slower.
-    wanted = wanted.assign(_worst=worst_of.reindex(wanted.index).fillna(99).to_numpy())
-    wanted = wanted.sort_values(["owner", "_worst"], kind="stable").drop(columns="_worst")
+    wanted = wanted.assign(_neg=-wanted["risk"].to_numpy())
+    wanted = wanted.sort_values(["owner", "_neg"], kind="stable").drop(columns="_neg")
     position = pd.Series(np.arange(len(wanted)), index=wanted.index)
     flagged_f["_pos"] = position.reindex(flagged_f["deal_index"]).to_numpy()
     flagged_f = flagged_f.sort_values(["_pos", "_sev", "rule"], kind="stable")  # most severe first per deal
@@ -252,6 +288,9 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
 
     deal_recs = {}
     edcba_names, edcba_questions = texts.stage_names, texts.stage_questions
+    titles = {r.name: r.label(lang) for r in result.rules or ()}
+    limits = class_limits(result.rules)
+    class_word = L["deal_class"]
     k, n_findings = 0, len(f_deal)
     for idx, rec in zip(wanted.index.tolist(), _records(wanted)):
         idx = int(idx)
@@ -261,19 +300,30 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
         rec["edcba"] = letter
         rec["edcba_name"] = edcba_names.get(letter) if letter else None
         rec["stage_questions"] = edcba_questions.get(letter, []) if letter else []
+        days = rec.get("days_in_class")
+        rec["days_in_class"] = int(days) if isinstance(days, (int, float)) and days == days else None
+        cls_letter = rec.get("deal_class")
+        rec["class_label"] = f"{class_word} {cls_letter}" if cls_letter else None
+        rec["class_overdue"] = bool(rec["days_in_class"] is not None and cls_letter in limits
+                                    and rec["days_in_class"] > limits[cls_letter])
         findings = rec["findings"] = []
         while k < n_findings and f_deal[k] == idx:
             rule = f_rule[k]
-            findings.append({"rule": rule, "severity": f_severity[k], "message": f_message[k] or "",
-                             "questions": _shown_questions(f_questions[k])})
+            findings.append({"rule": rule, "title": titles.get(rule, rule), "severity": f_severity[k],
+                             "message": f_message[k] or "", "questions": _shown_questions(f_questions[k])})
             k += 1
         # findings come most severe first (sorted above), so the first one is the worst
         rec["worst"] = sev_rank.get(findings[0]["severity"], 9) if findings else None
+        rec["card_questions"] = sharp_questions(findings)
         deal_recs[idx] = rec
     if k != n_findings:  # every flagged deal is in `wanted`, in the findings' order
         raise RuntimeError(f"report: {n_findings - k} findings did not line up with their deals")
 
     plan = result.extras.get("plan") if isinstance(result.extras, dict) else None
+    extras = result.extras if isinstance(result.extras, dict) else {}
+    raw_changes = extras.get("changes")
+    named = raw_changes.get("deals") if isinstance(raw_changes, dict) else None
+    trends = extras.get("trends") if isinstance(extras.get("trends"), dict) else None
     reps = []
     stats_by = per_owner.to_dict("index")
     sev_by = sev_counts.to_dict("index") if not sev_counts.empty else {}
@@ -282,21 +332,23 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
     open_by = {o: labels_of[pos].tolist() for o, pos in open_deals.groupby("owner", sort=False).indices.items()}
     rep_level_by: dict[str, list] = {}
     for o, rec in zip(rep_f["owner"], _records(rep_f[["rule", "severity", "message", "question"]])):
+        rec["title"] = titles.get(rec["rule"], rec["rule"])
         rep_level_by.setdefault(o, []).append(rec)
     empty_funnel = _funnels(open_deals.iloc[0:0], L, stage_names, by_owner=False)[""]
     for name in owners:
         stats = stats_by.get(name)
         counts = sev_by.get(name, {})
-        mine = [deal_recs[i] for i in open_by.get(name, ()) if i in deal_recs]
-        ab = sorted((d for d in mine if d["deal_class"] in ("A", "B")),
-                    key=lambda r: (r["deal_class"], r["close_date"] or date.max, r["row"] or 0))
-        flagged = sorted((d for d in mine if d["findings"]), key=lambda r: (r["worst"], r["row"] or 0))
-        reps.append({
+        mine = sorted((deal_recs[i] for i in open_by.get(name, ()) if i in deal_recs), key=lambda r: -r["risk"])
+        ab = sorted((d for d in mine if d["deal_class"] in ("A", "B")), key=lambda r: (r["deal_class"], -r["risk"]))
+        flagged = [d for d in mine if d["findings"]]
+        rep = {
             "owner": name,
             "display": name or L["no_owner"],
             "open_deals": int(stats["open_deals"]) if stats else 0,
             "open_amount": _num(stats["open_amount"]) if stats else None,
             "weighted": _num(stats["weighted"]) if stats and has_probability else None,
+            "risk": float(stats["risk"]) if stats and stats["risk"] == stats["risk"] else 0.0,
+            "at_risk": _num(stats["at_risk"]) if stats else None,
             "a": int(stats["a"]) if stats else 0,
             "b": int(stats["b"]) if stats else 0,
             "error": int(counts.get("error", 0)),
@@ -308,8 +360,18 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
             "rep_findings": rep_level_by.get(name, []),
             "plan": _plan_rows(plan.get(name) if isinstance(plan, dict) else None, lang),
             "changes": None,
-        })
-    changes = _changes(result.extras.get("changes") if isinstance(result.extras, dict) else None, L)
+            "named": named_for(named, name, CHANGE_KINDS, NAMED_ON_REP),
+            "trend": (trends or {}).get("by_owner", {}).get(name),
+        }
+        rep["plan_rows"] = plan_rows(rep)
+        rep["appendix_stages"] = [x for x in EDCBA if any(d["edcba"] == x for d in (*flagged, *ab))]
+        rep["top_risk"] = flagged[0] if flagged else None
+        reps.append(rep)
+    if getattr(result.config, "sort_reps", "risk") == "name":
+        reps.sort(key=lambda r: name_key(r["owner"]))
+    else:  # most risk first; reps with none in plain name order (no pinyin needed for a tie)
+        reps.sort(key=lambda r: (-r["risk"], r["owner"] == "", r["owner"].casefold()))
+    changes = changes_tables(raw_changes, L)
     if changes and changes.get("by_owner") is not None:
         mine = {c["owner"]: c for c in changes["by_owner"]}
         for rep in reps:
@@ -321,11 +383,14 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
         t["_sev"] = t["severity"].map(sev_rank).fillna(9)
         t = t.sort_values(["count", "_sev", "rule"], ascending=[False, True, True]).head(15)
         top = _records(t[["rule", "count", "severity"]])
+        for row in top:
+            row["title"] = titles.get(row["rule"], row["rule"])
 
     help_deals = []
     for rec in sorted((deal_recs[i] for i in error_deals if i in deal_recs and deal_recs[i]["deal_class"] in ("A", "B")),
-                      key=lambda r: (r["owner"], r["deal_class"], r["row"] or 0)):
-        help_deals.append({**rec, "rules": [x["rule"] for x in rec["findings"] if x["severity"] == "error"]})
+                      key=lambda r: -r["risk"]):
+        errors = [x for x in rec["findings"] if x["severity"] == "error"]
+        help_deals.append({**rec, "rules": [x["rule"] for x in errors], "rule_titles": [x["title"] for x in errors]})
 
     # issue 13: the forecast view, learned norms and results vs plan, laid out by report.sections
     from pipeaudit.report.sections import sections
@@ -335,16 +400,30 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
     for rep in reps:
         rep["forecast"] = forecast["by_owner"].get(rep["owner"]) if forecast else None
 
+    history = extras.get("history") if isinstance(extras.get("history"), dict) else None
+    export_findings = _records(export_f[["rule", "severity", "message", "question"]]) if len(export_f) else []
+    for x in export_findings:
+        x["title"] = titles.get(x["rule"], x["rule"])
+    export_counts = export_f["severity"].value_counts().to_dict() if len(export_f) else {}
     source = result.deals.source
+    unit, div = unit_of(result.config, lang)
+    for key in ("amount", "at_risk", "open_amount", "weighted_amount", "risk"):  # headers that say the unit
+        L[f"{key}_head"] = L[key] if unit == "1" else (f"{L[key]}（{unit}）" if lang == "zh" else f"{L[key]} ({unit})")
+    stage_order = result.deals.stage_order
     return {
         **extra_sections,
         "lang": lang,
         "L": L,
         "standing": texts.standing,
+        "stage_names": texts.stage_names,
+        "stage_questions": texts.stage_questions,
         "as_of": result.as_of,
         "source": getattr(source, "name", str(source)),
         "sheet": result.deals.sheet,
         "ladder": result.deals.ladder,
+        "ladder_words": ladder_words(getattr(stage_order, "label", None), result.deals.ladder, lang),
+        "unit": unit,
+        "unit_div": div,
         "has_probability": has_probability,
         "reps": reps,
         "team_funnel": _funnels(open_deals, L, stage_names, by_owner=False)[""],
@@ -352,14 +431,42 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
             "open_deals": int(is_open.sum()),
             "open_amount": _num(amount.sum(min_count=1)),
             "weighted": _num(open_deals["weighted"].sum(min_count=1)) if has_probability else None,
+            "at_risk": sum(r["at_risk"] or 0 for r in reps),
+            "risk": sum(r["risk"] for r in reps),
             "a": sum(r["a"] for r in reps), "b": sum(r["b"] for r in reps),
-            "error": sum(r["error"] for r in reps), "warning": sum(r["warning"] for r in reps),
-            "info": sum(r["info"] for r in reps),
+            "error": sum(r["error"] for r in reps) + int(export_counts.get("error", 0)),
+            "warning": sum(r["warning"] for r in reps) + int(export_counts.get("warning", 0)),
+            "info": sum(r["info"] for r in reps) + int(export_counts.get("info", 0)),
         },
         "top_rules": top,
-        "help_deals": help_deals,
+        "help_deals": help_deals[:HELP_ON_SUMMARY],  # the riskiest; the rep sheets have the rest
+        "help_more": max(0, len(help_deals) - HELP_ON_SUMMARY),
+        "export_findings": export_findings,
         "changes": changes,
+        "changes_raw": raw_changes,
+        "named": named_for(named, None, CHANGE_KINDS, NAMED_ON_SUMMARY),
+        "changes_hint": L["changes_first_week"] if history and not raw_changes else L["changes_missing"],
+        "trends": trends,
+        "coverage": _coverage(result),
+        "class_limits": limits,
     }
+
+
+def _default_risk() -> dict[str, Any]:
+    from pipeaudit.config import RISK_DEFAULTS
+
+    return RISK_DEFAULTS
+
+
+def _coverage(result: AuditResult) -> dict[str, Any] | None:
+    """Rule coverage ({ran, total, skipped}) when findings.summarize reports it (it is being added
+    there); None while it does not, and the summary page simply leaves the line out."""
+    from pipeaudit.findings import summarize
+
+    found = summarize(result).get("coverage")
+    if isinstance(found, dict) and "ran" in found and "total" in found:
+        return {"ran": found["ran"], "total": found["total"], "skipped": list(found.get("skipped") or [])}
+    return None
 
 
 def _num(value: Any) -> float | None:
@@ -386,59 +493,4 @@ def _plan_rows(entry: Any, lang: str) -> list[dict[str, Any]]:
             "need": need, "have": have,
             "short": isinstance(need, (int, float)) and isinstance(have, (int, float)) and have < need,
         })
-    return rows
-
-
-def _changes(changes: Any, L: dict[str, str]) -> dict[str, Any] | None:
-    """The history engineer's shape (changes.waterfall: team/by_owner terms and counts) laid out as
-    tables; anything else falls back to generic (item, value) rows."""
-    if changes is None:
-        return None
-    team = changes.get("team") if isinstance(changes, dict) else None
-    if not isinstance(team, dict) or "start" not in team or "end" not in team:
-        return {"generic": _changes_rows(changes)}
-    lab = lambda k: L.get(f"chg_{k}", k)  # noqa: E731
-    terms = [k for k in team if k != "counts" and isinstance(team[k], (int, float))]
-    owners = {o: e for o, e in (changes.get("by_owner") or {}).items() if isinstance(e, dict)}
-    # A deal that changed hands leaves one rep's pipeline and joins another's: without these two
-    # columns a rep's row would not add up (for the team they cancel out).
-    transfers = ("transfer_in", "transfer_out")
-    moved = any(e.get(k) for e in owners.values() for k in transfers)
-    owner_terms = terms
-    if moved and "won" in terms:
-        at = terms.index("won")
-        owner_terms = [*terms[:at], *transfers, *terms[at:]]
-    by_owner = []
-    for owner, entry in owners.items():
-        by_owner.append({"owner": owner, "display": owner or L["no_owner"],
-                         "terms": [entry.get(k, 0.0) for k in owner_terms],
-                         "counts": [(entry.get("counts") or {}).get(k) for k in (team.get("counts") or {})]})
-    baseline = changes.get("baseline") if isinstance(changes.get("baseline"), dict) else {}
-    return {
-        "generic": None,
-        "baseline": " ".join(str(baseline[k]) for k in ("source", "as_of") if baseline.get(k)),
-        "waterfall": [{"item": lab(k), "value": team[k], "total": k in ("start", "end")} for k in terms],
-        "counts": [{"item": lab(k), "value": v} for k, v in (team.get("counts") or {}).items()],
-        "term_labels": [lab(k) for k in owner_terms],  # the columns of a rep's row
-        "count_labels": [lab(k) for k in (team.get("counts") or {})],
-        "by_owner": by_owner,
-    }
-
-
-def _changes_rows(changes: Any) -> list[dict[str, Any]] | None:
-    """Week-over-week changes flattened to (item, value) rows; None when there are none to show."""
-    if changes is None:
-        return None
-    rows: list[dict[str, Any]] = []
-
-    def walk(prefix: str, value: Any, depth: int) -> None:
-        if isinstance(value, dict) and depth < 3:
-            for k, v in value.items():
-                walk(f"{prefix} · {k}" if prefix else str(k), v, depth + 1)
-        elif isinstance(value, (list, tuple)):
-            rows.append({"item": prefix, "value": len(value)})
-        else:
-            rows.append({"item": prefix, "value": _plain(value)})
-
-    walk("", changes, 0)
     return rows

@@ -30,6 +30,22 @@ def money(value) -> str:
     return f"{value:,.0f}"
 
 
+def amount_text(value, div: float = 1.0) -> str:
+    """An amount in the report's unit (div: 1e4 for 万): whole numbers from 100 up, else one decimal."""
+    if value is None or value != value or value in (float("inf"), float("-inf")):
+        return "—"
+    v = float(value) / div
+    if div == 1 or abs(v) >= 100:
+        return f"{v:,.0f}"
+    text = f"{v:,.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def amount_filter(div: float):
+    """The template filter `amt` for one report: amounts in its unit."""
+    return lambda value: amount_text(value, div)
+
+
 def fmt_date(value) -> str:
     if isinstance(value, datetime):
         return value.date().isoformat()
@@ -207,7 +223,7 @@ def make_environment(templates: Path | None = None):
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(money=money, date=fmt_date, weeks=weeks, text=text, md=md_cell, url=url)
+    env.filters.update(money=money, amt=money, date=fmt_date, weeks=weeks, text=text, md=md_cell, url=url)
     env.user_templates = templates  # errors raised inside a user's own templates are user errors
     return env
 

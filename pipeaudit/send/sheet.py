@@ -22,7 +22,7 @@ MAX_BOOK_BYTES = 1 << 30  # report.xlsx on disk
 MAX_UNPACKED = 4 << 30  # all its parts unpacked
 MAX_RATIO = 200  # a part may unpack to at most this many times its packed size
 MAX_ROWS = 200_000  # rows of one rep's sheet
-HEAD_ROWS = 1
+HEAD_ROWS = 2  # the rep's title line (with the link back, which stays behind) and the header
 
 
 class RepWorkbooks:
@@ -79,7 +79,7 @@ class RepWorkbooks:
                 widths[i] = max(widths.get(i, 8), min(60, _width(v) + 2))
         for i, w in widths.items():
             sheet.column_dimensions[get_column_letter(i + 1)].width = w
-        sheet.freeze_panes = "A2"
+        sheet.freeze_panes = "B3"  # as report.xlsx: the two head rows and the deal's name stay in view
         try:
             for n, row in enumerate(source.iter_rows(values_only=True)):
                 if n >= MAX_ROWS:
@@ -108,6 +108,10 @@ def _cell(sheet, value: Any, bold: bool):
         cell.data_type = "s"  # never a formula, whatever the text starts with
         if value.startswith(("=", "+", "-", "@")):
             cell.quotePrefix = True
+        if "\n" in value:  # findings and questions are a line each, as in report.xlsx
+            from openpyxl.styles import Alignment
+
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
     elif isinstance(value, (datetime, date)):
         cell.number_format = "yyyy-mm-dd"
     if bold:

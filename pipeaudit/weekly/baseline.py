@@ -15,6 +15,12 @@ Per owner, a deal that changed hands while open also moves `transfer_out` (old o
 amount) and `transfer_in` (new owner, same amount); they cancel for the team, and each owner's
 identity adds transfer_in and subtracts transfer_out.
 
+Beside the sums, `named_changes` says WHICH deals moved, computed once here from the same match
+and the same masks: new, gone, won, lost, slipped (with the days pushed), advanced and regressed,
+each with its amount, owner and stage. The report, `check` text and JSON all read these lists
+from changes["deals"], so they cannot disagree with the waterfall's counts. Each list keeps the
+largest deals first, at most NAMED_PER_OWNER per rep (the count and sum are of every deal).
+
 Last week may come from an export (--baseline) or from the history store (--history); either way
 it arrives here as a Deals table, read and normalised exactly like this week's.
 """
@@ -43,6 +49,9 @@ PREV_COLUMNS: dict[str, str] = {
 }
 TERMS: tuple[str, ...] = ("start", "new", "increased", "decreased", "won", "lost", "removed", "end")
 NO_OWNER = "(none)"
+#: The named lists, in the order they are shown.
+CHANGE_KINDS: tuple[str, ...] = ("new", "gone", "won", "lost", "slipped", "advanced", "regressed")
+NAMED_PER_OWNER = 50  # deals named per rep and kind; the count and amount cover them all
 _MAX_AMOUNT = 1e15  # a hostile 1e308 must not overflow the cent sums
 
 
@@ -228,11 +237,101 @@ def _dates(frame: "pd.DataFrame") -> "Any":
     return pd.to_datetime(frame["close_date"], errors="coerce").to_numpy(dtype="datetime64[ns]")
 
 
+def _text(frame: "pd.DataFrame", col: str) -> "Any":
+    import numpy as np
+
+    if col not in frame.columns:
+        return np.full(len(frame), None, dtype=object)
+    s = frame[col]
+    return s.astype(object).where(s.notna(), None).to_numpy(dtype=object)
+
+
+def _iso(values: "Any") -> list[str | None]:
+    import numpy as np
+
+    return [None if np.isnat(v) else str(v)[:10] for v in values]
+
+
+def named_changes(current: "pd.DataFrame", previous: "pd.DataFrame", pos: Any) -> dict[str, Any]:
+    """Which deals moved, by kind: {kind: {"count", "amount", "deals": [{deal, deal_id, account,
+    owner, amount, stage, prev_stage, close_date, prev_close_date, days}]}}.
+
+    Uses the masks of `waterfall` (open both weeks, statuses, stage rank or phase, close dates),
+    so counts agree with changes["team"]["counts"]. Amounts: today's for new, advanced, regressed
+    and slipped deals; last week's for gone, won and lost ones (what left the pipeline).
+    """
+    import numpy as np
+    import pandas as pd
+
+    pos = np.asarray(pos, dtype=np.int64)
+    hit = pos >= 0
+    safe = pos.clip(min=0)
+    has_prev = len(previous) > 0
+    cs, ps = _status(current), _status(previous)
+    c_open, p_open = cs == "open", ps == "open"
+    m_prev_open = hit & (p_open[safe] if has_prev else np.zeros(len(current), dtype=bool))
+    cont = c_open & m_prev_open
+    rank_c, rank_p = _progress(current, "stage_rank"), _progress(previous, "stage_rank")
+    ph_c, ph_p = _progress(current, "phase"), _progress(previous, "phase")
+    rp = np.where(hit, rank_p[safe] if has_prev else np.nan, np.nan)
+    php = np.where(hit, ph_p[safe] if has_prev else np.nan, np.nan)
+    use_rank = ~np.isnan(rank_c) & ~np.isnan(rp)
+    with np.errstate(invalid="ignore"):
+        up = np.where(use_rank, rank_c > rp, ph_c > php) & cont
+        down = np.where(use_rank, rank_c < rp, ph_c < php) & cont
+    cd_c, cd_p_all = _dates(current), _dates(previous)
+    cd_p = np.where(hit, cd_p_all[safe] if has_prev else np.datetime64("NaT"), np.datetime64("NaT"))
+    slipped = cont & ~np.isnat(cd_c) & ~np.isnat(cd_p) & (cd_c > cd_p)
+    days = np.where(slipped, (cd_c - cd_p).astype("timedelta64[D]").astype(np.int64), 0)
+    fate = np.full(len(previous), "removed", dtype=object)
+    fate[pos[hit]] = cs[hit]
+
+    cur = {"deal": _text(current, "deal"), "deal_id": _text(current, "deal_id"), "account": _text(current, "account"),
+           "owner": _owners(current), "amount": _cents(current) / 100, "stage": _text(current, "stage"),
+           "close_date": _iso(cd_c)}
+    prev_stage_c = np.where(hit, _text(previous, "stage")[safe] if has_prev else None, None)
+    prv = {"deal": _text(previous, "deal"), "deal_id": _text(previous, "deal_id"), "account": _text(previous, "account"),
+           "owner": _owners(previous), "amount": _cents(previous) / 100, "stage": _text(previous, "stage"),
+           "close_date": _iso(cd_p_all)}
+    kinds = {
+        "new": (cur, c_open & ~m_prev_open, None),
+        "gone": (prv, p_open & (fate == "removed"), None),
+        "won": (prv, p_open & (fate == "won"), None),
+        "lost": (prv, p_open & (fate == "lost"), None),
+        "slipped": (cur, slipped, "slipped"),
+        "advanced": (cur, up, "moved"),
+        "regressed": (cur, down, "moved"),
+    }
+    out: dict[str, Any] = {}
+    for kind, (cols, mask, extra) in kinds.items():
+        at = np.flatnonzero(mask)
+        amounts = cols["amount"][at]
+        frame = pd.DataFrame({"at": at, "owner": cols["owner"][at], "amount": amounts})
+        # largest first, then in the export's order; at most NAMED_PER_OWNER per rep
+        frame = frame.sort_values(["amount", "at"], ascending=[False, True], kind="stable")
+        frame = frame[frame.groupby("owner", sort=False).cumcount() < NAMED_PER_OWNER]
+        deals = []
+        for i in frame["at"].tolist():
+            entry = {k: (None if cols[k][i] is None else cols[k][i]) for k in ("deal", "deal_id", "account", "stage")}
+            entry["owner"] = "" if cols["owner"][i] == NO_OWNER else str(cols["owner"][i])
+            entry["amount"] = float(cols["amount"][i])
+            entry["close_date"] = cols["close_date"][i]
+            if extra == "slipped":
+                entry["prev_close_date"] = None if np.isnat(cd_p[i]) else str(cd_p[i])[:10]
+                entry["days"] = int(days[i])
+            if extra == "moved":
+                entry["prev_stage"] = prev_stage_c[i]
+            deals.append(entry)
+        out[kind] = {"count": int(len(at)), "amount": round(float(amounts.sum()), 2), "deals": deals}
+    return out
+
+
 def compare(deals: "Deals", previous: "Deals", *, source: str, as_of: date | None) -> tuple["Deals", dict]:
     """This week's deals with prev_* columns, and the changes (waterfall and match count) since `previous`."""
     pos = match(deals.frame, previous.frame).to_numpy()
     enriched = add_prev_columns(deals, previous.frame, pos, same_ladder=previous.ladder == deals.ladder)
     changes = waterfall(deals.frame, previous.frame, pos)
+    changes["deals"] = named_changes(deals.frame, previous.frame, pos)
     changes = {
         "baseline": {
             "source": source, "as_of": as_of.isoformat() if as_of else None, "matched": int((pos >= 0).sum()),

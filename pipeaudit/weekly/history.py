@@ -1,7 +1,8 @@
 """One run's use of the history store: keep this week, learn from the earlier ones.
 
-With --history (or `history:` in the config) a run stores this week's deals (a --rep run only
-reads: storing one rep's deals would replace the team's week), derives since-dates and slips from
+With --history (or `history:` in the config) a run reads the stored weeks; it stores this week's
+deals only when asked (`record`: `report`, the weekly cron job, always; `check` with --history on
+its command line or --record; a --rep run never, as one rep's deals would replace the team's week), derives since-dates and slips from
 the stored weeks, and, when no --baseline is given, compares this week with the latest stored week
 before the as-of date.
 """
@@ -36,13 +37,15 @@ class HistoryRun:
         return int(self.info["weeks"])
 
 
-def with_history(deals: "Deals", db: Path, as_of: date, *, rep: str | None, compare_previous: bool) -> tuple["Deals", HistoryRun]:
-    """Store the week (unless --rep), derive what the stored weeks teach, compare with the last one."""
+def with_history(deals: "Deals", db: Path, as_of: date, *, rep: str | None, compare_previous: bool,
+                 record: bool = True) -> tuple["Deals", HistoryRun]:
+    """Store the week (when `record`, never with --rep), derive what the stored weeks teach, compare
+    with the last one. A run that does not record still reads (an absent file is created empty)."""
     notes: list[str] = []
     with HistoryStore(db) as store:
-        if rep is None:
+        if rep is None and record:
             store.store(deals, as_of, source=str(deals.source), ladder=deals.ladder)
-        else:
+        elif rep is not None:
             notes.append(f"--rep: this run read {db} but did not store the week / 按销售筛选时只读取历史库，不写入")
         deals, derived = derive(deals, store, as_of)
         info = {
@@ -51,6 +54,7 @@ def with_history(deals: "Deals", db: Path, as_of: date, *, rep: str | None, comp
             "previous": derived.previous.isoformat() if derived.previous else None,
             "filled": derived.filled,
             "min_weeks": MIN_WEEKS,
+            "recorded": bool(rep is None and record),
         }
         changes = None
         if compare_previous and derived.previous is not None:

@@ -13,43 +13,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pipeaudit.dealkeys import id_key, name_key, normalise_text  # noqa: F401 (the keys live there)
+
 if TYPE_CHECKING:
     import pandas as pd
 
 
-def normalise_text(s: "pd.Series") -> "pd.Series":
-    """Trimmed, NFKC, case-folded, single-spaced text; blank -> <NA>."""
-    out = s.astype("string").str.normalize("NFKC").str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
-    out = out.mask(out.eq("").fillna(False))
-    return out.astype(object).where(out.notna(), None)
-
-
-def id_key(frame: "pd.DataFrame") -> "pd.Series":
-    import pandas as pd
-
-    if "deal_id" not in frame.columns:
-        return pd.Series(None, index=frame.index, dtype=object)
-    return normalise_text(frame["deal_id"])
-
-
-def name_key(frame: "pd.DataFrame") -> "pd.Series":
-    """deal name + account; <NA> when the deal has no name (an account alone identifies nothing)."""
-    import pandas as pd
-
-    if "deal" not in frame.columns:
-        return pd.Series(None, index=frame.index, dtype=object)
-    name = normalise_text(frame["deal"])
-    account = normalise_text(frame["account"]) if "account" in frame.columns else pd.Series(None, index=frame.index)
-    key = name.astype("string") + "\x1f" + account.astype("string").fillna("")
-    return key.astype(object).where(name.notna(), None)
-
-
 def deal_key(frame: "pd.DataFrame") -> "pd.Series":
     """One stable key per deal for the history store: 'id:<id>' else 'name:<deal>\\x1f<account>'."""
-    ids = id_key(frame)
-    names = name_key(frame)
-    key = ("id:" + ids.astype("string")).fillna("name:" + names.astype("string"))
-    return key.astype(object).where(key.notna(), None)
+    import pandas as pd
+
+    ids, names = id_key(frame).tolist(), name_key(frame).tolist()
+    return pd.Series([f"id:{i}" if i is not None else (f"name:{n}" if n is not None else None)
+                      for i, n in zip(ids, names)], index=frame.index, dtype=object)
 
 
 def _pair(cur: "pd.Series", prev: "pd.Series") -> "pd.DataFrame":

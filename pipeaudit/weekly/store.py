@@ -75,6 +75,11 @@ _SQL_TYPE = {"text": "TEXT", "int": "INTEGER", "real": "REAL", "date": "TEXT", "
 _DELIVERIES = [
     "CREATE TABLE IF NOT EXISTS deliveries (as_of TEXT NOT NULL, recipient TEXT NOT NULL, channel TEXT NOT NULL,"
     " address TEXT, report TEXT, sent_at TEXT NOT NULL, PRIMARY KEY (as_of, recipient))",
+    # each recorded week's finding counts per rep, for the report's trends (weekly.trends); a week
+    # stored before this table existed simply has none
+    "CREATE TABLE IF NOT EXISTS week_findings (as_of TEXT NOT NULL REFERENCES snapshots(as_of) ON DELETE CASCADE,"
+    " owner TEXT NOT NULL, errors INTEGER NOT NULL, warnings INTEGER NOT NULL, infos INTEGER NOT NULL,"
+    " PRIMARY KEY (as_of, owner))",
 ]
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -267,6 +272,30 @@ class HistoryStore:
             raise HistoryError(f"{self.path}: cannot store the week of {as_of} ({exc})") from None
         return len(frame)
 
+    def record_counts(self, as_of: date, counts: dict[str, tuple[int, int, int]]) -> None:
+        """Keep the week's (errors, warnings, infos) per rep ("" for no owner), replacing any
+        counts of that week; the week itself must be stored (prune removes both together)."""
+        rows = [(as_of.isoformat(), str(owner), int(e), int(w), int(i)) for owner, (e, w, i) in counts.items()]
+        try:
+            with self.transaction() as con:
+                self._upgrade(con)
+                con.execute("DELETE FROM week_findings WHERE as_of = ?", (as_of.isoformat(),))
+                con.executemany("INSERT INTO week_findings (as_of, owner, errors, warnings, infos) VALUES (?, ?, ?, ?, ?)", rows)
+        except sqlite3.DatabaseError as exc:
+            raise HistoryError(f"{self.path}: cannot store the week of {as_of} ({exc})") from None
+
+    def week_counts(self, first: date, last: date) -> dict[tuple[date, str], tuple[int, int, int]]:
+        """(as_of, owner) -> (errors, warnings, infos) of the recorded weeks from `first` to `last`."""
+        if "week_findings" not in {r[0] for r in self._query("SELECT name FROM sqlite_master WHERE type='table'")}:
+            return {}
+        out = {}
+        for as_of, owner, e, w, i in self._query(
+                "SELECT as_of, owner, errors, warnings, infos FROM week_findings WHERE as_of >= ? AND as_of <= ?",
+                (first.isoformat(), last.isoformat())):
+            if all(isinstance(v, int) for v in (e, w, i)):
+                out[(self._day(as_of), str(owner))] = (e, w, i)
+        return out
+
     def _missing_columns(self) -> list[str]:
         have = self._columns("deals")
         return [name for name in STORED if name not in have]
@@ -297,6 +326,8 @@ class HistoryStore:
         with self.transaction() as con:
             n = con.execute(f"SELECT COUNT(*) FROM snapshots WHERE {cond}", (arg,)).fetchone()[0]
             con.execute(f"DELETE FROM deals WHERE {cond}", (arg,))
+            if "week_findings" in {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}:
+                con.execute(f"DELETE FROM week_findings WHERE {cond}", (arg,))
             con.execute(f"DELETE FROM snapshots WHERE {cond}", (arg,))
         return int(n)
 
@@ -352,6 +383,10 @@ class HistoryStore:
     def snapshot(self, as_of: date) -> "pd.DataFrame":
         """One stored week as a frame with Deals dtypes (the shape a baseline needs)."""
         return self._frame("WHERE as_of = ? ORDER BY pos", (as_of.isoformat(),))
+
+    def rows_between(self, first: date, last: date) -> "pd.DataFrame":
+        """The stored rows of the weeks from `first` to `last` (both included), by week then row."""
+        return self._frame("WHERE as_of >= ? AND as_of <= ? ORDER BY as_of, pos", (first.isoformat(), last.isoformat()))
 
     def rows_up_to(self, as_of: date) -> "pd.DataFrame":
         """Every stored row up to and including `as_of`, with its as_of and key."""

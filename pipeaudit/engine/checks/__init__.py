@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pipeaudit.engine.checks import (
     amount_dropped,
+    amount_outlier,
+    duplicate_deal,
     facts_missing,
     funnel_short,
     history_too_short,
@@ -26,7 +28,7 @@ CHECKS: dict[str, Check] = {
     module.CHECK.name: module.CHECK
     for module in (
         invalid_value, stage_order_unknown, facts_missing, stage_regressed, amount_dropped, history_too_short,
-        funnel_short, stage_aging, quarter_move, review_due, week_match_poor,
+        funnel_short, stage_aging, quarter_move, review_due, week_match_poor, amount_outlier, duplicate_deal,
     )
 }
 
