@@ -92,3 +92,22 @@ def test_coverage_says_how_much_of_the_rule_set_could_run(tmp_path):
     text = run("check", now, *AS_OF, "--fail-on", "never", "--lang", "en").stdout
     assert f"{cov['ran']} of {cov['rules']} rules ran; {cov['skipped']} skipped: " in text
     assert "for lack of last week (--baseline/--history)" in text
+
+
+def test_the_report_shows_no_changes_from_a_week_that_matched_nothing(tmp_path):
+    now = export(tmp_path, "now.csv", THIS_WEEK)
+    last = export(tmp_path, "last.csv", THIS_WEEK.replace("O-", "X-").replace("Alpha", "A").replace("Beta", "B")
+                  .replace("Gamma", "G").replace("Delta", "D"))
+    res = run("report", now, "--baseline", last, *AS_OF, "--out", tmp_path / "out", "--format", "html,md")
+    assert res.exit_code == 0 and "pipeaudit: warning:" in res.stderr
+    summary = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
+    assert "were not found again this week" in summary or "大多没有匹配上" in summary
+
+
+def test_check_text_lists_no_changes_from_a_week_that_matched_nothing(tmp_path):
+    now = export(tmp_path, "now.csv", THIS_WEEK)
+    last = export(tmp_path, "last.csv", THIS_WEEK.replace("O-", "X-").replace("Alpha", "A").replace("Beta", "B")
+                  .replace("Gamma", "G").replace("Delta", "D"))
+    text = run("check", now, "--baseline", last, *AS_OF, "--fail-on", "never", "--lang", "en").stdout
+    assert "Since last week:" not in text and "week-match-poor" in text
+    assert "Since last week:" in run("check", now, "--baseline", now, *AS_OF, "--fail-on", "never", "--lang", "en").stdout

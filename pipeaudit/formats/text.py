@@ -161,7 +161,8 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
         out.append("")
         out.extend(text_lines(view, lang, _clean))
     changes = result.extras.get("changes") if isinstance(result.extras, dict) else None
-    if isinstance(changes, dict) and isinstance(changes.get("deals"), dict):
+    reliable = not isinstance(changes, dict) or (changes.get("baseline") or {}).get("reliable", True)
+    if isinstance(changes, dict) and isinstance(changes.get("deals"), dict) and reliable:  # else: the warning said why
         out.append("")
         out.extend(changes_lines(changes["deals"], lang))
     extra = notes(result)

@@ -322,6 +322,9 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
     plan = result.extras.get("plan") if isinstance(result.extras, dict) else None
     extras = result.extras if isinstance(result.extras, dict) else {}
     raw_changes = extras.get("changes")
+    unreliable = _unreliable_match(raw_changes, L)
+    if unreliable:  # a week matched on too few deals: what looks new or gone is no news to show
+        raw_changes = None
     named = raw_changes.get("deals") if isinstance(raw_changes, dict) else None
     trends = extras.get("trends") if isinstance(extras.get("trends"), dict) else None
     reps = []
@@ -445,7 +448,7 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
         "changes": changes,
         "changes_raw": raw_changes,
         "named": named_for(named, None, CHANGE_KINDS, NAMED_ON_SUMMARY),
-        "changes_hint": L["changes_first_week"] if history and not raw_changes else L["changes_missing"],
+        "changes_hint": unreliable or (L["changes_first_week"] if history and not raw_changes else L["changes_missing"]),
         "trends": trends,
         "coverage": _coverage(result),
         "class_limits": limits,
@@ -494,3 +497,12 @@ def _plan_rows(entry: Any, lang: str) -> list[dict[str, Any]]:
             "short": isinstance(need, (int, float)) and isinstance(have, (int, float)) and have < need,
         })
     return rows
+
+
+def _unreliable_match(changes: Any, L: dict[str, str]) -> str | None:
+    """The note shown in place of the changes when last week matched too few deals to compare."""
+    baseline = changes.get("baseline") if isinstance(changes, dict) else None
+    if not isinstance(baseline, dict) or baseline.get("reliable", True):
+        return None
+    return (f"{L['changes_unreliable']} ({baseline.get('matched_open')}/{baseline.get('previous_open')},"
+            f" {baseline.get('key') or '—'})")
