@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv as _csv
+import gc
 import io
 import os
 import re
@@ -538,10 +539,10 @@ def _read_arrow(path: Path, offset: int, ncols: int, delim: str, *, max_cells: i
     names = [str(j) for j in range(ncols)]
     batches = []
     rows = 0
+    reader = None
+    finished = False
     try:
-        # Arrow's own file, not a Python one: its read-ahead then never calls back into Python, which
-        # (with a Python file object) could still be running when a parse error unwound the `with`,
-        # and abort the process at exit ("terminate called without an active exception").
+        # Arrow's own file, not a Python one: its read-ahead then never calls back into Python.
         with pa.OSFile(str(path), "r") as fh:
             fh.seek(offset)
             reader = pacsv.open_csv(
@@ -576,8 +577,17 @@ def _read_arrow(path: Path, offset: int, ncols: int, delim: str, *, max_cells: i
                         f" {rows:,} rows × {ncols:,} columns, over the limit of {max_cells:,} cells (PIPEAUDIT_MAX_CSV_CELLS)"
                     )
             schema = reader.schema
+            finished = True
     except (pa.ArrowException, ValueError, OSError):
         return None
+    finally:
+        if not finished:
+            # A reader left mid-file keeps a read-ahead task on Arrow's I/O threads. Left to
+            # interpreter shutdown, that thread can outlive Arrow and abort the process ("terminate
+            # called without an active exception", exit 134) about once in a hundred runs; dropping
+            # the reader and collecting now joins it while Arrow is still whole (apache/arrow#34314).
+            reader = None
+            gc.collect()
     table = pa.Table.from_batches(batches, schema=schema)
     frame = table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get)
     frame.columns = list(range(ncols))
