@@ -88,6 +88,10 @@ IgnoreOpt = Annotated[
 RepOpt = Annotated[Optional[str], typer.Option("--rep", metavar="OWNER", help="Only this owner's deals.")]
 AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", metavar="DATE", help="Audit as of YYYY-MM-DD (default: today).")]
 LangOpt = Annotated[Optional[str], typer.Option("--lang", metavar="zh|en", help="zh or en (default: the export's header language).")]
+#: --lang of a command that reads no export (plan, rules): i18n.default_lang decides without it
+NoExportLangOpt = Annotated[
+    Optional[str], typer.Option("--lang", metavar="zh|en", help="zh or en (default: the config's lang:, else the locale, else en).")
+]
 BaselineOpt = Annotated[
     Optional[Path], typer.Option("--baseline", metavar="EXPORT", help="Last week's export, to report what changed.")
 ]
@@ -107,11 +111,9 @@ RecipientsOpt = Annotated[
 def _audit_options(**kw):
     from pipeaudit.options import AuditOptions, parse_date, parse_maps, split_names
 
-    lang = kw.pop("lang")
-    if lang is not None and lang not in ("zh", "en"):
-        from pipeaudit.errors import ConfigError
+    from pipeaudit.i18n import parse_lang
 
-        raise ConfigError(f"--lang {lang!r}: expected zh or en")
+    lang = parse_lang(kw.pop("lang"))
     return AuditOptions(
         path=kw["path"],
         sheet=kw["sheet"],
@@ -388,7 +390,7 @@ def plan(
         Optional[str], typer.Option("--ratios", help="Step ratios: negotiations/contract, demos/negotiation, first visits/demo, leads/first visit.")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="text|json")] = "text",
-    lang: LangOpt = None,
+    lang: NoExportLangOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Work a target backwards into contracts, negotiations, demos, first visits and leads."""
@@ -406,7 +408,7 @@ def rules_list(
     rules: RulesOpt = None,
     no_default_rules: NoDefaultOpt = False,
     config: ConfigOpt = None,
-    lang: LangOpt = None,
+    lang: NoExportLangOpt = None,
 ) -> None:
     """Every rule: name, severity, the deals it applies to, one line on what it checks."""
 
@@ -424,7 +426,7 @@ def rules_show(
     rules: RulesOpt = None,
     no_default_rules: NoDefaultOpt = False,
     config: ConfigOpt = None,
-    lang: LangOpt = None,
+    lang: NoExportLangOpt = None,
 ) -> None:
     """What a rule checks, why it matters in the method, its questions and an example."""
 
@@ -444,7 +446,7 @@ def rules_fields(
     rules: RulesOpt = None,
     no_default_rules: NoDefaultOpt = False,
     config: ConfigOpt = None,
-    lang: LangOpt = None,
+    lang: NoExportLangOpt = None,
     fmt: FieldsFormatOpt = "text",
 ) -> None:
     """Every field a rule may name: kind, label, the export headers that map to it, the loaded rules that read it."""

@@ -17,6 +17,7 @@ from typing import Any
 
 from pipeaudit.errors import ConfigError
 from pipeaudit.funnel import parse_mix, parse_ratios
+from pipeaudit.i18n import Lang, parse_lang
 from pipeaudit.model import FIELDS, PHASES, SEVERITIES
 from pipeaudit.yamlsafe import clip, did_you_mean, line_of, load_yaml, shown
 
@@ -99,7 +100,7 @@ class Config:
     source: Path | None = None
     columns: dict[str, str] = field(default_factory=dict)  # field -> header
     date_order: str | None = None  # for slash dates with the year last: 8/4/2026; None = from the values
-    lang: str | None = None  # zh | en; None = the export's header language
+    lang: Lang | None = None  # None = the export's header language
     ladder: str | None = None  # force a ladder by name instead of detecting it
     ladders: dict[str, CustomLadder] = field(default_factory=dict)
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule -> params/severity/enabled
@@ -185,10 +186,13 @@ class _Checker:
     def __init__(self, path: Path):
         self.path = path
 
-    def fail(self, container: Any, key: Any, message: str) -> ConfigError:
+    def where(self, container: Any, key: Any) -> str:
+        """'pipeaudit.yaml:3', or the file alone when the line is unknown."""
         line = line_of(container, key)
-        where = f"{self.path}:{line}" if line else str(self.path)
-        return ConfigError(f"{where}: {message}")
+        return f"{self.path}:{line}" if line else str(self.path)
+
+    def fail(self, container: Any, key: Any, message: str) -> ConfigError:
+        return ConfigError(f"{self.where(container, key)}: {message}")
 
     def mapping(self, container: Any, key: str) -> dict:
         value = container[key]
@@ -246,7 +250,7 @@ def _validate(data: Any, path: Path) -> Config:
     if "date_order" in data:
         cfg.date_order = check.choice(data, "date_order", ("mdy", "dmy"))
     if "lang" in data:
-        cfg.lang = check.choice(data, "lang", ("zh", "en"))
+        cfg.lang = parse_lang(data["lang"], option=f"{check.where(data, 'lang')}: lang")
     if "fail_on" in data:
         cfg.fail_on = check.choice(data, "fail_on", (*SEVERITIES, "never"))
     if "ladders" in data:

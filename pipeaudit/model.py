@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from pipeaudit.i18n import Lang
+
 if TYPE_CHECKING:  # pandas is imported lazily so that `pipeaudit --help` stays instant
     import pandas as pd
 
@@ -231,7 +233,7 @@ class Deals:
     units: dict[str, float] = field(default_factory=dict)  # field -> multiplier from its header
     unmapped: list[str] = field(default_factory=list)  # headers no field took
     ladder: str | None = None  # detected ladder name, e.g. "edcba", "t6", "salesforce", "hubspot"
-    language: Literal["zh", "en"] = "zh"  # of the export's headers
+    language: Lang = "zh"  # of the export's headers
     skipped_total_rows: list[int] = field(default_factory=list)
     dropped_blank_rows: int = 0
     notes: list[str] = field(default_factory=list)

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from pipeaudit.errors import ConfigError
+from pipeaudit.i18n import Lang
 
 
 @dataclass
@@ -26,7 +27,7 @@ class AuditOptions(ReadOptions):
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     rep: str | None = None
-    lang: str | None = None
+    lang: Lang | None = None
     baseline: Path | None = None
     history: Path | None = None
     quotas: Path | None = None

@@ -160,6 +160,17 @@ def test_parse_lang_is_the_one_check():
     assert len(str(caught.value)) < 200
 
 
+def test_config_lang_goes_through_parse_lang(tmp_path):
+    from pipeaudit.config import load_config
+
+    cfg = tmp_path / "pipeaudit.yaml"
+    cfg.write_text("date_order: dmy\nlang: ZH\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"pipeaudit.yaml:2: lang 'ZH': expected zh or en / 只能是 zh 或 en"):
+        load_config(cfg)
+    cfg.write_text("lang: en\n", encoding="utf-8")
+    assert load_config(cfg).lang == "en"
+
+
 @pytest.mark.parametrize(
     "env, configured, expected",
     [
@@ -179,6 +190,66 @@ def test_default_lang_config_then_locale_then_english(monkeypatch, env, configur
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert default_lang(configured) == expected
+
+
+def test_rules_list_follows_config_then_locale(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from pipeaudit.cli import app
+
+    monkeypatch.chdir(tmp_path)  # no pipeaudit.yaml found upwards
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    runner = CliRunner()
+
+    def heading(*args, env=None):
+        out = runner.invoke(app, ["rules", "list", *args], env=env)
+        assert out.exit_code == 0, out.output
+        return out.output.split()[0]
+
+    assert heading() == "rule"
+    assert heading(env={"LANG": "zh_CN.UTF-8"}) == "规则"
+    assert heading("--lang", "en", env={"LANG": "zh_CN.UTF-8"}) == "rule"
+    (tmp_path / "pipeaudit.yaml").write_text("lang: en\n", encoding="utf-8")
+    assert heading(env={"LANG": "zh_CN.UTF-8"}) == "rule"
+    (tmp_path / "pipeaudit.yaml").write_text("lang: zh\n", encoding="utf-8")
+    assert heading() == "规则"
+    shown = runner.invoke(app, ["rules", "show", "no-insider"], env={"LANG": "zh_CN.UTF-8"})
+    assert "为什么重要" in shown.output
+
+
+def test_plan_follows_config_then_locale(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from pipeaudit.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    runner = CliRunner()
+
+    def title(*args, env=None):
+        out = runner.invoke(app, ["plan", "--target", "800000", "--avg-deal", "100000", *args], env=env)
+        assert out.exit_code == 0, out.output
+        return out.output.split()[0]
+
+    assert title() == "target"
+    assert title(env={"LANG": "zh_CN.UTF-8"}) == "目标"
+    assert title("--lang", "en", env={"LANG": "zh_CN.UTF-8"}) == "target"
+    (tmp_path / "pipeaudit.yaml").write_text("lang: zh\n", encoding="utf-8")
+    assert title() == "目标"
+
+
+@pytest.mark.parametrize("command", [["check", "x.csv"], ["plan", "--target", "1", "--avg-deal", "1"], ["rules", "list"],
+                                     ["rules", "show", "no-insider"], ["rules", "fields"]])
+def test_every_lang_option_says_the_same(command):
+    from typer.testing import CliRunner
+
+    from pipeaudit.cli import app
+
+    out = CliRunner().invoke(app, [*command, "--lang", "fr"])
+    assert out.exit_code == 2
+    assert "--lang 'fr': expected zh or en / 只能是 zh 或 en" in out.output
 
 
 def test_help_does_not_read_the_catalogue():

@@ -41,13 +41,15 @@ def run(
 
     if fmt not in ("text", "json"):
         raise ConfigError(f"--format {fmt!r}: plan prints text or json / 只支持 text 或 json")
-    if lang is not None and lang not in ("zh", "en"):
-        raise ConfigError(f"--lang {lang!r}: expected zh or en / 只能是 zh 或 en")
+    from pipeaudit.i18n import default_lang, parse_lang
+
+    lang = parse_lang(lang)
     target, avg_deal = parse_amount(target, "--target"), parse_amount(avg_deal, "--avg-deal")
     cfg = load_config(config)
     plan = plan_from_config(target, mix, avg_deal, weeks, ratios, cfg.plan)
     if fmt == "json":
         echo(json.dumps(plan.to_dict(), ensure_ascii=False, indent=2))
     else:
-        echo(render_text(plan, lang or cfg.lang or "zh"), nl=False)
+        # no export to take a language from: --lang, else the config's, else the locale, else English
+        echo(render_text(plan, lang or default_lang(cfg.lang)), nl=False)
     return 0

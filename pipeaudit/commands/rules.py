@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from pipeaudit.errors import ConfigError, RuleError, visible
+from pipeaudit.i18n import Lang
 from pipeaudit.terminal import echo
 
 
@@ -18,10 +19,11 @@ def _load(rules: list[Path], default_rules: bool, config: Path | None):
     return load_rules(list(rules), default_rules=default_rules, cfg=cfg), cfg
 
 
-def _lang(lang: str | None, cfg) -> str:
-    if lang is not None and lang not in ("zh", "en"):
-        raise ConfigError(f"--lang {lang!r}: expected zh or en / 只能是 zh 或 en")
-    return lang or cfg.lang or "en"
+def _lang(lang: str | None, cfg) -> Lang:
+    """--lang, else the config's lang:, else the locale, else English: these commands read no export."""
+    from pipeaudit.i18n import default_lang, parse_lang
+
+    return parse_lang(lang) or default_lang(cfg.lang)
 
 
 def _summary(rule, lang: str) -> str:

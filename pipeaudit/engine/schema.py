@@ -18,12 +18,12 @@ from pipeaudit.engine.conditions import evaluable, first_date_field, parse_condi
 from pipeaudit.engine.parsing import comparable_number, Node, ParseContext
 from pipeaudit.engine.template import Template, param_text, parse_template
 from pipeaudit.errors import RuleError
+from pipeaudit.i18n import LANGS, Lang
 from pipeaudit.model import DERIVED, FIELDS, PHASES, SEVERITIES
 from pipeaudit.yamlsafe import clip, did_you_mean, line_of, load_yaml, shown
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 CODE_RE = re.compile(r"^[A-Z]{1,4}[0-9]{1,4}$")
-LANGS = ("zh", "en")
 STATUSES = ("open", "won", "lost")
 EXAMPLE_AS_OF = date(2026, 11, 23)
 RULE_KEYS = {
