@@ -31,6 +31,11 @@ class FieldSpec:
     zh: str
     en: str
 
+    def label(self, lang: Lang) -> str:
+        """The field's name for a person: data beside the field, like its aliases, so it lives here
+        and not in the text catalogue (deals/columns also matches headers against both labels)."""
+        return {"zh": self.zh, "en": self.en}[lang]
+
 
 #: Every field a rule may name. Aliases (the headers that map to each) live in deals/columns.py.
 #: Kinds decide the dtype in Deals.frame:
@@ -111,15 +116,9 @@ DERIVED: dict[str, FieldSpec] = {
 
 #: Every ladder's open stages map onto these five phases, so that one rule ("past the first
 #: stage", "from the solution phase on") works on EDCBA, T6, Salesforce and HubSpot exports.
-#: Deals.frame["phase"] holds 1..5 (index in this tuple + 1).
+#: Deals.frame["phase"] holds 1..5 (index in this tuple + 1). Their names for a person are the text
+#: catalogue's phase.<name> (pipeaudit.i18n).
 PHASES: tuple[str, ...] = ("lead", "discovery", "solution", "negotiation", "closing")
-PHASE_LABELS: dict[str, tuple[str, str]] = {
-    "lead": ("线索/确认商机", "lead / qualify"),
-    "discovery": ("初访/进程确定", "discovery / process mapping"),
-    "solution": ("方案/演示", "solution / demo"),
-    "negotiation": ("商务谈判", "negotiation"),
-    "closing": ("成交", "closing"),
-}
 
 #: Columns of Deals.frame that are not fields: the engine and renderers may rely on them.
 META_COLUMNS = {

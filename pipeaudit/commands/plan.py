@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from pipeaudit.errors import ConfigError
+from pipeaudit.i18n import both
 from pipeaudit.terminal import echo
 
 
@@ -40,7 +41,7 @@ def run(
     from pipeaudit.funnel import plan_from_config, render_text
 
     if fmt not in ("text", "json"):
-        raise ConfigError(f"--format {fmt!r}: plan prints text or json / 只支持 text 或 json")
+        raise ConfigError(f"--format {fmt!r}: " + both("plan.format"))
     from pipeaudit.i18n import default_lang, parse_lang
 
     lang = parse_lang(lang)

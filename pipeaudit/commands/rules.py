@@ -122,7 +122,8 @@ def field_table(ruleset) -> list[dict]:
     """Every field a rule may name: the export's fields, the columns --baseline/--history add, and
     the meta columns; each with its kind, labels, the headers that map to it and the rules reading it."""
     from pipeaudit.deals.columns import ALIASES, map_columns, normalise_header
-    from pipeaudit.engine.columns import META_KINDS, META_LABELS
+    from pipeaudit.engine.columns import META_KINDS
+    from pipeaudit.i18n import t
     from pipeaudit.model import DERIVED, FIELDS
 
     readers: dict[str, list] = {}
@@ -151,7 +152,7 @@ def field_table(ruleset) -> list[dict]:
                 "rules": [r.name for r in readers.get(name, [])],
             })
     for name, kind in META_KINDS.items():
-        zh, en = META_LABELS[name]
+        zh, en = t("meta_column." + name, "zh"), t("meta_column." + name, "en")
         rows.append({"name": name, "kind": kind, "source": "meta", "zh": zh, "en": en, "headers": [],
                      "rules": [r.name for r in readers.get(name, [])]})
     return rows
@@ -209,10 +210,12 @@ def run_fields(rules: list[Path], default_rules: bool, config: Path | None, lang
 def run_operators(fmt: str) -> int:
     """Every condition operator with its doc and example, then the five phases."""
     from pipeaudit.engine.conditions import OPERATORS
-    from pipeaudit.model import PHASE_LABELS, PHASES
+    from pipeaudit.i18n import t
+    from pipeaudit.model import PHASES
 
     _check_format(fmt)
-    phases = [{"phase": i, "name": p, "zh": PHASE_LABELS[p][0], "en": PHASE_LABELS[p][1]} for i, p in enumerate(PHASES, 1)]
+    phases = [{"phase": i, "name": p, "zh": t("phase." + p, "zh"), "en": t("phase." + p, "en")}
+              for i, p in enumerate(PHASES, 1)]
     if fmt == "json":
         ops = [{"name": o.name, "doc": o.doc, "example": o.example} for o in OPERATORS.values()]
         _print_json({"operators": ops, "phases": phases})
