@@ -159,7 +159,9 @@ def _run(fn, *args, **kwargs) -> None:
         os.dup2(devnull, sys.stdout.fileno())
         raise typer.Exit(0) from None
     except MemoryError:
-        _say("pipeaudit: out of memory while processing the input / 内存不足")
+        from pipeaudit.i18n import both
+
+        _say("pipeaudit: " + both("cli.out_of_memory"))
         raise typer.Exit(2) from None
     except Exception as exc:  # a bug: still no traceback for the user unless asked for
         if os.environ.get("PIPEAUDIT_DEBUG"):
@@ -622,7 +624,9 @@ def main() -> None:
     except errors.ClickException as exc:
         code = _usage_error(exc)
     except (typer.Abort, errors.Abort):  # end of input at a prompt
-        _say("pipeaudit: aborted / 已中止")
+        from pipeaudit.i18n import both
+
+        _say("pipeaudit: " + both("cli.aborted"))
         code = 1
     sys.exit(code if isinstance(code, int) else 0)
 
@@ -640,7 +644,9 @@ def _usage_error(exc) -> int:
     """Print a click error as one line naming the command; the exit code (2 for usage errors)."""
     ctx = getattr(exc, "ctx", None)
     where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
-    _say(f"pipeaudit: {exc.format_message()}{where} / 命令行用法错误")
+    from pipeaudit.i18n import both
+
+    _say("pipeaudit: " + both("cli.usage", message=exc.format_message(), where=where))
     return exc.exit_code if exc.exit_code in (1, 2) else 2
 
 

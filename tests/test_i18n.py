@@ -23,7 +23,16 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 #: Entries where a language leaves a value out on purpose (the catalogue says why). A new one should
 #: be a decision, so it has to be added here too.
-ONE_SIDED: dict[str, dict[str, set[str]]] = {"skip.field": {"en": {"label"}}}
+ONE_SIDED: dict[str, dict[str, set[str]]] = {
+    "skip.field": {"en": {"label"}},  # English names a field by its identifier, English already
+    "cli.usage": {"zh": {"message", "where"}},  # click's message is English, printed once
+    # history's lines: the span "6 week(s) 周: ..." is bilingual already, printed once
+    "history.norms_title": {"zh": {"span"}},
+    "history.funnel_title": {"zh": {"span"}},
+    "history.no_call_week": {"zh": {"span"}},
+    "history.backtest_title": {"zh": {"span"}},
+    "history.percentile": {"zh": {"pct"}},  # the heading "p80 分位天数" names the percentile once
+}
 
 
 def raw_entries() -> dict[str, dict]:
