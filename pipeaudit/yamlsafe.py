@@ -23,7 +23,7 @@ from typing import Any, Iterable
 import yaml
 
 from pipeaudit.errors import PipeauditError
-from pipeaudit.i18n import Lang, t
+from pipeaudit.i18n import Lang, both, t
 
 MAX_YAML_BYTES = 5 * 1024 * 1024
 MAX_ALIASES = 1_000  # alias references (*name) in one document
@@ -203,7 +203,7 @@ def parse_yaml(text: str, name: str, error: type[PipeauditError], loader: type =
     except _GraphError as exc:
         mark = exc.problem_mark
         where = f"{name}:{mark.line + 1}" if mark else name
-        raise error(f"{where}: YAML refused: {exc.problem} / YAML 文件过大、过深或含过多别名") from None
+        raise error(f"{where}: " + both("yaml.refused", problem=str(exc.problem))) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}" if mark else name
