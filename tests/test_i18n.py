@@ -32,6 +32,7 @@ ONE_SIDED: dict[str, dict[str, set[str]]] = {
     "history.no_call_week": {"zh": {"span"}},
     "history.backtest_title": {"zh": {"span"}},
     "history.percentile": {"zh": {"pct"}},  # the heading "p80 分位天数" names the percentile once
+    "deals.not_mapped": {"zh": {"why"}},  # the reason is itself "english / 中文", printed once
 }
 
 
