@@ -24,8 +24,8 @@ _HOWS = ("config", "alias", "api", "words", "values")
 def _zh_en(key: str, sep: str = " ") -> str:
     """'文件 File': the catalogue's text for `key` in both languages, Chinese first (once when the
     two are the same word, as "API")."""
-    zh, en = t(key, "zh"), t(key, "en")
-    return zh if zh == en else f"{zh}{sep}{en}"
+    chinese, english = t(key, "zh"), t(key, "en")
+    return chinese if chinese == english else f"{chinese}{sep}{english}"
 
 
 def run(opts: AuditOptions, fmt: str = "text") -> int:

@@ -179,7 +179,7 @@ def html_summary(c: dict, lang: str, url: str | None) -> str:
 
 
 def _page(title: str, parts: list[str], lang: str) -> str:
-    return (f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh"}"><head><meta charset="utf-8">'
+    return (f'<!DOCTYPE html><html lang="{word("html_lang", lang)}"><head><meta charset="utf-8">'
             f"<title>{html.escape(title)}</title></head><body>{''.join(parts)}"
             f"<p style=\"color:#888\">{html.escape(word('footer', lang))}</p></body></html>\n")
 
