@@ -256,12 +256,10 @@ def run_audit(opts: AuditOptions, cfg: Config | None = None, deals: Deals | None
 
 def poor_match_warning(quality: dict[str, Any]) -> str:
     """The stderr line for a last week that matched too few deals to compare with."""
-    key = {"deal_id": "deal_id", "deal+account": "deal name + account", "deal": "deal name"}.get(quality["key"], "no key")
-    return (
-        f"last week: only {quality['matched_open']} of {quality['previous_open']} open deals found again (matched by"
-        f" {key}); the changes are not reliable — map the id column with --map deal_id=HEADER"
-        f" / 上周进行中商机只匹配上 {quality['matched_open']}/{quality['previous_open']} 个，周对比不可信，请用 --map deal_id=列名 指定编号列"
-    )
+    from pipeaudit.engine.checks.week_match_poor import key_text
+
+    return in_both(lambda lang: t("week_match.warning", lang, matched=int(quality["matched_open"]),
+                                  previous=int(quality["previous_open"]), key=key_text(quality.get("key"), lang)))
 
 
 def check_required(ruleset: Any, rules: list, skipped: list, opts: AuditOptions, cfg: Config) -> None:
@@ -276,11 +274,9 @@ def check_required(ruleset: Any, rules: list, skipped: list, opts: AuditOptions,
     for name in sorted(wanted):
         rule = ran.get(name)
         if rule is None:
-            raise ConfigError(f"--require {name}: the rule is not selected (see --select/--ignore) / 该规则未被选中")
+            raise ConfigError(f"--require {name}: " + both("require.not_selected"))
         if not rule.enabled:
-            raise ConfigError(f"--require {name}: the rule is disabled in the config / 该规则在配置中被停用")
+            raise ConfigError(f"--require {name}: " + both("require.disabled"))
         if name in why_skipped:
-            raise InputError(
-                f"--require {name}: this export cannot feed it (it needs {', '.join(why_skipped[name])};"
-                f" see `pipeaudit columns`) / 该规则无法在此导出上运行，缺少：{'、'.join(why_skipped[name])}"
-            )
+            raise InputError(f"--require {name}: " + in_both(
+                lambda lang: t("require.cannot_feed", lang, fields=t("list.items", lang).join(why_skipped[name]))))

@@ -318,7 +318,8 @@ def test_plan_follows_config_then_locale(tmp_path, monkeypatch):
     assert title() == "目标"
 
 
-@pytest.mark.parametrize("command", [["check", "x.csv"], ["plan", "--target", "1", "--avg-deal", "1"], ["rules", "list"],
+@pytest.mark.parametrize("command", [["check", "x.csv"], ["hook", "x.csv"], ["plan", "--target", "1", "--avg-deal", "1"],
+                                     ["rules", "list"],
                                      ["rules", "show", "no-insider"], ["rules", "fields"]])
 def test_every_lang_option_says_the_same(command):
     from typer.testing import CliRunner
