@@ -328,7 +328,7 @@ def _validate(data: Any, path: Path) -> Config:
 def _weight(check: _Checker, container: Any, key: Any, where: str) -> float:
     value = container[key]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 <= value <= 1000:
-        raise check.fail(container, key, f"{where} must be a number from 0 to 1000, not {shown(value)} / 权重须为 0 到 1000 的数")
+        raise check.fail(container, key, f"{where} " + both("config.weight", value=shown(value)))
     return float(value)
 
 
@@ -350,7 +350,7 @@ def _risk(check: _Checker, data: dict, risk: dict[str, Any]) -> None:
         else:
             risk[key] = _weight(check, section, key, f"risk.{key}")
     if risk["close_days"] <= 0:
-        raise check.fail(section, "close_days", "risk.close_days must be more than 0 / 须大于 0")
+        raise check.fail(section, "close_days", "risk.close_days " + both("config.more_than_zero"))
 
 
 def _norms(check: _Checker, data: dict, cfg: Config) -> tuple[dict[str, dict[str, float]], bool]:

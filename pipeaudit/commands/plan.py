@@ -23,7 +23,7 @@ def parse_amount(text: str | float | None, option: str) -> float | None:
     values, _ = parse_amounts(pd.Series([str(text).strip()], dtype=object))
     value = values.iloc[0]
     if value != value:
-        raise ConfigError(f"{option} {text!r}: not an amount; write it as 800000, 80万 or 1.2亿 / 金额格式不对，例如 80万")
+        raise ConfigError(f"{option} {text!r}: " + both("plan.not_amount"))
     return float(value)
 
 
