@@ -88,6 +88,10 @@ IgnoreOpt = Annotated[
 RepOpt = Annotated[Optional[str], typer.Option("--rep", metavar="OWNER", help="Only this owner's deals.")]
 AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", metavar="DATE", help="Audit as of YYYY-MM-DD (default: today).")]
 LangOpt = Annotated[Optional[str], typer.Option("--lang", metavar="zh|en", help="zh or en (default: the export's header language).")]
+#: --lang of a command that reads no export (plan, rules): i18n.default_lang decides without it
+NoExportLangOpt = Annotated[
+    Optional[str], typer.Option("--lang", metavar="zh|en", help="zh or en (default: the config's lang:, else the locale, else en).")
+]
 BaselineOpt = Annotated[
     Optional[Path], typer.Option("--baseline", metavar="EXPORT", help="Last week's export, to report what changed.")
 ]
@@ -107,11 +111,9 @@ RecipientsOpt = Annotated[
 def _audit_options(**kw):
     from pipeaudit.options import AuditOptions, parse_date, parse_maps, split_names
 
-    lang = kw.pop("lang")
-    if lang is not None and lang not in ("zh", "en"):
-        from pipeaudit.errors import ConfigError
+    from pipeaudit.i18n import parse_lang
 
-        raise ConfigError(f"--lang {lang!r}: expected zh or en")
+    lang = parse_lang(kw.pop("lang"))
     return AuditOptions(
         path=kw["path"],
         sheet=kw["sheet"],
@@ -157,7 +159,9 @@ def _run(fn, *args, **kwargs) -> None:
         os.dup2(devnull, sys.stdout.fileno())
         raise typer.Exit(0) from None
     except MemoryError:
-        _say("pipeaudit: out of memory while processing the input / 内存不足")
+        from pipeaudit.i18n import both
+
+        _say("pipeaudit: " + both("cli.out_of_memory"))
         raise typer.Exit(2) from None
     except Exception as exc:  # a bug: still no traceback for the user unless asked for
         if os.environ.get("PIPEAUDIT_DEBUG"):
@@ -388,7 +392,7 @@ def plan(
         Optional[str], typer.Option("--ratios", help="Step ratios: negotiations/contract, demos/negotiation, first visits/demo, leads/first visit.")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="text|json")] = "text",
-    lang: LangOpt = None,
+    lang: NoExportLangOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Work a target backwards into contracts, negotiations, demos, first visits and leads."""
@@ -406,7 +410,7 @@ def rules_list(
     rules: RulesOpt = None,
     no_default_rules: NoDefaultOpt = False,
     config: ConfigOpt = None,
-    lang: LangOpt = None,
+    lang: NoExportLangOpt = None,
 ) -> None:
     """Every rule: name, severity, the deals it applies to, one line on what it checks."""
 
@@ -424,7 +428,7 @@ def rules_show(
     rules: RulesOpt = None,
     no_default_rules: NoDefaultOpt = False,
     config: ConfigOpt = None,
-    lang: LangOpt = None,
+    lang: NoExportLangOpt = None,
 ) -> None:
     """What a rule checks, why it matters in the method, its questions and an example."""
 
@@ -444,7 +448,7 @@ def rules_fields(
     rules: RulesOpt = None,
     no_default_rules: NoDefaultOpt = False,
     config: ConfigOpt = None,
-    lang: LangOpt = None,
+    lang: NoExportLangOpt = None,
     fmt: FieldsFormatOpt = "text",
 ) -> None:
     """Every field a rule may name: kind, label, the export headers that map to it, the loaded rules that read it."""
@@ -620,7 +624,9 @@ def main() -> None:
     except errors.ClickException as exc:
         code = _usage_error(exc)
     except (typer.Abort, errors.Abort):  # end of input at a prompt
-        _say("pipeaudit: aborted / 已中止")
+        from pipeaudit.i18n import both
+
+        _say("pipeaudit: " + both("cli.aborted"))
         code = 1
     sys.exit(code if isinstance(code, int) else 0)
 
@@ -638,7 +644,9 @@ def _usage_error(exc) -> int:
     """Print a click error as one line naming the command; the exit code (2 for usage errors)."""
     ctx = getattr(exc, "ctx", None)
     where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
-    _say(f"pipeaudit: {exc.format_message()}{where} / 命令行用法错误")
+    from pipeaudit.i18n import both
+
+    _say("pipeaudit: " + both("cli.usage", message=exc.format_message(), where=where))
     return exc.exit_code if exc.exit_code in (1, 2) else 2
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from pipeaudit.errors import ConfigError
 from pipeaudit.funnel import parse_mix, parse_ratios
+from pipeaudit.i18n import Lang, both, in_both, parse_lang, t
 from pipeaudit.model import FIELDS, PHASES, SEVERITIES
 from pipeaudit.yamlsafe import clip, did_you_mean, line_of, load_yaml, shown
 
@@ -99,7 +100,7 @@ class Config:
     source: Path | None = None
     columns: dict[str, str] = field(default_factory=dict)  # field -> header
     date_order: str | None = None  # for slash dates with the year last: 8/4/2026; None = from the values
-    lang: str | None = None  # zh | en; None = the export's header language
+    lang: Lang | None = None  # None = the export's header language
     ladder: str | None = None  # force a ladder by name instead of detecting it
     ladders: dict[str, CustomLadder] = field(default_factory=dict)
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule -> params/severity/enabled
@@ -185,10 +186,13 @@ class _Checker:
     def __init__(self, path: Path):
         self.path = path
 
-    def fail(self, container: Any, key: Any, message: str) -> ConfigError:
+    def where(self, container: Any, key: Any) -> str:
+        """'pipeaudit.yaml:3', or the file alone when the line is unknown."""
         line = line_of(container, key)
-        where = f"{self.path}:{line}" if line else str(self.path)
-        return ConfigError(f"{where}: {message}")
+        return f"{self.path}:{line}" if line else str(self.path)
+
+    def fail(self, container: Any, key: Any, message: str) -> ConfigError:
+        return ConfigError(f"{self.where(container, key)}: {message}")
 
     def mapping(self, container: Any, key: str) -> dict:
         value = container[key]
@@ -210,8 +214,7 @@ class _Checker:
         if hint:
             raise self.fail(
                 container, key,
-                f"'{prefix}{key}': secrets never go in the config file; put the value in an environment variable"
-                f" and name the variable, e.g. {hint}: MY_VARIABLE / 密码和密钥不能写在配置文件里，请放入环境变量并写出变量名",
+                f"'{prefix}{key}': " + both("config.secret", hint=hint),
             )
 
     def choice(self, container: Any, key: str, choices: tuple[str, ...] | set[str]) -> str:
@@ -246,7 +249,7 @@ def _validate(data: Any, path: Path) -> Config:
     if "date_order" in data:
         cfg.date_order = check.choice(data, "date_order", ("mdy", "dmy"))
     if "lang" in data:
-        cfg.lang = check.choice(data, "lang", ("zh", "en"))
+        cfg.lang = parse_lang(data["lang"], option=f"{check.where(data, 'lang')}: lang")
     if "fail_on" in data:
         cfg.fail_on = check.choice(data, "fail_on", (*SEVERITIES, "never"))
     if "ladders" in data:
@@ -279,7 +282,7 @@ def _validate(data: Any, path: Path) -> Config:
                 isinstance(target, bool) or not isinstance(target, (int, float))
                 or not math.isfinite(target) or target < 0
             ):
-                raise check.fail(data["quotas"], rep, f"quota for {shown(rep)} must be a non-negative number / 配额必须是非负数")
+                raise check.fail(data["quotas"], rep, both("config.quota_negative", rep=shown(rep)))
             cfg.quotas[str(rep)] = float(target)
     if "plan" in data:
         plan = check.mapping(data, "plan")
@@ -297,7 +300,7 @@ def _validate(data: Any, path: Path) -> Config:
         if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
             raise check.fail(
                 data, "fiscal_year_start",
-                f"fiscal_year_start must be a month number 1-12 (4 = April), not {month!r} / 财年起始月须为 1-12",
+                "fiscal_year_start " + both("config.fiscal_month", value=repr(month)),
             )
         cfg.fiscal_year_start = month
     if "norms" in data:
@@ -325,7 +328,7 @@ def _validate(data: Any, path: Path) -> Config:
 def _weight(check: _Checker, container: Any, key: Any, where: str) -> float:
     value = container[key]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 <= value <= 1000:
-        raise check.fail(container, key, f"{where} must be a number from 0 to 1000, not {shown(value)} / 权重须为 0 到 1000 的数")
+        raise check.fail(container, key, f"{where} " + both("config.weight", value=shown(value)))
     return float(value)
 
 
@@ -347,7 +350,7 @@ def _risk(check: _Checker, data: dict, risk: dict[str, Any]) -> None:
         else:
             risk[key] = _weight(check, section, key, f"risk.{key}")
     if risk["close_days"] <= 0:
-        raise check.fail(section, "close_days", "risk.close_days must be more than 0 / 须大于 0")
+        raise check.fail(section, "close_days", "risk.close_days " + both("config.more_than_zero"))
 
 
 def _norms(check: _Checker, data: dict, cfg: Config) -> tuple[dict[str, dict[str, float]], bool]:
@@ -360,7 +363,7 @@ def _norms(check: _Checker, data: dict, cfg: Config) -> tuple[dict[str, dict[str
     if spec == "learned":
         return {}, True
     if not isinstance(spec, dict):
-        raise check.fail(data, "norms", "'norms' must be 'learned' or a mapping {ladder: {stage: days}} / 阶段停留常规天数格式不对")
+        raise check.fail(data, "norms", "'norms' " + both("config.norms_form", form="{ladder: {stage: days}}"))
     from pipeaudit.ladders import all_ladders, stage_keys
 
     ladders = all_ladders(cfg.ladders)
@@ -373,7 +376,9 @@ def _norms(check: _Checker, data: dict, cfg: Config) -> tuple[dict[str, dict[str
             learned = stages
             continue
         if name not in ladders:
-            raise check.fail(spec, name, f"norms: unknown ladder '{name}'{did_you_mean(str(name), ladders)} (known: {', '.join(ladders)}) / 未知的阶段体系")
+            raise check.fail(spec, name, "norms: " + in_both(lambda lang: t(
+                "config.norms_ladder", lang, name=str(name), known=", ".join(ladders),
+                hint=did_you_mean(str(name), ladders, lang))))
         if not isinstance(stages, dict) or not stages:
             raise check.fail(spec, name, f"norms.{name} must map stages to days, e.g. {{{ladders[name].open[0]}: 30}}")
         table = ladders[name].keys()
@@ -381,12 +386,11 @@ def _norms(check: _Checker, data: dict, cfg: Config) -> tuple[dict[str, dict[str
         for stage, days in stages.items():
             hit = next((table[k] for k in stage_keys(stage) if k in table), None)
             if hit is None or hit[0] != "open":
-                raise check.fail(
-                    stages, stage, f"norms.{name}: '{stage}' is not an open stage of {name}"
-                    f"{did_you_mean(str(stage), ladders[name].open)} (stages: {', '.join(ladders[name].open)}) / 不是该体系的进行中阶段",
-                )
+                raise check.fail(stages, stage, f"norms.{name}: " + in_both(lambda lang: t(
+                    "config.norms_stage", lang, stage=str(stage), ladder=str(name), stages=", ".join(ladders[name].open),
+                    hint=did_you_mean(str(stage), ladders[name].open, lang))))
             if isinstance(days, bool) or not isinstance(days, (int, float)) or not math.isfinite(days) or days <= 0:
-                raise check.fail(stages, stage, f"norms.{name}.{stage} must be a positive number of days, not {days!r} / 天数须为正数")
+                raise check.fail(stages, stage, f"norms.{name}.{stage} " + both("config.norms_days", value=repr(days)))
             out[name][ladders[name].open[hit[1]]] = float(days)
     return out, learned
 
@@ -398,7 +402,7 @@ def _check_plan(check: _Checker, plan: dict) -> None:
         if key in plan:
             value = plan[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-                raise check.fail(plan, key, f"plan.{key} must be a positive number, not {shown(value)} / 必须为正数")
+                raise check.fail(plan, key, f"plan.{key} " + both("config.positive", value=shown(value)))
     for key, parse in (("ratios", parse_ratios), ("mix", parse_mix)):
         if key in plan:
             value = plan[key]
@@ -509,8 +513,7 @@ def _env_name(check: _Checker, section: Any, key: str, prefix: str) -> str | Non
         return None
     value = section[key]
     if not isinstance(value, str) or not _ENV_NAME.fullmatch(value):  # never echoed: it may be the secret itself
-        raise check.fail(section, key, f"{prefix}{key} must be the NAME of an environment variable (letters, digits, _)"
-                                       " / 应填写环境变量的名字")
+        raise check.fail(section, key, f"{prefix}{key} " + both("config.env_name"))
     return value
 
 
@@ -521,7 +524,7 @@ def _bounded(check: _Checker, section: Any, key: str, prefix: str, low: float, h
     value = section[key]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high or (
             kind is int and value != int(value)):
-        raise check.fail(section, key, f"{prefix}{key} must be a number from {low:g} to {high:g} / 数值超出范围")
+        raise check.fail(section, key, f"{prefix}{key} " + both("config.bounded", low=f"{low:g}", high=f"{high:g}"))
     return kind(value)
 
 
@@ -533,15 +536,14 @@ def _send(check: _Checker, data: dict, base: Path) -> SendSettings:
     email = _email(check, section, base) if section.get("email") is not None else None
     chat = _chat(check, section) if section.get("chat") is not None else None
     if email is None and chat is None:
-        raise check.fail(data, "send", "send: needs email: and/or chat: / 请配置 email 或 chat")
+        raise check.fail(data, "send", "send: " + both("config.send_needs"))
     base_url = None
     if section.get("base_url") is not None:
         raw = section["base_url"]
         parts = urlsplit(raw) if isinstance(raw, str) else None
         if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc
                 or parts.query or parts.fragment or re.search(r"[\s<>\"'()\\]", raw)):
-            raise check.fail(section, "base_url", "send.base_url must be a plain http(s) address, without credentials,"
-                                                  " query or spaces / 须为不含账号、参数的 http(s) 地址")
+            raise check.fail(section, "base_url", "send.base_url " + both("config.base_url"))
         base_url = raw.rstrip("/")
     retries = _bounded(check, section, "retries", "send.", 0, 10, 3, int)
     backoff = _bounded(check, section, "backoff", "send.", 0, 300, 2.0)
@@ -555,13 +557,12 @@ def _email(check: _Checker, parent: dict, base: Path) -> EmailSettings:
     _keys(check, section, _EMAIL_KEYS, "send.email.")
     for key in ("host", "from"):
         if not isinstance(section.get(key), str) or not section[key].strip():
-            raise check.fail(section, key if key in section else None, f"send.email needs '{key}' / 缺少 {key}")
+            raise check.fail(section, key if key in section else None, "send.email " + both("config.email_needs", key=key))
     host = section["host"].strip()
     if not re.fullmatch(r"[A-Za-z0-9.\-:\[\]]{1,253}", host):
-        raise check.fail(section, "host", "send.email.host must be a host name or address / 主机名无效")
+        raise check.fail(section, "host", "send.email.host " + both("config.email_host"))
     if re.search(r"[\r\n]", section["from"]) or not valid_email(parseaddr(section["from"])[1]):
-        raise check.fail(section, "from", "send.email.from must be an address, e.g. 'Sales Ops <ops@example.com>'"
-                                          " / 发件人地址无效")
+        raise check.fail(section, "from", "send.email.from " + both("config.email_from"))
     security = check.choice(section, "security", ("starttls", "ssl", "none")) if "security" in section else "starttls"
     default_port = {"starttls": 587, "ssl": 465, "none": 25}[security]
     port = _bounded(check, section, "port", "send.email.", 1, 65535, default_port, int)
@@ -569,16 +570,15 @@ def _email(check: _Checker, parent: dict, base: Path) -> EmailSettings:
     password = _env_name(check, section, "password_env", "send.email.")
     if (user is None) != (password is None):
         raise check.fail(section, "username_env" if user is None else "password_env",
-                         "send.email needs both username_env and password_env, or neither / 用户名和密码变量须同时配置")
+                         "send.email " + both("config.email_login_pair"))
     if user and security == "none" and host.lower() not in ("localhost", "127.0.0.1", "::1", "[::1]"):
-        raise check.fail(section, "security", "send.email: a login over an unencrypted connection is refused;"
-                                              " use security: starttls or ssl / 不加密的连接不能登录")
+        raise check.fail(section, "security", "send.email: " + both("config.email_plain_login"))
     attach = None
     if "attach" in section:
         attach = tuple(dict.fromkeys(a.strip().lower() for a in check.string_list(section, "attach")))
         for a in attach:
             if a not in ("md", "html", "xlsx"):
-                raise check.fail(section, "attach", f"send.email.attach: '{a}' is not md, html or xlsx / 附件格式应为 md、html 或 xlsx")
+                raise check.fail(section, "attach", "send.email.attach: " + both("config.email_attach", value=a))
     ca_file = section.get("ca_file")
     if ca_file is not None and not isinstance(ca_file, str):
         raise check.fail(section, "ca_file", "send.email.ca_file must be a file path")
@@ -596,12 +596,10 @@ def _chat(check: _Checker, parent: dict) -> ChatSettings:
     platform = check.choice(section, "platform", PLATFORMS)
     webhook = _env_name(check, section, "webhook_env", "send.chat.")
     if webhook is None:
-        raise check.fail(parent, "chat", "send.chat needs 'webhook_env': the environment variable holding the"
-                                         " webhook URL / 需要 webhook_env")
+        raise check.fail(parent, "chat", "send.chat " + both("config.chat_webhook"))
     secret = _env_name(check, section, "secret_env", "send.chat.")
     if secret and platform not in ("dingtalk", "feishu"):
-        raise check.fail(section, "secret_env", f"send.chat.secret_env: {platform} webhooks are not signed"
-                                                " (only dingtalk and feishu) / 该平台不支持签名")
+        raise check.fail(section, "secret_env", "send.chat.secret_env: " + both("config.chat_unsigned", platform=platform))
     timeout = _bounded(check, section, "timeout", "send.chat.", 1, 120, 15.0)
     return ChatSettings(platform=platform, webhook_env=webhook, secret_env=secret, timeout=timeout)
 
@@ -617,10 +615,10 @@ def _recipients(check: _Checker, data: dict, key: str, role: str) -> list[Recipi
         where = f"{check.path}:{line_of(table, name)}"
         k = owner_key(name)
         if not k:
-            raise check.fail(table, name, f"{key}: a blank name / 名字为空")
+            raise check.fail(table, name, f"{key}: " + both("config.blank_name"))
         if k in seen:
-            raise check.fail(table, name, f"{key}: {str(name)[:80]!r} and {seen[k][:80]!r} are the same person"
-                                          " (names are compared ignoring case and spacing) / 重复的名字")
+            raise check.fail(table, name, f"{key}: " + both("config.same_person", first=repr(str(name)[:80]),
+                                                            second=repr(seen[k][:80])))
         seen[k] = str(name)
         short = isinstance(spec, str)  # name: address
         spec = {"email": spec} if short else {} if spec is None else spec
@@ -631,12 +629,10 @@ def _recipients(check: _Checker, data: dict, key: str, role: str) -> list[Recipi
         emails = [] if emails is None else [emails] if isinstance(emails, str) else emails
         if not isinstance(emails, list) or not all(valid_email(e) for e in emails):
             raise check.fail(*((table, name) if short else (spec, "email")),
-                             f"{key}.{name}.email: not an e-mail address (one plain address, or a list of them)"
-                             " / 邮箱地址无效")
+                             f"{key}.{name}.email: " + both("config.email_address"))
         chat = spec.get("chat")
         if chat is not None and valid_chat_id(chat) is None:
-            raise check.fail(spec, "chat", f"{key}.{name}.chat: a chat user id has letters, digits and . _ @ : + -"
-                                           " only / 聊天账号格式无效")
+            raise check.fail(spec, "chat", f"{key}.{name}.chat: " + both("config.chat_id"))
         out.append(Recipient(name=str(name), role=role, email=tuple(valid_email(e) for e in emails),
                              chat=valid_chat_id(chat) if chat is not None else None, where=where))
     return out

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeaudit.codes import ColumnCodes, factorized_text, known_codes, value_codes
 from pipeaudit.errors import ConfigError
+from pipeaudit.i18n import Lang, in_both, t
 from pipeaudit.model import DERIVED, FIELDS, ORDER_COLUMNS, SEVERITIES
 from pipeaudit.result import AuditResult
 
@@ -31,10 +32,10 @@ def check_fail_on(fail_on: str) -> str:
     if fail_on not in FAIL_ON_LEVELS:
         from pipeaudit.yamlsafe import did_you_mean
 
-        raise ConfigError(
-            f"--fail-on {fail_on!r}: expected one of {'|'.join(FAIL_ON_LEVELS)}{did_you_mean(str(fail_on), FAIL_ON_LEVELS)}"
-            f" / --fail-on 只能是 {'|'.join(FAIL_ON_LEVELS)}"
-        )
+        levels = "|".join(FAIL_ON_LEVELS)
+        raise ConfigError(f"--fail-on {fail_on!r}: " + in_both(
+            lambda lang: t("check.fail_on", lang, levels=levels, hint=did_you_mean(str(fail_on), FAIL_ON_LEVELS, lang))
+        ))
     return fail_on
 
 
@@ -317,53 +318,39 @@ def sort_missing(missing: list[str]) -> tuple[list[str], list[str], list[str]]:
     return export, week, stored
 
 
-_SKIP_WORDS = {
-    "zh": {"export": "导出文件没有 {} 列", "fill": "（也可由 --history 推算）", "sep": "；", "and": "、",
-           "week": "需要 --baseline 或 --history 提供上周数据：{}", "stored": "需要 --history 的历史数据：{}",
-           "order": "阶段顺序未知（未识别阶段体系，见导出说明）"},
-    "en": {"export": "the export has no {} column", "fill": " (--history can derive it)", "sep": "; ", "and": ", ",
-           "week": "needs last week's values from --baseline or --history ({})",
-           "stored": "needs the weeks kept by --history ({})",
-           "order": "the stage order is unknown (no ladder recognised; see the notes)"},
-}
-
-
-def skipped_reason(missing: list[str], lang: str) -> str:
+def skipped_reason(missing: list[str], lang: Lang) -> str:
     """Why a rule could not run, pointing at the option that would feed it when one would."""
-    w = _SKIP_WORDS["zh" if lang == "zh" else "en"]
 
     def names(fields: list[str]) -> str:
-        if lang != "zh":
-            return w["and"].join(fields)
-        return w["and"].join(f"{_zh_label(m)}（{m}）" if _zh_label(m) != m else m for m in fields)
+        return t("list.items", lang).join(_field_ref(m, lang) for m in fields)
 
     order = [m for m in missing if m in ORDER_COLUMNS]  # phase/stage_rank: absent when no order is known
     export, week, stored = sort_missing([m for m in missing if m not in ORDER_COLUMNS])
     parts: list[str] = []
     if order and "stage" not in export:
-        parts.append(w["order"])
+        parts.append(t("skip.no_order", lang))
     if export:
-        plural = "s" if lang != "zh" and len(export) > 1 else ""
-        parts.append(w["export"].format(names(export)) + plural + (w["fill"] if set(export) <= HISTORY_FILLS else ""))
+        fill = t("skip.history_can_fill", lang) if set(export) <= HISTORY_FILLS else ""
+        parts.append(t("skip.no_column", lang, fields=names(export), n=len(export)) + fill)
     if week:
-        parts.append(w["week"].format(names(week)))
+        parts.append(t("skip.needs_week", lang, fields=names(week)))
     if stored:
-        parts.append(w["stored"].format(names(stored)))
-    return w["sep"].join(parts)
+        parts.append(t("skip.needs_history", lang, fields=names(stored)))
+    return t("list.clauses", lang).join(parts)
 
 
 def notes(result: AuditResult) -> list[str]:
     """Notes for the reader of any output: skipped rules, then the run's and the reader's notes."""
-    zh = result.lang == "zh"
     lines: list[str] = []
     for s in result.skipped:
         reason = skipped_reason(s.missing, result.lang)
-        lines.append(f"已跳过 {s.rule}：{reason}" if zh else f"skipped {s.rule}: {reason}")
+        lines.append(t("skip.note", result.lang, rule=s.rule, reason=reason))
     lines.extend(result.notes)
     lines.extend(result.deals.notes)
     return list(dict.fromkeys(lines))  # keep order, drop duplicates
 
 
-def _zh_label(name: str) -> str:
+def _field_ref(name: str, lang: Lang) -> str:
+    """A field as a note names it: '预测类别（forecast_category）', 'forecast_category'."""
     spec = FIELDS.get(name) or DERIVED.get(name)
-    return spec.zh if spec else name
+    return t("skip.field", lang, label=spec.label(lang), name=name) if spec else name

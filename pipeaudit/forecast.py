@@ -14,30 +14,16 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
+from pipeaudit.i18n import Lang, t
+
 if TYPE_CHECKING:
     import pandas as pd
 
     from pipeaudit.model import Deals
 
 CATEGORIES: tuple[str, ...] = ("commit", "best_case", "pipeline", "omitted", "closed", "other")
-#: Labels of the categories and of the section (zh, en), kept together for the i18n move.
-LABELS: dict[str, tuple[str, str]] = {
-    "commit": ("承诺", "Commit"),
-    "best_case": ("有把握", "Best Case"),
-    "pipeline": ("有可能", "Pipeline"),
-    "omitted": ("不计入", "Omitted"),
-    "closed": ("已成交", "Closed"),
-    "other": ("其他", "Other"),
-    "title": ("预测（进行中商机按预测类别）", "Forecast (open deals by forecast category)"),
-    "team": ("团队", "Team"),
-    "rep": ("销售", "Rep"),
-    "risky": ("有风险的承诺", "Risky commits"),
-    "none_risky": ("没有有风险的承诺。", "No risky commits."),
-    "flagged": ("被规则标记", "flagged"),
-    "early_stage": ("阶段尚早（方案论证及以前）", "early or middle stage (solution or before)"),
-    "past_close": ("预计成交日期已过", "past its close date"),
-    "unrecognised": ("无法识别的预测类别", "forecast categories not recognised"),
-}
+#: The labels of the categories, of a risky commit's reasons and of the section are the text
+#: catalogue's forecast.<key> (see label).
 #: Spellings of each category, compared after NFKC, case folding and dropping spaces, _ and -.
 WORDS: dict[str, tuple[str, ...]] = {
     "commit": ("commit", "committed", "commitforecast", "承诺", "已承诺", "确定", "必成", "确定成交"),
@@ -168,11 +154,12 @@ def _rules_per_deal(findings: "pd.DataFrame", idx: "pd.Index") -> list[list[str]
     return [lists[i] for i in np.asarray(inverse).reshape(-1).tolist()]
 
 
-def label(key: str, lang: str) -> str:
-    return LABELS[key][0 if lang == "zh" else 1]
+def label(key: str, lang: Lang) -> str:
+    """A category's, a reason's or the section's words: forecast.<key> in the text catalogue."""
+    return t("forecast." + key, lang)
 
 
-def text_lines(view: dict[str, Any], lang: str, clean=str) -> list[str]:
+def text_lines(view: dict[str, Any], lang: Lang, clean=str) -> list[str]:
     """The short text section: one line per rep and the team, then the risky commits."""
     from tabulate import tabulate
 
@@ -190,14 +177,12 @@ def text_lines(view: dict[str, Any], lang: str, clean=str) -> list[str]:
         out.append(f"  {label('unrecognised', lang)}: {values}")
     risky = view["risky_commits"]
     out.append(f"{label('risky', lang)} ({len(risky)})" if risky else label("none_risky", lang))
-    sep = "；" if lang == "zh" else "; "
+    sep = t("list.clauses", lang)
     for r in risky:
-        why = []
-        for reason in r["reasons"]:
-            text = label(reason, lang)
-            if reason == "flagged":
-                text += (": " if lang == "en" else "：") + ", ".join(r["rules"])
-            why.append(text)
+        why = [
+            t("forecast.flagged_by", lang, rules=", ".join(r["rules"])) if reason == "flagged" else label(reason, lang)
+            for reason in r["reasons"]
+        ]
         name = clean(r["deal"] or "") + (f" [{clean(r['deal_id'])}]" if r["deal_id"] else "")
         amount = f"{r['amount']:,.0f}" if r["amount"] is not None else "—"
         out.append(f"  {clean(r['owner'] or '') or '—'} · {name} · {amount} · {r['close_date'] or '—'} — {sep.join(why)}")

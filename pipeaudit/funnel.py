@@ -2,8 +2,8 @@
 
 The seeds plan a year from the contracts it needs: each contract takes so many negotiations, each
 negotiation so many demos, each demo so many first visits, each first visit so many leads. This
-module is pure arithmetic: it imports no pandas and nothing of pipeaudit but its errors, so the
-config can validate a `plan:` table with it and `pipeaudit plan` stays instant. The per-rep
+module is pure arithmetic: it imports no pandas and nothing of pipeaudit but its errors and the text
+catalogue, so the config can validate a `plan:` table with it and `pipeaudit plan` stays instant. The per-rep
 comparison with the open pipeline lives in `pipeaudit.quotas`.
 
 Ratios come in two spellings:
@@ -21,19 +21,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator, Mapping
 
 from pipeaudit.errors import ConfigError
+from pipeaudit.i18n import Lang, both, t
 
-#: Funnel steps from the bottom (signed) to the top (raw leads). Stable names: JSON keys.
+#: Funnel steps from the bottom (signed) to the top (raw leads). Stable names: JSON keys; their
+#: names for a person are the text catalogue's step.<name> (see step_label).
 STEPS: tuple[str, ...] = ("contracts", "negotiations", "demos", "first_visits", "leads")
-STEP_LABELS: dict[str, tuple[str, str]] = {
-    "contracts": ("签约", "contracts"),
-    "negotiations": ("商务谈判", "negotiations"),
-    "demos": ("演示", "demos"),
-    "first_visits": ("初访", "first visits"),
-    "leads": ("线索", "leads"),
-}
 #: Which funnel step a ladder-neutral phase (model.PHASES) stands for.
 PHASE_STEP: dict[str, str] = {
     "lead": "leads",
@@ -93,9 +88,9 @@ def _positive(value: Any, what: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"{what} {value!r}: expected a positive number / 应为正数") from None
+        raise ConfigError(f"{what} {value!r}: " + both("plan.positive_expected")) from None
     if not math.isfinite(number) or number <= 0:
-        raise ConfigError(f"{what} {value!r}: must be a positive number / 必须为正数")
+        raise ConfigError(f"{what} {value!r}: " + both("plan.positive_must"))
     return number
 
 
@@ -107,7 +102,7 @@ def parse_mix(text: str | Iterable[Any]) -> list[tuple[float, int]]:
     else:
         items = list(text)
     if not items:
-        raise ConfigError("--mix: no contract sizes given, expected e.g. 150000x2,100000x3 / 未给出合同组合")
+        raise ConfigError("--mix: " + both("plan.mix_empty"))
     pairs: list[tuple[float, int]] = []
     for item in items:
         if isinstance(item, dict) and set(item) == {"size", "count"}:
@@ -115,14 +110,12 @@ def parse_mix(text: str | Iterable[Any]) -> list[tuple[float, int]]:
         else:
             m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*[x×*]\s*([0-9]+)\s*", str(item))
             if not m:
-                raise ConfigError(
-                    f"--mix {item!r}: expected SIZExCOUNT such as 150000x2 / 格式应为 金额x数量，如 150000x2"
-                )
+                raise ConfigError(f"--mix {item!r}: " + both("plan.mix_item"))
             size, count = m.group(1), m.group(2)
         size_f = _positive(size, "--mix size")
         count_f = _positive(count, "--mix count")
         if not count_f.is_integer():
-            raise ConfigError(f"--mix count {count!r}: must be a whole number / 数量必须为整数")
+            raise ConfigError(f"--mix count {count!r}: " + both("plan.mix_count"))
         pairs.append((size_f, int(count_f)))
     return pairs
 
@@ -134,29 +127,23 @@ def parse_ratios(value: str | Iterable[Any] | None) -> tuple[float, ...]:
     parts = [p.strip() for p in value.split(",")] if isinstance(value, str) else [str(p).strip() for p in value]
     parts = [p for p in parts if p]
     if len(parts) != len(STEPS) - 1:
-        raise ConfigError(
-            f"--ratios {value!r}: expected {len(STEPS) - 1} ratios (negotiations/contract, demos/negotiation,"
-            f" first visits/demo, leads/first visit) / 需要 {len(STEPS) - 1} 个比例"
-        )
+        raise ConfigError(f"--ratios {value!r}: " + both("plan.ratios_count", count=len(STEPS) - 1))
     cumulative = [p[:1] in ("x", "×", "X") for p in parts]
     if any(cumulative) and not all(cumulative):
-        raise ConfigError(f"--ratios {value!r}: mix of step and cumulative (x..) forms / 不能混用两种写法")
+        raise ConfigError(f"--ratios {value!r}: " + both("plan.ratios_forms"))
     numbers = [_positive(p.lstrip("x×X"), "--ratios value") for p in parts]
     if all(cumulative):
         steps, before = [], 1.0
         for n in numbers:
             if n < before:
-                raise ConfigError(f"--ratios {value!r}: cumulative multiples must not decrease / 累计倍数不能递减")
+                raise ConfigError(f"--ratios {value!r}: " + both("plan.ratios_decrease"))
             steps.append(n / before)
             before = n
         numbers = steps
     for n in numbers:
         # a funnel narrows towards the contract: fewer negotiations than contracts is not a funnel
         if n < 1:
-            raise ConfigError(
-                f"--ratios {value!r}: each step ratio must be at least 1 (a step needs at least as many"
-                f" deals as the step below it) / 每一步的比例不能小于 1"
-            )
+            raise ConfigError(f"--ratios {value!r}: " + both("plan.ratios_below_one"))
     return tuple(numbers)
 
 
@@ -167,10 +154,7 @@ def funnel_from_contracts(contracts: int, ratios: tuple[float, ...]) -> dict[str
     for step, ratio in zip(STEPS[1:], ratios):
         product = current * ratio - _EPS
         if not math.isfinite(product) or product > MAX_FUNNEL:
-            raise ConfigError(
-                f"plan: {step} would exceed {MAX_FUNNEL:,}; check the target, sizes and ratios"
-                f" / 计划数量过大，请检查目标、金额与比例"
-            )
+            raise ConfigError("plan: " + both("plan.step_too_large", step=step, limit=f"{MAX_FUNNEL:,}"))
         current = math.ceil(product)
         funnel[step] = int(current)
     return funnel
@@ -186,14 +170,14 @@ def make_plan(
 ) -> Plan:
     """Contracts from the mix (or ceil(target / avg_deal)), then each step above them."""
     if target is None:
-        raise ConfigError("plan needs --target (or plan.target in the config) / 需要 --target 目标金额")
+        raise ConfigError(both("plan.needs_target"))
     target = _positive(target, "--target")
     if (mix is None) == (avg_deal is None):
-        raise ConfigError("plan needs exactly one of --mix or --avg-deal / --mix 与 --avg-deal 须且只能给一个")
+        raise ConfigError(both("plan.mix_or_avg"))
     if weeks is not None:
         weeks = _positive(weeks, "--weeks")
     if len(ratios) != len(STEPS) - 1:
-        raise ConfigError(f"ratios {ratios!r}: expected {len(STEPS) - 1} numbers / 需要 {len(STEPS) - 1} 个比例")
+        raise ConfigError(f"ratios {ratios!r}: " + both("plan.ratios_numbers", count=len(STEPS) - 1))
     warnings: list[str] = []
     pairs: list[tuple[float, int]] = []
     mix_total = None
@@ -206,11 +190,8 @@ def make_plan(
             average = mix_total / contracts
             extra = _contracts((target - mix_total) / average)
             contracts += extra
-            warnings.append(
-                f"mix totals {_num(mix_total)}, {_num(target - mix_total)} below the target: added {extra}"
-                f" contract(s) of the mix's average size {average:.0f} / 合同组合合计 {_num(mix_total)}，"
-                f"比目标少 {_num(target - mix_total)}，按平均单额补 {extra} 单"
-            )
+            warnings.append(both("plan.mix_short", total=str(_num(mix_total)), short=str(_num(target - mix_total)),
+                                 extra=extra, average=f"{average:.0f}"))
     else:
         avg_deal = _positive(avg_deal, "--avg-deal")
         contracts = _contracts(target / avg_deal)
@@ -222,10 +203,7 @@ def make_plan(
 def _contracts(ratio: float) -> int:
     """ceil(target / size), refusing numbers no plan can mean (1e308 / 1e-308 is infinite)."""
     if not math.isfinite(ratio) or ratio > MAX_FUNNEL:
-        raise ConfigError(
-            f"plan: more than {MAX_FUNNEL:,} contracts; check the target and the contract sizes"
-            f" / 合同数量过大，请检查目标与单额"
-        )
+        raise ConfigError("plan: " + both("plan.contracts_too_many", limit=f"{MAX_FUNNEL:,}"))
     return math.ceil(ratio - _EPS)
 
 
@@ -253,26 +231,47 @@ def plan_from_config(
     )
 
 
-def render_text(plan: Plan, lang: str = "zh") -> str:
+def step_label(step: str, lang: Lang) -> str:
+    """A funnel step's name for a person ("初访", "first visits")."""
+    return t("step." + step, lang)
+
+
+class _StepLabels(Mapping[str, tuple[str, str]]):
+    """(zh, en) of each step, read from the catalogue when asked (never at import). Kept for
+    pipeaudit.report until its rebuild names steps with step_label; new code should call that."""
+
+    def __getitem__(self, step: str) -> tuple[str, str]:
+        if step not in STEPS:
+            raise KeyError(step)
+        return step_label(step, "zh"), step_label(step, "en")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(STEPS)
+
+    def __len__(self) -> int:
+        return len(STEPS)
+
+
+STEP_LABELS: Mapping[str, tuple[str, str]] = _StepLabels()
+
+
+def render_text(plan: Plan, lang: Lang = "zh") -> str:
     """A small aligned table; labels in the chosen language."""
-    zh = lang == "zh"
-    head = ("步骤", "总数", "每周") if zh else ("step", "total", "per week")
+    head = (t("plan.step", lang), t("plan.total", lang), t("plan.per_week", lang))
     rows = []
     for step in STEPS:
-        label = STEP_LABELS[step][0 if zh else 1]
         per = "" if plan.per_week is None else f"{plan.per_week[step]:g}"
-        rows.append((label, str(plan.funnel[step]), per))
-    title = (f"目标 {_num(plan.target)}" if zh else f"target {_num(plan.target)}") + (
-        (f"，{_num(plan.weeks)} 周" if zh else f" over {_num(plan.weeks)} weeks") if plan.weeks else ""
-    )
-    ratio_txt = ", ".join(f"{r:g}" for r in plan.ratios)
-    title += f"  ({'比例' if zh else 'ratios'} {ratio_txt})"
+        rows.append((step_label(step, lang), str(plan.funnel[step]), per))
+    title = t("plan.target", lang, target=str(_num(plan.target)))
+    if plan.weeks:
+        title += t("plan.over_weeks", lang, weeks=str(_num(plan.weeks)))
+    title += t("plan.ratios", lang, ratios=", ".join(f"{r:g}" for r in plan.ratios))
     lines = [title]
     widths = [max(_width(r[i]) for r in (head, *rows)) for i in range(3)]
     for row in (head, *rows):
         lines.append("  ".join(_pad(cell, widths[i], right=i > 0) for i, cell in enumerate(row)).rstrip())
     for w in plan.warnings:
-        lines.append(("注意: " if zh else "warning: ") + w)
+        lines.append(t("plan.warning", lang, warning=w))
     return "\n".join(lines) + "\n"
 
 

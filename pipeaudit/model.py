@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from pipeaudit.i18n import Lang
+
 if TYPE_CHECKING:  # pandas is imported lazily so that `pipeaudit --help` stays instant
     import pandas as pd
 
@@ -28,6 +30,11 @@ class FieldSpec:
     kind: FieldKind
     zh: str
     en: str
+
+    def label(self, lang: Lang) -> str:
+        """The field's name for a person: data beside the field, like its aliases, so it lives here
+        and not in the text catalogue (deals/columns also matches headers against both labels)."""
+        return {"zh": self.zh, "en": self.en}[lang]
 
 
 #: Every field a rule may name. Aliases (the headers that map to each) live in deals/columns.py.
@@ -109,15 +116,9 @@ DERIVED: dict[str, FieldSpec] = {
 
 #: Every ladder's open stages map onto these five phases, so that one rule ("past the first
 #: stage", "from the solution phase on") works on EDCBA, T6, Salesforce and HubSpot exports.
-#: Deals.frame["phase"] holds 1..5 (index in this tuple + 1).
+#: Deals.frame["phase"] holds 1..5 (index in this tuple + 1). Their names for a person are the text
+#: catalogue's phase.<name> (pipeaudit.i18n).
 PHASES: tuple[str, ...] = ("lead", "discovery", "solution", "negotiation", "closing")
-PHASE_LABELS: dict[str, tuple[str, str]] = {
-    "lead": ("线索/确认商机", "lead / qualify"),
-    "discovery": ("初访/进程确定", "discovery / process mapping"),
-    "solution": ("方案/演示", "solution / demo"),
-    "negotiation": ("商务谈判", "negotiation"),
-    "closing": ("成交", "closing"),
-}
 
 #: Columns of Deals.frame that are not fields: the engine and renderers may rely on them.
 META_COLUMNS = {
@@ -231,7 +232,7 @@ class Deals:
     units: dict[str, float] = field(default_factory=dict)  # field -> multiplier from its header
     unmapped: list[str] = field(default_factory=list)  # headers no field took
     ladder: str | None = None  # detected ladder name, e.g. "edcba", "t6", "salesforce", "hubspot"
-    language: Literal["zh", "en"] = "zh"  # of the export's headers
+    language: Lang = "zh"  # of the export's headers
     skipped_total_rows: list[int] = field(default_factory=list)
     dropped_blank_rows: int = 0
     notes: list[str] = field(default_factory=list)

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from pipeaudit.errors import ConfigError
+from pipeaudit.i18n import Lang, both, in_both, t
 
 
 @dataclass
@@ -26,7 +27,7 @@ class AuditOptions(ReadOptions):
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     rep: str | None = None
-    lang: str | None = None
+    lang: Lang | None = None
     baseline: Path | None = None
     history: Path | None = None
     quotas: Path | None = None
@@ -55,14 +56,10 @@ def parse_maps(values: list[str] | None) -> dict[str, str]:
         name, sep, header = value.partition("=")
         name, header = name.strip(), header.strip()
         if not sep or not name or not header:
-            raise ConfigError(
-                f"--map {value!r}: expected field=Header, e.g. --map owner=销售代表 / 格式应为 字段=表头"
-            )
+            raise ConfigError(f"--map {value!r}: " + both("options.map_form"))
         if name not in FIELDS:
-            raise ConfigError(
-                f"--map {value!r}: unknown field '{name}'{did_you_mean(name, FIELDS)} / 未知字段"
-                " (see `pipeaudit columns FILE`)"
-            )
+            raise ConfigError(f"--map {value!r}: " + in_both(
+                lambda lang: t("options.map_field", lang, field=name, hint=did_you_mean(name, FIELDS, lang))))
         maps[name] = header
     return maps
 
@@ -81,4 +78,4 @@ def parse_date(value: str | None, option: str) -> date | None:
             raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
-        raise ConfigError(f"{option} {value!r}: expected a date as YYYY-MM-DD / 日期格式应为 YYYY-MM-DD") from None
+        raise ConfigError(f"{option} {value!r}: " + both("options.date")) from None

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from pipeaudit.errors import PipeauditError
+from pipeaudit.i18n import both
 
 _FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -36,15 +37,9 @@ def resolve_output(path: Path, option: str, *, follow_symlinks: bool = False) ->
         return path
     target = Path(os.path.realpath(path))
     if not target.exists():
-        raise PipeauditError(
-            f"{option} {path}: is a symbolic link to {target}, which does not exist; refusing to create it"
-            " / 是指向不存在目标的符号链接，拒绝创建"
-        )
+        raise PipeauditError(f"{option} {path}: " + both("outputs.dangling_link", target=str(target)))
     if not follow_symlinks:
-        raise PipeauditError(
-            f"{option} {path}: is a symbolic link (to {target}); pass --follow-symlinks to write through it"
-            " / 是符号链接，如需写入其目标请加 --follow-symlinks"
-        )
+        raise PipeauditError(f"{option} {path}: " + both("outputs.symlink", target=str(target)))
     return target
 
 

@@ -13,6 +13,7 @@ import unicodedata
 from typing import TYPE_CHECKING, Iterable
 
 from pipeaudit.errors import ConfigError
+from pipeaudit.i18n import both
 
 if TYPE_CHECKING:
     import numpy as np
@@ -48,8 +49,8 @@ def unknown_rep(rep: str, owners: Iterable[object]) -> ConfigError:
 
     names = sorted({str(o).strip() for o in owners if owner_key(o)})
     close = difflib.get_close_matches(str(rep).strip()[:200], names, n=5, cutoff=0.4) or names[:5]
-    hint = f"; close names / 相近的名字: {', '.join(close)}" if close else ""
-    return ConfigError(f"--rep {rep!r}: no deal has this owner / 没有该负责人的商机{hint}")
+    hint = f"; {both('owners.close_names')}: {', '.join(close)}" if close else ""
+    return ConfigError(f"--rep {rep!r}: " + both("owners.no_such_rep") + hint)
 
 
 def select_rep(deals: "Deals", rep: str | None) -> "Deals":

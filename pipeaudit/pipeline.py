@@ -16,6 +16,7 @@ from typing import Any
 
 from pipeaudit.config import Config, load_config
 from pipeaudit.errors import ConfigError, InputError
+from pipeaudit.i18n import both, in_both, t
 from pipeaudit.model import Deals, RunFacts
 from pipeaudit.result import AuditResult
 from pipeaudit.options import AuditOptions, ReadOptions
@@ -51,7 +52,7 @@ def only_rep(deals: Deals, rep: str | None) -> Deals:
     if rep is None:
         return deals
     if "owner" not in deals.frame.columns:
-        raise ConfigError(f"--rep {rep!r}: the export has no owner column / 导出文件没有负责人列")
+        raise ConfigError(f"--rep {rep!r}: " + both("owners.no_owner_column"))
     selected = select_rep(deals, rep)
     if len(selected.frame) == 0:
         raise unknown_rep(rep, deals.frame["owner"].dropna().unique())
@@ -69,7 +70,7 @@ def read_baseline(opts: AuditOptions, cfg: Config) -> Deals:
     try:
         previous = load_deals(prev_opts, cfg)
     except (InputError, ConfigError) as exc:  # say it is last week's file that failed, not this week's
-        raise type(exc)(f"--baseline {exc} / 上周的导出文件无法读取") from None
+        raise type(exc)(f"--baseline {exc} — " + both("options.baseline_unreadable")) from None
     return select_rep(previous, opts.rep)
 
 
@@ -135,11 +136,9 @@ def history_facts(
     db = opts.history or cfg.history
     if not db:
         if learn:
-            notes.append("norms: learned needs --history; the config's or the rule's norms are used"
-                          " / norms: learned 需要 --history，暂用配置或规则的常规天数")
+            notes.append(both("learn.norms_need_history"))
         if review:
-            notes.append("review-due needs --history to compare results with plan"
-                         " / review-due 需要 --history 才能比较结果与计划")
+            notes.append(both("learn.review_needs_history"))
         return norms, None, extras, notes
     if not (learn or review):
         return norms, None, extras, notes
@@ -155,25 +154,17 @@ def history_facts(
         for ladder, table in learned_stage_norms(learned).items():
             norms.setdefault(ladder, {}).update(table)  # learned wins over the config where it suffices
         if not learned["enough_weeks"]:
-            notes.append(
-                f"norms: learned — the history holds {learned['weeks']} week(s), fewer than {LEARN_MIN_WEEKS};"
-                f" the config's or the rule's norms are used / 历史不足 {LEARN_MIN_WEEKS} 周，暂用配置或规则的常规天数"
-            )
+            notes.append(both("learn.norms_few_weeks", weeks=int(learned["weeks"]), needs=LEARN_MIN_WEEKS))
         else:
             thin = [f"{s['stage']} ({s['samples']})" for s in learned["ladders"].get(deals.ladder or "", []) if not s["enough"]]
             if thin:
-                notes.append(
-                    f"norms: learned — fewer than {learned['min_samples']} completed stays for {', '.join(thin)};"
-                    " those stages keep the config's or the rule's norm / 这些阶段的完整停留样本太少，沿用配置或规则的常规天数"
-                )
+                notes.append(in_both(lambda lang: t("learn.norms_few_stays", lang, needs=int(learned["min_samples"]),
+                                                    stages=t("list.items", lang).join(thin))))
     if review:
         targets = {rep: e["_target"] for rep, e in funnels.items() if not rep.startswith("_") and isinstance(e, dict)}
         results, n = results_vs_plan(rows, deals.frame, as_of, targets)
         if results is None:
-            notes.append(
-                f"review-due: the history holds {n} week(s), fewer than {REVIEW_MIN_WEEKS}; results against plan"
-                f" are not judged yet / 历史不足 {REVIEW_MIN_WEEKS} 周，暂不比较结果与计划"
-            )
+            notes.append(both("learn.review_few_weeks", weeks=int(n), needs=REVIEW_MIN_WEEKS))
         else:
             extras["review"] = results
     return norms, results, extras, notes
@@ -265,12 +256,10 @@ def run_audit(opts: AuditOptions, cfg: Config | None = None, deals: Deals | None
 
 def poor_match_warning(quality: dict[str, Any]) -> str:
     """The stderr line for a last week that matched too few deals to compare with."""
-    key = {"deal_id": "deal_id", "deal+account": "deal name + account", "deal": "deal name"}.get(quality["key"], "no key")
-    return (
-        f"last week: only {quality['matched_open']} of {quality['previous_open']} open deals found again (matched by"
-        f" {key}); the changes are not reliable — map the id column with --map deal_id=HEADER"
-        f" / 上周进行中商机只匹配上 {quality['matched_open']}/{quality['previous_open']} 个，周对比不可信，请用 --map deal_id=列名 指定编号列"
-    )
+    from pipeaudit.engine.checks.week_match_poor import key_text
+
+    return in_both(lambda lang: t("week_match.warning", lang, matched=int(quality["matched_open"]),
+                                  previous=int(quality["previous_open"]), key=key_text(quality.get("key"), lang)))
 
 
 def check_required(ruleset: Any, rules: list, skipped: list, opts: AuditOptions, cfg: Config) -> None:
@@ -285,11 +274,9 @@ def check_required(ruleset: Any, rules: list, skipped: list, opts: AuditOptions,
     for name in sorted(wanted):
         rule = ran.get(name)
         if rule is None:
-            raise ConfigError(f"--require {name}: the rule is not selected (see --select/--ignore) / 该规则未被选中")
+            raise ConfigError(f"--require {name}: " + both("require.not_selected"))
         if not rule.enabled:
-            raise ConfigError(f"--require {name}: the rule is disabled in the config / 该规则在配置中被停用")
+            raise ConfigError(f"--require {name}: " + both("require.disabled"))
         if name in why_skipped:
-            raise InputError(
-                f"--require {name}: this export cannot feed it (it needs {', '.join(why_skipped[name])};"
-                f" see `pipeaudit columns`) / 该规则无法在此导出上运行，缺少：{'、'.join(why_skipped[name])}"
-            )
+            raise InputError(f"--require {name}: " + in_both(
+                lambda lang: t("require.cannot_feed", lang, fields=t("list.items", lang).join(why_skipped[name]))))

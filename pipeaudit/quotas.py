@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 from pipeaudit.errors import ConfigError
 from pipeaudit.funnel import PHASE_STEP, STEPS, parse_mix, parse_ratios, rep_plan
+from pipeaudit.i18n import both
 from pipeaudit.owners import owner_key
 from pipeaudit.yamlsafe import clip
 
@@ -34,14 +35,11 @@ def read_quotas(path: Path) -> dict[str, float]:
 
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"--quotas {path}: no such file / 找不到配额文件")
+        raise ConfigError(f"--quotas {path}: " + both("quota.no_file"))
     try:
         raw = read_table(path, header_score=_quota_header_score)
     except InputError as exc:
-        raise ConfigError(
-            f"--quotas {exc}; a quota sheet needs a rep column (销售/负责人/rep/owner) and a target column"
-            " (目标/任务/target/quota) / 配额表需要销售与目标两列"
-        ) from None
+        raise ConfigError(f"--quotas {exc}; " + both("quota.sheet_needs")) from None
     cells = [_norm_header(h) for h in raw.headers]
     rep_col = next(j for j, c in enumerate(cells) if c in _REP_HEADERS)
     tgt_col = next(j for j, c in enumerate(cells) if _is_target_header(c))
@@ -55,17 +53,17 @@ def read_quotas(path: Path) -> dict[str, float]:
         if rep.casefold() in ("合计", "总计", "total"):
             continue
         if not rep:
-            raise ConfigError(f"--quotas {path}: row {row} has a target but no rep / 第 {row} 行缺少销售")
+            raise ConfigError(f"--quotas {path}: " + both("quota.row_no_rep", row=row))
         text = str(raw_target).replace(",", "").replace("，", "").strip()
         try:
             value = float(text.rstrip("万").strip())
         except ValueError:
-            raise ConfigError(f"--quotas {path}: row {row}: target {clip(raw_target)!r} is not a number / 第 {row} 行目标不是数字") from None
+            raise ConfigError(f"--quotas {path}: " + both("quota.not_number", row=row, raw=repr(clip(raw_target)))) from None
         if not math.isfinite(value) or value < 0:
-            raise ConfigError(f"--quotas {path}: row {row}: target must be >= 0 / 目标不能为负")
+            raise ConfigError(f"--quotas {path}: " + both("quota.negative", row=row))
         quotas[rep] = value * (10000.0 if text.endswith("万") else unit)
     if not quotas:
-        raise ConfigError(f"--quotas {path}: no rep has a target / 没有任何销售的目标")
+        raise ConfigError(f"--quotas {path}: " + both("quota.no_targets"))
     return quotas
 
 
@@ -177,11 +175,8 @@ def quota_notes(extras: dict[str, Any], owners: Iterable[str]) -> list[str]:
     names = sorted({str(o) for o in owners})
     for rep in extras.get("_no_deals", []):
         close = difflib.get_close_matches(rep, names, n=3, cutoff=0.4)
-        hint = f"; close names / 相近的名字: {', '.join(close)}" if close else ""
-        notes.append(f"quota for {rep!r}: no deal of this owner in the export / 配额中的 {rep} 在导出文件里没有商机{hint}")
+        hint = f"; {both('owners.close_names')}: {', '.join(close)}" if close else ""
+        notes.append(both("quota.no_deals", rep=rep) + hint)
     for rep in extras.get("_skipped", []):
-        notes.append(
-            f"quota for {rep!r} not planned: zero target or no amount to size it (set plan.avg_deal)"
-            f" / {rep} 的配额无法倒推：目标为 0 或没有金额可估算单额（可设置 plan.avg_deal）"
-        )
+        notes.append(both("quota.not_planned", rep=rep))
     return notes

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pipeaudit.config import Config
 from pipeaudit.engine.schema import Rule
+from pipeaudit.i18n import Lang
 from pipeaudit.model import Deals, SkippedRule
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ class AuditResult:
     findings: pd.DataFrame  # FINDING_COLUMNS, sorted by owner, row, severity
     muted: pd.DataFrame  # same columns plus "reason"; counted in summaries, not reported
     as_of: date
-    lang: Literal["zh", "en"]
+    lang: Lang
     rules: list[Rule] = field(default_factory=list)  # the selected rules of the run
     skipped: list[SkippedRule] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. expired suppressions

@@ -23,6 +23,7 @@ from typing import Any, Iterable
 import yaml
 
 from pipeaudit.errors import PipeauditError
+from pipeaudit.i18n import Lang, both, t
 
 MAX_YAML_BYTES = 5 * 1024 * 1024
 MAX_ALIASES = 1_000  # alias references (*name) in one document
@@ -202,7 +203,7 @@ def parse_yaml(text: str, name: str, error: type[PipeauditError], loader: type =
     except _GraphError as exc:
         mark = exc.problem_mark
         where = f"{name}:{mark.line + 1}" if mark else name
-        raise error(f"{where}: YAML refused: {exc.problem} / YAML 文件过大、过深或含过多别名") from None
+        raise error(f"{where}: " + both("yaml.refused", problem=str(exc.problem))) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}" if mark else name
@@ -226,12 +227,13 @@ def line_of(container: Any, key: Any = None) -> int:
     return getattr(container, "line", 0)
 
 
-def did_you_mean(word: object, choices: Iterable[str]) -> str:
-    """' — did you mean 'x'?' when a close match exists, else ''.
+def did_you_mean(word: object, choices: Iterable[str], lang: Lang = "en") -> str:
+    """' — did you mean 'x'?' (in `lang`) when a close match exists, else ''. English by default:
+    rule-pack and config errors are written in English; a bilingual message asks for each language.
 
     Only for a word: anything that is not a short string (a huge value from a hostile file) gets no
     hint rather than a fuzzy match over megabytes."""
     if not isinstance(word, str) or len(word) > _HINT_MAX_CHARS:
         return ""
     match = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" — did you mean '{match[0]}'?" if match else ""
+    return t("words.did_you_mean", lang, choice=match[0]) if match else ""

@@ -70,7 +70,7 @@ history: hist.sqlite
     [
         ("colums: {}\n", r"pipeaudit.yaml:1: unknown key 'colums' — did you mean 'columns'\?"),
         ("columns:\n  close_dat: 结单日期\n", r":2: unknown field 'close_dat' — did you mean 'close_date'\?"),
-        ("lang: fr\n", r":1: 'lang' must be one of en, zh"),
+        ("lang: fr\n", r":1: lang 'fr': expected zh or en / 只能是 zh 或 en"),
         ("fail_on: errors\n", r"did you mean 'error'\?"),
         ("suppress:\n  - {deal: X, rule: no-insider}\n", r"suppress entry needs 'reason'"),
         ("suppress:\n  - {deal: X, rule: r, reason: y, until: soon}\n", r"until must be YYYY-MM-DD"),

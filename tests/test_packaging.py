@@ -32,6 +32,7 @@ def test_wheel_ships_rules_and_templates(wheel):
     for tpl in (ROOT / "templates").iterdir():
         if tpl.is_file():
             assert f"pipeaudit/_data/templates/{tpl.name}" in names
+    assert "pipeaudit/i18n/catalogue.yaml" in names
 
 
 def test_installed_wheel_finds_its_own_data(wheel, tmp_path):
@@ -43,6 +44,9 @@ def test_installed_wheel_finds_its_own_data(wheel, tmp_path):
         "import sys; sys.path.insert(0, sys.argv[1])\n"
         "from pipeaudit.resources import data_dir\n"
         "print(data_dir('rules')); print(data_dir('templates'))\n"
+        "import pipeaudit.i18n as i18n\n"
+        "assert i18n.CATALOGUE.is_relative_to(sys.argv[1]), i18n.CATALOGUE\n"
+        "assert i18n.t('severity.error', 'zh') == '错误'\n"
     )
     out = subprocess.run([sys.executable, "-c", code, str(site)], capture_output=True, text=True, cwd=elsewhere, timeout=60)
     assert out.returncode == 0, out.stderr

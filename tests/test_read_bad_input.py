@@ -168,7 +168,7 @@ def test_no_header_anywhere_in_workbook(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "n.xlsx", {"说明": [["只有说明"]], "数据": [["x", "y"], [1, 2]]})
     with pytest.raises(InputError) as exc:
         read_table(path, header_score=toy_score)
-    one_line(exc, "n.xlsx", "no header row recognised in sheet", "found:", "--map field=Header")
+    one_line(exc, "n.xlsx", "no header row recognised in sheet", "found / 现有内容:", "--map field=Header")
 
 
 def test_binary_garbage_csv_never_tracebacks(tmp_path: Path) -> None:

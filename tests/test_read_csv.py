@@ -115,7 +115,7 @@ def test_list_sheets_csv_is_empty(tmp_path: Path) -> None:
 
 
 def test_no_header_in_csv(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"x\.csv: no header row recognised.*found: a, b, c"):
+    with pytest.raises(InputError, match=r"x\.csv: no header row recognised.*found / 现有内容: a, b, c"):
         read_table(write(tmp_path / "x.csv", "a,b,c\n1,2,3\n"), header_score=toy_score)
 
 

@@ -116,7 +116,7 @@ def test_no_header_names_sheet_and_what_was_found(tmp_path: Path) -> None:
         read_table(path, header_score=toy_score)
     msg = str(err.value)
     assert "h.xlsx" in msg and "no header row recognised in sheet '数据'" in msg
-    assert "found: foo, bar, baz" in msg and "--map field=Header" in msg
+    assert "found / 现有内容: foo, bar, baz" in msg and "--map field=Header" in msg
     assert "\n" not in msg
 
 

@@ -108,7 +108,8 @@ def test_validate_yaml_syntax_error(tmp_path):
 def test_rules_errors_are_bilingual(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     res = invoke("rules", "show", "no-insidr")
-    assert res.exit_code == 2 and "没有这条规则" in res.output and "did you mean 'no-insider'" in res.output
+    assert res.exit_code == 2 and "没有名为 'no-insidr' 的规则" in res.output and "did you mean 'no-insider'" in res.output
+    assert "是不是 'no-insider'" in res.output  # the hint in each half
     res = invoke("rules", "list", "--lang", "fr")
     assert res.exit_code == 2 and "只能是 zh 或 en" in res.output
     (tmp_path / "empty").mkdir()
@@ -233,7 +234,8 @@ def test_fields_and_operators_refuse_an_unknown_format(tmp_path, monkeypatch):
     for cmd in ("fields", "operators"):
         r = invoke("rules", cmd, "--format", "jsn")
         assert r.exit_code == 2 and r.stdout == ""
-        assert r.stderr.strip() == "pipeaudit: --format 'jsn': expected text or json — did you mean 'json'? / 只支持 text 或 json"
+        assert r.stderr.strip() == ("pipeaudit: --format 'jsn': expected text or json — did you mean 'json'?"
+                                     " / 格式应为 text 或 json — 是不是 'json'？")
 
 
 def test_operators_lists_each_with_doc_example_and_the_phases():

@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
+from pipeaudit.i18n import both
 from pipeaudit.options import AuditOptions
 from pipeaudit.terminal import echo
 
@@ -45,7 +46,7 @@ def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, ou
         if output.is_dir():
             from pipeaudit.errors import ConfigError
 
-            raise ConfigError(f"--output {output}: is a folder; name a file / --output 需要文件名，不是文件夹")
+            raise ConfigError(f"--output {output}: " + both("check.output_folder"))
     if fail_on is not None:
         check_fail_on(fail_on)
     from pipeaudit import pipeline
@@ -56,18 +57,18 @@ def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, ou
 
     to_terminal = output is None and _isatty(sys.stdout)
     with Progress(enabled=fmt in HUMAN_FORMATS and progress_allowed()) as progress:
-        progress.stage("auditing / 检查中")
+        progress.stage(both("check.auditing"))
         result = pipeline.run_audit(opts, cfg)
         for line in result.warnings:  # seen in a CI log whatever the format writes to stdout
             echo(f"pipeaudit: warning: {line}", err=True)
         if fd is not None and fd != 1:
-            progress.stage("writing / 写入中")
+            progress.stage(both("check.writing"))
             with open_stream(fd, output) as fh:
                 if csv_bom(fmt, bom, fd == 2 and _isatty(sys.stderr)):
                     fh.write("\ufeff")
                 render(result, fmt, fh, color=False)
         elif output is not None:
-            progress.stage("writing / 写入中")
+            progress.stage(both("check.writing"))
             # CSV files get a BOM so Excel detects UTF-8 (Chinese names), unless --no-bom
             encoding = "utf-8-sig" if csv_bom(fmt, bom, False) else "utf-8"
             with open_output(Path(output), encoding) as fh:
@@ -110,7 +111,7 @@ def open_stream(fd: int, output: Path):
     try:
         dup = os.dup(fd)
     except OSError:
-        raise PipeauditError(f"--output {output}: descriptor {fd} is not open / 文件描述符未打开") from None
+        raise PipeauditError(f"--output {output}: " + both("check.no_descriptor", fd=fd)) from None
     try:
         with os.fdopen(dup, "w", encoding="utf-8", errors="replace", newline="", closefd=True) as fh:
             yield fh

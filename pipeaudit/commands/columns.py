@@ -2,7 +2,9 @@
 
 Plain text (tabulate "simple"), so it reads the same on a terminal, in a pipe or in a CI log;
 `--format json` gives the same facts to scripts (facts() below; `pipeaudit init` writes them
-as a config).
+as a config). Each label is printed in both languages, "中文 English", from the text catalogue:
+this is the check of a new export, run before anyone has chosen a language, and the Chinese label
+is the one a Chinese export's headers use.
 """
 
 from __future__ import annotations
@@ -11,9 +13,19 @@ import sys
 from typing import Any
 
 from pipeaudit.errors import ConfigError, visible
+from pipeaudit.i18n import in_both, t
 from pipeaudit.options import AuditOptions
 
 FORMATS = ("text", "json")
+#: How a column was found (ColumnInfo.how), each named by columns.how_<how> in the catalogue.
+_HOWS = ("config", "alias", "api", "words", "values")
+
+
+def _zh_en(key: str, sep: str = " ") -> str:
+    """'文件 File': the catalogue's text for `key` in both languages, Chinese first (once when the
+    two are the same word, as "API")."""
+    chinese, english = t(key, "zh"), t(key, "en")
+    return chinese if chinese == english else f"{chinese}{sep}{english}"
 
 
 def run(opts: AuditOptions, fmt: str = "text") -> int:
@@ -23,7 +35,10 @@ def run(opts: AuditOptions, fmt: str = "text") -> int:
     from pipeaudit.engine import load_rules, skipped_rules
 
     if fmt not in FORMATS:
-        raise ConfigError(f"--format {fmt!r}: expected text or json / 格式应为 text 或 json")
+        from pipeaudit.yamlsafe import did_you_mean
+
+        raise ConfigError(f"--format {fmt!r}: " + in_both(
+            lambda lang: t("format.text_or_json", lang, hint=did_you_mean(fmt, FORMATS, lang))))
     cfg = pipeline.load_settings(opts)
     # Rules first, as in check: a bad --rules file fails before the (possibly slow) read.
     ruleset = load_rules(list(opts.rules), default_rules=opts.default_rules, cfg=cfg)
@@ -106,28 +121,25 @@ def render_skipped(skipped) -> list[str]:
     from pipeaudit.model import DERIVED, ORDER_COLUMNS
 
     if not skipped:
-        return ["将被跳过的规则 Rules skipped: - (每条规则所需的列都有 every rule has the columns it needs)"]
-    out = [f"将被跳过的规则 Rules skipped ({len(skipped)}):"]
+        return [f"{_zh_en('columns.skipped')}: - ({_zh_en('columns.none_skipped')})"]
+    out = [f"{_zh_en('columns.skipped')} ({len(skipped)}):"]
     width = max(len(s.rule) for s in skipped)
     for s in skipped:
         export, week, stored = sort_missing([m for m in s.missing if m not in ORDER_COLUMNS])
         parts = []
         if any(m in ORDER_COLUMNS for m in s.missing) and "stage" not in export:
-            parts.append("阶段顺序未知 stage order unknown")
+            parts.append(_zh_en("columns.order_unknown"))
         if export:
-            fillable = " (或 or --history)" if set(export) <= HISTORY_FILLS else ""
-            parts.append(f"缺少 no column: {', '.join(export)}{fillable}")
+            fillable = f" ({_zh_en('columns.or')} --history)" if set(export) <= HISTORY_FILLS else ""
+            parts.append(f"{_zh_en('columns.no_column')}: {', '.join(export)}{fillable}")
         if week:
-            parts.append(f"需要 needs --baseline/--history: {', '.join(week)}")
+            parts.append(f"{_zh_en('columns.needs')} --baseline/--history: {', '.join(week)}")
         if stored:
-            parts.append(f"需要 needs --history: {', '.join(stored)}")
+            parts.append(f"{_zh_en('columns.needs')} --history: {', '.join(stored)}")
         out.append(f"  {s.rule.ljust(width)}  {'; '.join(parts)}")
     if any(m not in DERIVED and m not in ORDER_COLUMNS for s in skipped for m in s.missing):
-        out.append("  映射方法 To feed one: --map field=表头 (or `columns:` in pipeaudit.yaml)")
+        out.append(f"  {_zh_en('columns.to_feed')}")
     return out
-
-
-_HOW = {"config": "配置 config", "alias": "别名 alias", "api": "API", "words": "词义 words", "values": "取值 values"}
 
 
 def render(deals, cfg=None, skipped=None) -> str:
@@ -139,8 +151,8 @@ def render(deals, cfg=None, skipped=None) -> str:
     f = facts(deals, cfg, skipped)
     out: list[str] = []
     sheet = visible(deals.sheet) if deals.sheet is not None else "-"
-    out.append(f"文件 File: {visible(deals.source)}")
-    out.append(f"工作表 Sheet: {sheet}    表头行 Header row: {deals.header_row}")
+    out.append(f"{_zh_en('columns.file')}: {visible(deals.source)}")
+    out.append(f"{_zh_en('columns.sheet')}: {sheet}    {_zh_en('columns.header_row')}: {deals.header_row}")
     out.append("")
 
     rows = []
@@ -148,31 +160,32 @@ def render(deals, cfg=None, skipped=None) -> str:
         if name in deals.mapping:
             info = deals.columns.get(name)
             spec = FIELDS[name]
-            how = _HOW.get(info.how, info.how) if info else _HOW["alias"]
+            how = info.how if info else "alias"
+            how = _zh_en("columns.how_" + how) if how in _HOWS else how
             if info and info.detail:
                 how = f"{how}: {info.detail}"
             conf = f"{info.confidence:.2f}" if info else "1.00"
             rows.append([visible(deals.mapping[name]), name, f"{spec.zh} / {spec.en}", visible(how), conf,
                          _unit(deals.units.get(name))])
     if rows:
-        out.append(tabulate(rows, headers=["表头 Header", "字段 Field", "含义 Meaning", "依据 How", "把握 Sure",
-                                           "单位 Unit"], tablefmt="simple", disable_numparse=True))
+        headers = [_zh_en("columns." + k) for k in ("header", "field", "meaning", "how", "sure", "unit")]
+        out.append(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))
     else:
-        out.append("没有表头被识别为字段 / No header was recognised as a field")
+        out.append(_zh_en("columns.none_mapped", " / "))
     out.append("")
 
     if deals.unmapped:
         shown = [visible(h) + (f" ({visible(deals.unmapped_why[h])})" if deals.unmapped_why.get(h) else "")
                  for h in deals.unmapped]
-        out.append(f"未映射的表头 Unmapped headers: {', '.join(shown)}")
+        out.append(f"{_zh_en('columns.unmapped')}: {', '.join(shown)}")
     else:
-        out.append("未映射的表头 Unmapped headers: -")
+        out.append(f"{_zh_en('columns.unmapped')}: -")
     for what, why in deals.undecided:
-        out.append(f"  未决定 Not decided: {visible(what)} — {visible(why)}")
+        out.append(f"  {_zh_en('columns.not_decided')}: {visible(what)} — {visible(why)}")
     missing = f["fields_missing"]
-    out.append(f"缺少的字段 Fields not supplied: {', '.join(missing) if missing else '-'}")
+    out.append(f"{_zh_en('columns.not_supplied')}: {', '.join(missing) if missing else '-'}")
     if deals.unmapped and missing:
-        out.append("  映射方法 To map one: --map field=表头 (or `columns:` in pipeaudit.yaml)")
+        out.append(f"  {_zh_en('columns.to_map')}")
     out.append("")
     out.extend(_ladder_lines(deals, f))
     out.extend(_date_lines(deals))
@@ -180,11 +193,11 @@ def render(deals, cfg=None, skipped=None) -> str:
 
     problems = deals.problems
     counts = [
-        ["商机行 Deal rows", len(deals.frame)],
-        ["跳过的合计行 Total rows skipped", _count_rows(deals.skipped_total_rows)],
-        ["跳过的说明行 Hint rows skipped", _count_rows(deals.skipped_hint_rows)],
-        ["删除的空行 Blank rows dropped", deals.dropped_blank_rows],
-        ["无法读取的值 Unreadable values", len(problems)],
+        [_zh_en("columns.deal_rows"), len(deals.frame)],
+        [_zh_en("columns.total_rows"), _count_rows(deals.skipped_total_rows)],
+        [_zh_en("columns.hint_rows"), _count_rows(deals.skipped_hint_rows)],
+        [_zh_en("columns.blank_rows"), deals.dropped_blank_rows],
+        [_zh_en("columns.unreadable"), len(problems)],
     ]
     out.append(tabulate(counts, tablefmt="plain"))
     if len(problems):
@@ -192,12 +205,12 @@ def render(deals, cfg=None, skipped=None) -> str:
         out.append("  " + ", ".join(f"{visible(col)}: {n}" for col, n in by_field.items()))
         first = problems.head(5)
         for row, col, raw in zip(first["row"], first["column"], first["raw"]):
-            out.append(f"    行 row {row}, {visible(col)}: {visible(raw)}")
+            out.append(f"    {_zh_en('columns.row')} {row}, {visible(col)}: {visible(raw)}")
     if skipped is not None:
         out.append("")
         out.extend(visible(line) for line in render_skipped(skipped))
     for note in deals.notes:
-        out.append(f"注 Note: {visible(note)}")
+        out.append(f"{_zh_en('columns.note')}: {visible(note)}")
     return "\n".join(out)
 
 
@@ -205,39 +218,36 @@ def _ladder_lines(deals, f: dict) -> list[str]:
     out: list[str] = []
     order = deals.stage_order
     if order is None:
-        out.append("阶段体系 Stage ladder: - (无阶段列 no stage column)")
+        out.append(f"{_zh_en('columns.ladder')}: - ({_zh_en('columns.no_stage_column')})")
     elif order.how in ("config", "ladder"):
-        how = "配置指定 set in the config" if order.how == "config" else (
-            f"覆盖 covers {order.covered}/{order.distinct} 个进行中阶段值 open stage values")
-        out.append(f"阶段体系 Stage ladder: {visible(order.name)} ({visible(order.label)}) — {how}")
-        out.append(f"  进行中阶段 Open stages: {' → '.join(visible(s) for s in order.open)}")
+        how = _zh_en("columns.set_in_config") if order.how == "config" else (
+            f"{_zh_en('columns.covers')} {order.covered}/{order.distinct} {_zh_en('columns.open_values')}")
+        out.append(f"{_zh_en('columns.ladder')}: {visible(order.name)} ({visible(order.label)}) — {how}")
+        out.append(f"  {_zh_en('columns.open_stages')}: {' → '.join(visible(s) for s in order.open)}")
     elif order.how in ("probability", "numbered"):
-        by = "由赢率推断 inferred from the probability column" if order.how == "probability" else (
-            "由阶段编号推断 inferred from numbered stages")
-        out.append(f"阶段体系 Stage ladder: {by} (未确认 check it)")
-        out.append(f"  进行中阶段 Open stages: {' → '.join(visible(s) for s in order.open)}")
+        out.append(f"{_zh_en('columns.ladder')}: {_zh_en('columns.by_' + order.how)} ({_zh_en('columns.check_it')})")
+        out.append(f"  {_zh_en('columns.open_stages')}: {' → '.join(visible(s) for s in order.open)}")
     elif order.distinct:
-        out.append("阶段体系 Stage ladder: 未识别 not detected — 阶段顺序未知 stage order unknown; "
-                   "需要顺序的规则将跳过 rules that need it are skipped")
+        out.append(f"{_zh_en('columns.ladder')}: {_zh_en('columns.not_detected')} — {_zh_en('columns.order_unknown')}; "
+                   f"{_zh_en('columns.order_rules_skipped')}")
     else:
-        out.append("阶段体系 Stage ladder: 未识别 not detected (only won/lost or blank stage values)")
+        out.append(f"{_zh_en('columns.ladder')}: {_zh_en('columns.not_detected')} ({_zh_en('columns.only_closed')})")
     if order is not None:
-        for label, words in (("赢单 Won", order.won), ("输单 Lost", order.lost), ("搁置 On hold", order.on_hold)):
+        for key, words in (("columns.won", order.won), ("columns.lost", order.lost), ("columns.on_hold", order.on_hold)):
             if words:
-                out.append(f"  {label}: {', '.join(visible(w) for w in words)}")
+                out.append(f"  {_zh_en(key)}: {', '.join(visible(w) for w in words)}")
         if order.status_from:
-            differ = (f" ({order.status_disagrees} 个与阶段不一致 disagree with the stage)"
-                      if order.status_disagrees else "")
-            out.append(f"  状态依据 Open/won/lost from: {visible(order.status_from)}{differ}")
+            differ = (f" ({order.status_disagrees} {_zh_en('columns.disagree')})" if order.status_disagrees else "")
+            out.append(f"  {_zh_en('columns.status_from')}: {visible(order.status_from)}{differ}")
     unknown = deals.unknown_stages
     if unknown:
         items = sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))
         shown = ", ".join(f"{visible(v)} ({n})" for v, n in items[:10]) + (", ..." if len(items) > 10 else "")
-        out.append(f"  未知阶段 Unknown stage values ({len(unknown)}): {shown}")
+        out.append(f"  {_zh_en('columns.unknown_stages')} ({len(unknown)}): {shown}")
     if "stage" in deals.mapping and len(deals.frame):
         d = f["deals"]
-        out.append(f"  进行中/赢单/输单 Open/won/lost: {d['open']}/{d['won']}/{d['lost']}"
-                   + (f" (搁置 on hold {d['on_hold']})" if d["on_hold"] else ""))
+        out.append(f"  {_zh_en('columns.statuses')}: {d['open']}/{d['won']}/{d['lost']}"
+                   + (f" ({_zh_en('columns.on_hold_count')} {d['on_hold']})" if d["on_hold"] else ""))
     return out
 
 
@@ -248,24 +258,25 @@ def _date_lines(deals) -> list[str]:
     for name, r in deals.dates.items():
         header = visible(deals.mapping.get(name, name))
         if r.order == "ymd":
-            text = "年在前 year first"
+            text = _zh_en("columns.year_first")
         elif r.order == "mixed":
-            text = f"按分隔符 by separator: {visible(r.evidence)}"
+            text = f"{_zh_en('columns.by_separator')}: {visible(r.evidence)}"
         elif not r.settled:
-            text = f"{r.order} 未确定 NOT SETTLED ({'as ' + visible(r.evidence) if r.how == 'export' else r.how})"
+            as_read = f"{_zh_en('columns.read_as')} {visible(r.evidence)}" if r.how == "export" else r.how
+            text = f"{r.order} {_zh_en('columns.not_settled')} ({as_read})"
         else:
-            text = f"{r.order} ({'配置 config' if r.how == 'config' else visible(r.evidence)})"
+            text = f"{r.order} ({_zh_en('columns.how_config') if r.how == 'config' else visible(r.evidence)})"
         if r.no_date:
-            text += f", {r.no_date}× 9999 = 无日期 no date"
+            text += f", {r.no_date}× 9999 = {_zh_en('columns.no_date')}"
         parts.append(f"  {name} '{header}': {text}")
-    return ["日期 Dates (日月顺序 day/month order):", *parts]
+    return [f"{_zh_en('columns.dates')} ({_zh_en('columns.day_month')}):", *parts]
 
 
 def _count_rows(rows: list[int]) -> str:
     if not rows:
         return "0"
     shown = ", ".join(str(r) for r in rows[:10]) + (", ..." if len(rows) > 10 else "")
-    return f"{len(rows)} (行 rows {shown})"
+    return f"{len(rows)} ({_zh_en('columns.rows')} {shown})"
 
 
 def _unit(mult: float | None) -> str:
@@ -273,5 +284,5 @@ def _unit(mult: float | None) -> str:
         return ""
     if mult == 1:
         return "×1"
-    names = {1e3: "千 thousand", 1e4: "万 ten thousand", 1e6: "百万 million", 1e8: "亿 hundred million"}
-    return f"×{mult:,.0f} ({names[mult]})" if mult in names else f"×{mult:g}"
+    names = {1e3: "columns.thousand", 1e4: "columns.ten_thousand", 1e6: "columns.million", 1e8: "columns.hundred_million"}
+    return f"×{mult:,.0f} ({_zh_en(names[mult])})" if mult in names else f"×{mult:g}"

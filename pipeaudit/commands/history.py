@@ -1,4 +1,8 @@
-"""`pipeaudit history list|show|prune`: look into and trim the week-over-week database."""
+"""`pipeaudit history list|show|prune`: look into and trim the week-over-week database.
+
+No export, so no language: messages say both ("english / 中文", the text catalogue's both()), and
+table headings and labels are "english 中文", the English being the column's name in the database.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,13 @@ import sys
 from pathlib import Path
 
 from pipeaudit.errors import ConfigError, visible
+from pipeaudit.i18n import both, in_both, t
 from pipeaudit.terminal import echo, tolerant
+
+
+def _en_zh(key: str, **values: str | int) -> str:
+    """'deals 商机': a catalogue text in English then Chinese, as history's headings and labels are."""
+    return f"{t(key, 'en', **values)} {t(key, 'zh', **values)}"
 
 
 def _db(db: Path | None, config: Path | None) -> Path:
@@ -14,11 +24,16 @@ def _db(db: Path | None, config: Path | None) -> Path:
 
     path = db or load_config(config).history
     if path is None:
-        raise ConfigError("no history database: pass --history FILE (or --db) or set history: in the config / 未指定历史数据库")
+        raise ConfigError(both("history.no_db"))
     return Path(path)
 
 
-def _table(head: tuple[str, ...], rows: list[tuple]) -> str:
+def _heads(*keys: str) -> list[str]:
+    """Table headings from catalogue keys, each 'english 中文'."""
+    return [_en_zh(key) for key in keys]
+
+
+def _table(head: list[str], rows: list[tuple]) -> str:
     """The rows as a table; every cell from the store shown safely (escapes, bidi, line breaks visible)."""
     from tabulate import tabulate
 
@@ -32,10 +47,10 @@ def run_list(db: Path | None = None, config: Path | None = None) -> int:
     with HistoryStore(_db(db, config), read_only=True) as store:
         weeks = store.weeks()
     if not weeks:
-        echo("no weeks stored / 尚无存储的周数据")
+        echo(both("history.no_weeks"))
         return 0
     rows = [(w["as_of"], w["deals"], w["open"], f"{w['pipeline']:,.0f}", w["source"] or "") for w in weeks]
-    echo(_table(("as_of 日期", "deals 商机", "open 进行中", "pipeline 金额", "source 来源"), rows))
+    echo(_table(_heads("history.as_of", "history.deals", "history.open", "history.pipeline", "history.source"), rows))
     return 0
 
 
@@ -47,7 +62,7 @@ def run_show(deal: str, db: Path | None = None, config: Path | None = None) -> i
     with HistoryStore(_db(db, config), read_only=True) as store:
         frame = store.deal_rows(deal)
     if frame.empty:
-        raise ConfigError(f"{deal!r}: no such deal id or name in the history / 历史库中没有该商机")
+        raise ConfigError(f"{deal!r}: " + both("history.no_such_deal"))
 
     def cell(v: object, kind: str = "") -> str:
         if v is None or (not isinstance(v, str) and pd.isna(v)):
@@ -65,7 +80,8 @@ def run_show(deal: str, db: Path | None = None, config: Path | None = None) -> i
         )
         for r in frame.itertuples(index=False)
     ]
-    head = ("as_of 日期", "id 编号", "deal 商机", "owner 负责人", "stage 阶段", "class 分级", "amount 金额", "close 预计成交")
+    head = _heads("history.as_of", "history.id", "history.deal", "history.owner", "history.stage", "history.class",
+                  "history.amount", "history.close")
     echo(_table(head, rows))
     return 0
 
@@ -76,14 +92,14 @@ def run_prune(before: str | None = None, week: str | None = None, db: Path | Non
     from pipeaudit.weekly.store import HistoryStore
 
     if (before is None) == (week is None):
-        raise ConfigError("history prune: give --before DATE or --week WEEK / 需要 --before 或 --week 之一")
+        raise ConfigError("history prune: " + both("history.prune_which"))
     cutoff = parse_date(before, "--before") if before is not None else None
     with HistoryStore(_db(db, config), create=False) as store:
         n = store.prune(before=cutoff, week=week)
     if cutoff is not None:
-        echo(f"removed {n} week(s) before {cutoff.isoformat()} / 已删除 {cutoff.isoformat()} 之前的 {n} 周")
+        echo(both("history.removed", weeks=n, before=cutoff.isoformat()))
     else:
-        echo(f"removed {n} week(s) stored as {week!r} / 已删除 {n} 周")
+        echo(both("history.removed_week", weeks=n, week=repr(week)))
     return 0
 
 
@@ -92,9 +108,10 @@ def run_prune(before: str | None = None, week: str | None = None, db: Path | Non
 # pipeaudit.weekly.learn / backtest, which hold no printing.
 
 FORMATS = ("text", "json")
+#: The catalogue key of each verdict of weekly.learn.forecast_accuracy.
 VERDICTS = {
-    "over-calling": "over-calling 高估", "under-calling": "under-calling 低估", "mixed": "mixed 高估与低估并存",
-    "on target": "on target 准确", "nothing called": "nothing called 未承诺",
+    "over-calling": "history.over_calling", "under-calling": "history.under_calling", "mixed": "history.mixed",
+    "on target": "history.on_target", "nothing called": "history.nothing_called",
 }
 
 
@@ -104,14 +121,17 @@ def _weeks(db: Path | None, config: Path | None, as_of: str | None, fmt: str):
     from pipeaudit.weekly.store import HistoryStore
 
     if fmt not in FORMATS:
-        raise ConfigError(f"--format {fmt!r}: expected text or json / 格式应为 text 或 json")
+        from pipeaudit.yamlsafe import did_you_mean
+
+        raise ConfigError(f"--format {fmt!r}: " + in_both(
+            lambda lang: t("format.text_or_json", lang, hint=did_you_mean(fmt, FORMATS, lang))))
     day = parse_date(as_of, "--as-of")
     path = _db(db, config)
     with HistoryStore(path, read_only=True) as store:
         weeks = store.snapshots()
         if day is None:
             if not weeks:
-                raise ConfigError(f"{path}: no weeks stored / 尚无存储的周数据")
+                raise ConfigError(f"{path}: " + both("history.no_weeks"))
             day = weeks[-1]["as_of"]
         weeks = [w for w in weeks if w["as_of"] <= day]
         rows = store.rows_up_to(day)
@@ -134,8 +154,8 @@ def _days(x) -> str:
 
 def _span(weeks: list) -> str:
     if not weeks:
-        return "no weeks stored / 尚无存储的周数据"
-    return f"{len(weeks)} week(s) 周: {weeks[0]['as_of'].isoformat()} … {weeks[-1]['as_of'].isoformat()}"
+        return both("history.no_weeks")
+    return f"{len(weeks)} {_en_zh('history.weeks')}: {weeks[0]['as_of'].isoformat()} … {weeks[-1]['as_of'].isoformat()}"
 
 
 def run_norms(db: Path | None = None, config: Path | None = None, as_of: str | None = None, fmt: str = "text") -> int:
@@ -146,21 +166,21 @@ def run_norms(db: Path | None = None, config: Path | None = None, as_of: str | N
     if fmt == "json":
         _json({"as_of": day.isoformat(), **norms})
         return 0
-    echo(f"stage dwell learned from {_span(weeks)} / 从历史学得的阶段停留天数")
+    echo(both("history.norms_title", span=_span(weeks)))
     if not norms["enough_weeks"]:
-        echo(f"history too short to learn norms: {norms['weeks']} week(s), needs {norms['min_weeks']}"
-                   f" / 历史太短，至少需要 {norms['min_weeks']} 周")
+        echo(both("history.norms_short", weeks=int(norms["weeks"]), needs=int(norms["min_weeks"])))
     if not norms["ladders"]:
-        echo("no completed stay in a stage yet / 还没有完整的阶段停留记录")
+        echo(both("history.no_stays"))
         return 0
-    head = ("stage 阶段", "stays 样本", "median 中位天数", f"p{NORM_PERCENTILE} 分位天数", "norm 常规天数")
+    head = [*_heads("history.stage", "history.stays", "history.median"),
+            _en_zh("history.percentile", pct=NORM_PERCENTILE), _en_zh("history.norm")]
+    too_few = f"— ({_en_zh('history.too_few')})"
     for ladder, stages in norms["ladders"].items():
-        echo(f"\nladder 阶段体系: {ladder}")
-        rows_ = [(s["stage"], s["samples"], _days(s["median"]), _days(s["p80"]), s["norm"] if s["enough"] else "— (too few 样本不足)")
+        echo(f"\n{_en_zh('history.ladder')}: {ladder}")
+        rows_ = [(s["stage"], s["samples"], _days(s["median"]), _days(s["p80"]), s["norm"] if s["enough"] else too_few)
                  for s in stages]
         echo(_table(head, rows_))
-    echo(f"\na norm is used (config `norms: learned`) once a stage has {norms['min_samples']} completed stays"
-               f" in {norms['min_weeks']}+ weeks / 样本足够时才使用")
+    echo("\n" + both("history.norms_used", samples=int(norms["min_samples"]), weeks=int(norms["min_weeks"])))
     return 0
 
 
@@ -172,10 +192,11 @@ def run_funnel(db: Path | None = None, config: Path | None = None, as_of: str | 
     if fmt == "json":
         _json({"as_of": day.isoformat(), "weeks": len(weeks), "conversion": conv, "time_to_close": close})
         return 0
-    echo(f"funnel from {_span(weeks)} / 漏斗转化与成交周期")
+    echo(both("history.funnel_title", span=_span(weeks)))
     if len(weeks) < 2:
-        echo("history too short: one stored week shows no movement / 只有一周数据，看不出转化")
-    head = ("stage 阶段", "reached 到达", "advanced 推进", "lost 输单", "still 仍在", "conversion 转化率")
+        echo(both("history.one_week"))
+    head = _heads("history.stage", "history.reached", "history.advanced", "history.lost", "history.still",
+                  "history.conversion")
 
     def block(title: str, stages: list, stats: dict | None) -> None:
         echo(f"\n{title}")
@@ -183,13 +204,15 @@ def run_funnel(db: Path | None = None, config: Path | None = None, as_of: str | 
             echo(_table(head, [(s["stage"], s["reached"], s["advanced"], s["lost"], s["still"], _pct(s["conversion"]))
                                      for s in stages]))
         if stats:
-            echo(f"won 赢单 {stats['won']}, lost 输单 {stats['lost']}, win rate 赢率 {_pct(stats['win_rate'])},"
-                       f" median time to close 成交周期中位数 {_days(stats['median_days'])} days 天"
-                       f" ({stats['measured']} measured 个可测)")
+            echo(f"{_en_zh('history.won')} {stats['won']}, {_en_zh('history.lost')} {stats['lost']},"
+                 f" {_en_zh('history.win_rate')} {_pct(stats['win_rate'])},"
+                 f" {_en_zh('history.time_to_close')} {_days(stats['median_days'])} {_en_zh('history.days')}"
+                 f" ({stats['measured']} {_en_zh('history.measured')})")
 
-    block("team 团队", conv["team"], close["team"])
+    block(_en_zh("history.team"), conv["team"], close["team"])
     for owner in sorted(set(conv["by_owner"]) | set(close["by_owner"])):
-        block(f"{owner or '(no owner 无负责人)'}", conv["by_owner"].get(owner, []), close["by_owner"].get(owner))
+        block(f"{owner or '(' + _en_zh('history.no_owner') + ')'}", conv["by_owner"].get(owner, []),
+              close["by_owner"].get(owner))
     return 0
 
 
@@ -204,32 +227,33 @@ def run_accuracy(
     from pipeaudit.weekly.learn import forecast_accuracy
 
     if basis not in ("auto", "commit", "class"):
-        raise ConfigError(f"--basis {basis!r}: expected auto, commit or class / 依据应为 auto、commit 或 class")
+        raise ConfigError(f"--basis {basis!r}: " + both("history.basis"))
     if weeks_back < 1:
-        raise ConfigError(f"--weeks {weeks_back}: must be 1 or more / 周数须至少为 1")
+        raise ConfigError(f"--weeks {weeks_back}: " + both("history.weeks_back"))
     rows, weeks, day, _ = _weeks(db, config, as_of, fmt)
     acc = forecast_accuracy(rows, weeks, day, weeks_back=weeks_back, basis=basis)
     if fmt == "json":
         _json({"as_of": day.isoformat(), **acc})
         return 0
     if acc["too_short"]:
-        echo(f"history too short: no stored week {weeks_back} weeks before {day.isoformat()}"
-                   f" ({_span(weeks)}) / 历史太短，没有 {weeks_back} 周前的数据")
+        echo(both("history.no_call_week", weeks=weeks_back, day=day.isoformat(), span=_span(weeks)))
         return 0
     if acc.get("missing"):
-        echo(f"the week of {acc['call_week']} has no {acc['missing']} to judge the call by / 该周没有所需字段")
+        echo(both("history.call_week_lacks", week=str(acc["call_week"]), missing=str(acc["missing"])))
         return 0
-    what = "Commit 承诺" if acc["basis"] == "commit" else "A-class A 类"
-    echo(f"called as {what} on {acc['call_week']}, won by {acc['end_week']} / 当时承诺的与之后赢单的对比")
-    head = ("rep 销售", "called 承诺", "won of called 承诺中赢单", "won not called 未承诺赢单", "accuracy 准确率", "verdict 判断")
+    what = _en_zh("history.basis_commit" if acc["basis"] == "commit" else "history.basis_class")
+    echo(both("history.called_as", what=what, week=str(acc["call_week"]), end=str(acc["end_week"])))
+    head = _heads("history.rep", "history.called", "history.called_won", "history.uncalled_won", "history.accuracy",
+                  "history.verdict")
 
     def cells(e: dict) -> tuple:
         def ca(x: dict) -> str:
             return f"{x['count']} · {x['amount']:,.0f}"
 
-        return (ca(e["called"]), ca(e["called_won"]), ca(e["uncalled_won"]), _pct(e["accuracy"]), VERDICTS[e["verdict"]])
+        return (ca(e["called"]), ca(e["called_won"]), ca(e["uncalled_won"]), _pct(e["accuracy"]),
+                _en_zh(VERDICTS[e["verdict"]]))
 
-    rows_ = [(o or "—", *cells(e)) for o, e in acc["by_owner"].items()] + [("team 团队", *cells(acc["team"]))]
+    rows_ = [(o or "—", *cells(e)) for o, e in acc["by_owner"].items()] + [(_en_zh("history.team"), *cells(acc["team"]))]
     echo(_table(head, rows_))
     top = max([e["called"]["amount"] for e in acc["by_owner"].values()]
               + [e["called_won"]["amount"] + e["uncalled_won"]["amount"] for e in acc["by_owner"].values()] + [0])
@@ -237,8 +261,8 @@ def run_accuracy(
     for owner, e in acc["by_owner"].items():
         won = e["called_won"]["amount"] + e["uncalled_won"]["amount"]
         echo(f"{owner or '—'}")
-        echo(f"  called 承诺 {_bar(e['called']['amount'], top):<24} {e['called']['amount']:,.0f}")
-        echo(f"  won 赢单    {_bar(won, top):<24} {won:,.0f}")
+        echo(f"  {_en_zh('history.called')} {_bar(e['called']['amount'], top):<24} {e['called']['amount']:,.0f}")
+        echo(f"  {_en_zh('history.won')}    {_bar(won, top):<24} {won:,.0f}")
     return 0
 
 
@@ -251,7 +275,7 @@ def run_backtest(
     from pipeaudit.backtest import backtest
 
     if horizon < 1:
-        raise ConfigError(f"--horizon {horizon}: must be 1 or more weeks / 观察期至少 1 周")
+        raise ConfigError(f"--horizon {horizon}: " + both("history.horizon"))
     cfg = load_config(config)
     ruleset = load_rules(list(rules or []), default_rules=default_rules, cfg=cfg)
     rows, weeks, day, path = _weeks(db, config, as_of, fmt)
@@ -259,13 +283,12 @@ def run_backtest(
     if fmt == "json":
         _json({"as_of": day.isoformat(), **result})
         return 0
-    echo(f"backtest over {_span(weeks)}; outcome within {horizon} weeks: lost or close date pushed = bad"
-               f" / 回测：被标记的商机在 {horizon} 周内输单或推迟的比例")
+    echo(both("history.backtest_title", span=_span(weeks), horizon=horizon))
     if result["too_short"]:
-        echo(f"history too short to judge: {result['weeks']} week(s), needs {result['needs_weeks']}"
-                   f" / 历史太短，至少需要 {result['needs_weeks']} 周")
-    head = ("code 编号", "rule 规则", "severity 级别", "flagged 被标记 (bad 变差)", "not flagged 未标记 (bad 变差)",
-            "lift 倍数 [95% CI]", "suggested 建议级别")
+        echo(both("history.backtest_short", weeks=int(result["weeks"]), needs=int(result["needs_weeks"])))
+    bad = _en_zh("history.bad")
+    head = [*_heads("history.code", "history.rule", "history.severity"), f"{_en_zh('history.flagged')} ({bad})",
+            f"{_en_zh('history.not_flagged')} ({bad})", f"{_en_zh('history.lift')} [95% CI]", _en_zh("history.suggested")]
 
     def group(g: dict) -> str:
         unknown = f" +{g['unknown']} ?" if g["unknown"] else ""
@@ -278,8 +301,7 @@ def run_backtest(
                       r["suggested"] or f"— {r['why_not']}"))
     echo(_table(head, rows_))
     for x in result["excluded"]:
-        echo(f"  not replayed 未回测: {x['rule']} — {x['why']}")
-    echo(f"lift = bad share of flagged / bad share of the others; judged with {result['min_n']}+ deals in each"
-               f" group and {result['min_bad']}+ bad outcomes / 每组至少 {result['min_n']} 个商机才下结论")
-    echo("+N ? = deals whose outcome is not known yet (too recent, or gone from the export) / 结果未知的商机数")
+        echo(f"  {_en_zh('history.not_replayed')}: {x['rule']} — {x['why']}")
+    echo(both("history.lift_means", deals=int(result["min_n"]), bad=int(result["min_bad"])))
+    echo(both("history.unknown_outcome"))
     return 0

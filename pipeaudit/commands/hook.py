@@ -9,6 +9,7 @@ any export has findings at or above --fail-on, else 0.
 from __future__ import annotations
 
 from pipeaudit.errors import PipeauditError
+from pipeaudit.i18n import both
 from pipeaudit.options import AuditOptions
 from pipeaudit.terminal import echo
 
@@ -19,7 +20,7 @@ def run(exports: list[AuditOptions], *, fmt: str = "text", fail_on: str | None =
     from pipeaudit.commands.check import run as check
 
     if fmt not in FORMATS:
-        raise PipeauditError(f"--format {fmt!r}: hook writes text or github / hook 只支持 text 或 github")
+        raise PipeauditError(f"--format {fmt!r}: " + both("hook.format"))
     worst = 0
     for opts in exports:
         if fmt == "text" and len(exports) > 1:

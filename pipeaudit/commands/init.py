@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from pipeaudit.errors import ConfigError, one_line
+from pipeaudit.i18n import both, in_both, t
 from pipeaudit.options import ReadOptions
 
 DEFAULT_NAME = "pipeaudit.yaml"
@@ -29,14 +30,14 @@ def run(opts: ReadOptions, *, output: Path | None = None, force: bool = False) -
 
     target = Path(output) if output is not None else Path(DEFAULT_NAME)
     if target.exists() and not force:
-        raise ConfigError(f"{target}: already exists; --force overwrites it / 文件已存在，用 --force 覆盖")
+        raise ConfigError(f"{target}: " + both("init.exists"))
     if target.is_dir():
-        raise ConfigError(f"{target}: is a folder / 是文件夹")
+        raise ConfigError(f"{target}: " + both("init.is_folder"))
     # What the export says by itself: a config found upwards is not applied unless named.
     cfg = load_config(opts.config) if opts.config is not None else Config()
     deals = pipeline.load_deals(opts, cfg)
     atomic_write(target, render(deals, cfg))
-    typer.echo(f"pipeaudit: wrote {target} / 已写入 {target} — check it with `pipeaudit columns {opts.path}`")
+    typer.echo("pipeaudit: " + both("init.wrote", target=str(target), path=str(opts.path)))
     return 0
 
 
@@ -63,8 +64,8 @@ def render(deals, cfg=None) -> str:
     f = facts(deals, cfg)
     lines = [
         f"# pipeaudit.yaml — written by `pipeaudit init` from {_c(Path(str(deals.source)).name)} on {date.today()}",
-        "# What pipeaudit inferred from the export. Check it, correct what is wrong, delete what you do not need.",
-        "# pipeaudit init 根据导出文件推断生成：请核对、改正，不需要的可删除。",
+        "# " + t("init.intro", "en"),
+        "# " + t("init.intro", "zh"),
         "# Each line: field: header  # how it was decided (config/alias/API/words/values) and how sure (0..1)",
         "",
         "columns:",
@@ -77,14 +78,14 @@ def render(deals, cfg=None) -> str:
             lines.append(f"{left.ljust(44)}  # {_c(how)} ({row['confidence']:.2f})")
         else:
             why = f" — {row['why']}" if row.get("why") else ""
-            lines.append(f"  # (no field / 无字段): {_c(_q(row['header']))}{_c(why)}")
+            lines.append(f"  # ({both('init.no_field')}): {_c(_q(row['header']))}{_c(why)}")
     if f["undecided"]:
-        lines.append("  # Not decided / 未决定 (map one yourself):")
+        lines.append(f"  # {both('init.not_decided')}:")
         for u in f["undecided"]:
             lines.append(f"  #   {_c(u['what'])}: {_c(u['why'])}")
     missing = [n for n in f["fields_missing"] if n != "ignore"]
     if missing:
-        lines.append(f"  # Fields no header gave / 没有对应表头的字段: {', '.join(missing)}")
+        lines.append(f"  # {both('init.fields_missing')}: {', '.join(missing)}")
     lines.append("")
     lines.extend(_ladder(deals, f))
     lines.extend(_dates(deals, f))
@@ -94,26 +95,25 @@ def render(deals, cfg=None) -> str:
 def _ladder(deals, f: dict) -> list[str]:
     order = deals.stage_order
     if order is None:
-        return ["# No stage column: no ladder / 没有阶段列", ""]
-    lines = ["# Stage ladder / 阶段体系"]
+        return [f"# {both('init.no_stage_column')}", ""]
+    lines = [f"# {both('init.ladder')}"]
     if order.how in ("config", "ladder"):
         lines.append(f"ladder: {order.name}  # {_c(order.label)}; covers {order.covered}/{order.distinct} open stage values")
         lines.append(f"#   open: {_c(' → '.join(order.open))}")
         if order.won or order.lost:
             lines.append(f"#   won: {_c(', '.join(order.won)) or '-'}   lost: {_c(', '.join(order.lost)) or '-'}")
     elif order.how in ("probability", "numbered"):
-        by = "the probability column" if order.how == "probability" else "numbered stages"
-        lines.append(f"# Inferred from {by}: check the order / 由{'赢率' if order.how == 'probability' else '阶段编号'}推断，请核对顺序")
+        lines.append("# " + in_both(lambda lang: t("init.inferred", lang, by=t("init.by_" + order.how, lang))))
         lines.append(f"ladder: {CUSTOM_LADDER}")
         lines.extend(_custom(list(order.open), order))
     else:
         opens = sorted(f["unknown_stages"], key=lambda v: -f["unknown_stages"][v])
-        lines.append("# The stage order is unknown: put the open stages in order and uncomment /")
-        lines.append("# 阶段顺序未知：请把进行中的阶段按顺序排好，再去掉注释")
+        lines.append(f"# {t('init.order_unknown', 'en')} /")
+        lines.append(f"# {t('init.order_unknown', 'zh')}")
         lines.append(f"# ladder: {CUSTOM_LADDER}")
         lines.extend("# " + line for line in _custom(opens, order))
     if order.on_hold:
-        lines.append(f"# on hold (count as open, on no stage) / 已搁置: {_c(', '.join(order.on_hold))}")
+        lines.append(f"# {both('init.on_hold')}: {_c(', '.join(order.on_hold))}")
     lines.append("")
     return lines
 
@@ -133,7 +133,7 @@ def _dates(deals, f: dict) -> list[str]:
         return []
     settled = {r.order for r in readings.values() if r.order in ("dmy", "mdy") and r.settled and r.how != "config"}
     config = {r.order for r in readings.values() if r.how == "config"}
-    lines = ["# Dates: day-first (dmy) or month-first (mdy) for 4/8/2026 / 日期的日月顺序"]
+    lines = [f"# {both('init.dates')}"]
     for name, r in readings.items():
         state = "year first, nothing to decide" if r.order == "ymd" else (
             f"{r.order}, {'settled by ' + r.evidence if r.settled and r.evidence else r.how}"
@@ -144,5 +144,5 @@ def _dates(deals, f: dict) -> list[str]:
     elif len(settled) == 1:
         lines.append(f"date_order: {settled.pop()}")
     elif any(not r.settled for r in readings.values()):
-        lines.append("# date_order: mdy   # or dmy: the values did not settle it / 数据无法判断，请选择")
+        lines.append(f"# date_order: mdy   # {both('init.date_unsettled')}")
     return lines

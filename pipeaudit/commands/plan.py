@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from pipeaudit.errors import ConfigError
+from pipeaudit.i18n import both
 from pipeaudit.terminal import echo
 
 
@@ -22,7 +23,7 @@ def parse_amount(text: str | float | None, option: str) -> float | None:
     values, _ = parse_amounts(pd.Series([str(text).strip()], dtype=object))
     value = values.iloc[0]
     if value != value:
-        raise ConfigError(f"{option} {text!r}: not an amount; write it as 800000, 80万 or 1.2亿 / 金额格式不对，例如 80万")
+        raise ConfigError(f"{option} {text!r}: " + both("plan.not_amount"))
     return float(value)
 
 
@@ -40,14 +41,16 @@ def run(
     from pipeaudit.funnel import plan_from_config, render_text
 
     if fmt not in ("text", "json"):
-        raise ConfigError(f"--format {fmt!r}: plan prints text or json / 只支持 text 或 json")
-    if lang is not None and lang not in ("zh", "en"):
-        raise ConfigError(f"--lang {lang!r}: expected zh or en / 只能是 zh 或 en")
+        raise ConfigError(f"--format {fmt!r}: " + both("plan.format"))
+    from pipeaudit.i18n import default_lang, parse_lang
+
+    lang = parse_lang(lang)
     target, avg_deal = parse_amount(target, "--target"), parse_amount(avg_deal, "--avg-deal")
     cfg = load_config(config)
     plan = plan_from_config(target, mix, avg_deal, weeks, ratios, cfg.plan)
     if fmt == "json":
         echo(json.dumps(plan.to_dict(), ensure_ascii=False, indent=2))
     else:
-        echo(render_text(plan, lang or cfg.lang or "zh"), nl=False)
+        # no export to take a language from: --lang, else the config's, else the locale, else English
+        echo(render_text(plan, lang or default_lang(cfg.lang)), nl=False)
     return 0

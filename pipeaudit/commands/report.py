@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeaudit.errors import ConfigError
+from pipeaudit.i18n import both, in_both, t
 from pipeaudit.options import AuditOptions
 from pipeaudit.terminal import echo
 
@@ -21,9 +22,9 @@ def run(opts: AuditOptions, *, out: Path, formats: list[str], templates: Path | 
         from pipeaudit.config import load_config
 
         if load_config(opts.config).send is None:
-            raise ConfigError("--send: the config has no send: section; see docs/cron.md / 配置中没有 send")
+            raise ConfigError("--send: " + both("report_cmd.no_send"))
     if templates is not None and not Path(templates).is_dir():
-        raise ConfigError(f"--templates {templates}: not a folder / 不是文件夹")
+        raise ConfigError(f"--templates {templates}: " + both("report_cmd.templates_not_folder"))
     with cyclic_gc_paused():  # the audit's frames and records are no different (0.5 s of 100k deals)
         result = run_audit(opts)
         for line in result.warnings:
@@ -36,13 +37,13 @@ def run(opts: AuditOptions, *, out: Path, formats: list[str], templates: Path | 
     workbook = [p for p in written if p.suffix == ".xlsx"]
     # The first line starts with a timestamp and the last says what the week held: `>> pipeaudit.log`
     # from cron then reads week by week with `grep summary`.
-    echo(f"{_now()} pipeaudit: report written to {out}/ / 报告已写入 {out}/")
+    echo(f"{_now()} pipeaudit: " + both("report_cmd.written", folder=f"{out}/"))
     for p in summaries:
         echo(f"  {out / p.name}")
     if pages:
         exts = sorted({p.suffix for p in pages})
         reps = len(pages) // max(1, len(exts))
-        echo(f"  {out / 'reps'}/  ({reps} reps × {', '.join(exts)} / {reps} 位销售)")
+        echo(f"  {out / 'reps'}/  (" + both("report_cmd.rep_pages", n=reps, formats=", ".join(exts)) + ")")
     for p in workbook:
         echo(f"  {out / p.name}")
     echo(summary_line(result, len({p.stem for p in pages})))
@@ -66,7 +67,9 @@ def summary_line(result, reps: int) -> str:
     s = summarize(result)
     f = s["findings"]
     history = result.extras.get("history") if isinstance(result.extras, dict) else None
-    kept = (" · history: week stored" if history.get("recorded") else " · history: read only") if history else ""
-    return (f"summary {result.as_of}: {reps} reps · {s['open_deals']} open deals · {s['open_amount']:,.0f} open"
-            f" · {f['error']} errors · {f['warning']} warnings · {f['info']} info{kept}"
-            f" / 汇总：{reps} 位销售，{s['open_deals']} 个在途商机，错误 {f['error']}，警告 {f['warning']}")
+    kept = ("report_cmd.history_stored" if history.get("recorded") else "report_cmd.history_read") if history else None
+    return in_both(lambda lang: t(
+        "report_cmd.summary", lang, as_of=str(result.as_of), reps=reps, open=int(s["open_deals"]),
+        amount=f"{s['open_amount']:,.0f}", errors=int(f["error"]), warnings=int(f["warning"]), infos=int(f["info"]),
+        kept=t(kept, lang) if kept else "",
+    ))

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from pipeaudit.errors import ConfigError, RuleError, visible
+from pipeaudit.i18n import Lang, both, in_both, t
 from pipeaudit.terminal import echo
 
 
@@ -18,14 +19,11 @@ def _load(rules: list[Path], default_rules: bool, config: Path | None):
     return load_rules(list(rules), default_rules=default_rules, cfg=cfg), cfg
 
 
-def _lang(lang: str | None, cfg) -> str:
-    if lang is not None and lang not in ("zh", "en"):
-        raise ConfigError(f"--lang {lang!r}: expected zh or en / 只能是 zh 或 en")
-    return lang or cfg.lang or "en"
+def _lang(lang: str | None, cfg) -> Lang:
+    """--lang, else the config's lang:, else the locale, else English: these commands read no export."""
+    from pipeaudit.i18n import default_lang, parse_lang
 
-
-def _summary(rule, lang: str) -> str:
-    return rule.summary(lang)
+    return parse_lang(lang) or default_lang(cfg.lang)
 
 
 def run_list(rules: list[Path], default_rules: bool, config: Path | None, lang: str | None) -> int:
@@ -33,16 +31,14 @@ def run_list(rules: list[Path], default_rules: bool, config: Path | None, lang: 
 
     ruleset, cfg = _load(rules, default_rules, config)
     lang = _lang(lang, cfg)
-    zh = lang == "zh"
     rows = []
     for r in sorted(ruleset, key=lambda r: (r.code is None, r.code or "", r.name)):
-        sev = r.severity + ("" if r.enabled else (" (关闭)" if zh else " (off)"))
-        rows.append([r.name, r.code or "", r.pack, sev, r.applies.describe(lang), _one_line(_summary(r, lang), 70)])
-    headers = (["规则", "代码", "规则包", "级别", "适用", "检查内容"] if zh
-               else ["rule", "code", "pack", "severity", "applies to", "checks"])
+        sev = r.severity + ("" if r.enabled else t("rules.off", lang))
+        rows.append([r.name, r.code or "", r.pack, sev, r.applies.describe(lang), _one_line(r.summary(lang), 70)])
+    headers = [t("rules." + k, lang) for k in ("rule", "code", "pack", "severity", "applies", "checks")]
     cells = [[visible(c) for c in row] for row in rows]  # rule-pack text: escapes shown, not obeyed
     echo(tabulate(cells, headers=headers, tablefmt="simple", disable_numparse=True))
-    echo(f"\n{len(rows)} 条规则" if zh else f"\n{len(rows)} rules")
+    echo("\n" + t("rules.count", lang, n=len(rows)))
     return 0
 
 
@@ -59,43 +55,40 @@ def run_show(name: str, rules: list[Path], default_rules: bool, config: Path | N
     rule = ruleset.get(name)
     if rule is None:
         choices = [*ruleset.names, *(r.code for r in ruleset if r.code)]
-        raise ConfigError(
-            f"no rule named {name!r}{did_you_mean(name, choices)} (see `pipeaudit rules list`) / 没有这条规则"
-        )
-    zh = lang == "zh"
-    L = (lambda a, b: a if zh else b)  # noqa: E731
+        raise ConfigError(in_both(
+            lambda lang: t("rules.no_such_rule", lang, name=repr(name), hint=did_you_mean(name, choices, lang))))
     out = [f"{rule.name}" + (f" ({rule.code})" if rule.code else "") + f" — {rule.severity}"]
-    out.append(f"{L('规则包', 'pack')}: {rule.pack}  ({rule.source}:{rule.line})")
-    out.append(f"{L('适用', 'applies to')}: {rule.applies.describe(lang)}")
+    out.append(f"{t('rules.pack', lang)}: {rule.pack}  ({rule.source}:{rule.line})")
+    out.append(f"{t('rules.applies', lang)}: {rule.applies.describe(lang)}")
     out.append("")
-    out.append(L("检查内容", "What it checks") + ":")
+    out.append(t("rules.what", lang) + ":")
     if rule.description:
         out.append(f"  {rule.summary(lang)}")
-    out.append(f"  {L('提示语', 'Message')}: {rule.message[lang].text}")
+    out.append(f"  {t('rules.message', lang)}: {rule.message[lang].text}")
     out.append("")
-    out.append(L("为什么重要", "Why it matters") + ":")
+    out.append(t("rules.why", lang) + ":")
     out.append(f"  {rule.why[lang]}")
     out.append("")
-    out.append(L("过堂要问", "Questions to ask the rep") + ":")
+    out.append(t("rules.questions", lang) + ":")
     for i, q in enumerate(rule.questions, 1):
         out.append(f"  {i}. {q[lang].text}")
     if rule.params:
         out.append("")
-        out.append(L("参数（默认值，可在配置 rules: 中修改）", "Params (defaults; override under rules: in the config)") + ":")
+        out.append(t("rules.params", lang) + ":")
         for k, v in rule.params.items():
             shown = ", ".join(map(str, v)) if isinstance(v, list) else v
             out.append(f"  {k}: {shown}")
     flagged = rule.examples.get("flagged") or []
     if flagged:
         out.append("")
-        out.append(L("会被标记的例子", "Example of a flagged deal") + f" ({L('截至', 'as of')} {rule.examples_as_of.isoformat()}):")
+        out.append(t("rules.example", lang) + f" ({t('rules.as_of', lang)} {rule.examples_as_of.isoformat()}):")
         for k, v in flagged[0].items():
             out.append(f"  {k}: {v}")
         msg = _example_message(rule, flagged[0], lang)
         if msg:
             out.append(f"  → {msg}")
     out.append("")
-    out.append(f"{L('出处', 'Reference')}: {rule.ref}")
+    out.append(f"{t('rules.reference', lang)}: {rule.ref}")
     echo("\n".join(out))
     return 0
 
@@ -113,14 +106,15 @@ def _check_format(fmt: str) -> None:
     if fmt not in ("text", "json"):
         from pipeaudit.yamlsafe import did_you_mean
 
-        raise ConfigError(f"--format {fmt!r}: expected text or json{did_you_mean(fmt, ('text', 'json'))} / 只支持 text 或 json")
+        raise ConfigError(f"--format {fmt!r}: " + in_both(
+            lambda lang: t("format.text_or_json", lang, hint=did_you_mean(fmt, ("text", "json"), lang))))
 
 
 def field_table(ruleset) -> list[dict]:
     """Every field a rule may name: the export's fields, the columns --baseline/--history add, and
     the meta columns; each with its kind, labels, the headers that map to it and the rules reading it."""
     from pipeaudit.deals.columns import ALIASES, map_columns, normalise_header
-    from pipeaudit.engine.columns import META_KINDS, META_LABELS
+    from pipeaudit.engine.columns import META_KINDS
     from pipeaudit.model import DERIVED, FIELDS
 
     readers: dict[str, list] = {}
@@ -149,20 +143,14 @@ def field_table(ruleset) -> list[dict]:
                 "rules": [r.name for r in readers.get(name, [])],
             })
     for name, kind in META_KINDS.items():
-        zh, en = META_LABELS[name]
+        zh, en = t("meta_column." + name, "zh"), t("meta_column." + name, "en")
         rows.append({"name": name, "kind": kind, "source": "meta", "zh": zh, "en": en, "headers": [],
                      "rules": [r.name for r in readers.get(name, [])]})
     return rows
 
 
-#: (zh, en) headings of the three groups of `rules fields`.
-_FIELD_GROUPS = {
-    "export": ("导出文件中的字段 ({n})：表头与所列名称之一相同即为该字段（不计大小写、空格和 (万元) 之类的单位）",
-               "Fields of the export ({n}): a header equal to one listed becomes the field (case, spaces and a unit such as (万元) aside)"),
-    "baseline": ("上周导出或历史库补充的列 ({n})：--baseline / --history",
-                 "Columns from last week's export or the history ({n}): --baseline / --history"),
-    "meta": ("pipeaudit 为每个商机补充的列 ({n})", "Columns pipeaudit adds to every deal ({n})"),
-}
+#: The catalogue key of the heading of each group of `rules fields`.
+_FIELD_GROUPS = {"export": "rules.fields_export", "baseline": "rules.fields_baseline", "meta": "rules.fields_meta"}
 
 
 def run_fields(rules: list[Path], default_rules: bool, config: Path | None, lang: str | None, fmt: str) -> int:
@@ -175,31 +163,28 @@ def run_fields(rules: list[Path], default_rules: bool, config: Path | None, lang
     if fmt == "json":
         _print_json({"fields": rows})
         return 0
-    zh = lang == "zh"
     codes = {r.name: r.code for r in ruleset}
     width = max(len(r["name"]) for r in rows)
     kind_w = max(len(r["kind"]) for r in rows)
     out: list[str] = []
-    for source, (head_zh, head_en) in _FIELD_GROUPS.items():
+    headers_label, rules_label = t("rules.headers_label", lang), t("rules.rules_label", lang)
+    for source, heading in _FIELD_GROUPS.items():
         group = [r for r in rows if r["source"] == source]
         if out:
             out.append("")
-        out.append((head_zh if zh else head_en).format(n=len(group)))
+        out.append(t(heading, lang, n=len(group)))
         for r in group:
-            out.append(f"  {r['name']:<{width}}  {r['kind']:<{kind_w}}  {r['zh'] if zh else r['en']}")
+            out.append(f"  {r['name']:<{width}}  {r['kind']:<{kind_w}}  {r[lang]}")
             pad = " " * (width + 4)
             if r["headers"]:
-                out.append(textwrap.fill(", ".join(r["headers"]), 100, initial_indent=pad + ("表头：" if zh else "headers: "),
+                out.append(textwrap.fill(", ".join(r["headers"]), 100, initial_indent=pad + headers_label,
                                          subsequent_indent=pad + "  ", break_on_hyphens=False))
             readers = [f"{n} ({codes[n]})" if codes.get(n) else n for n in r["rules"]]
-            out.append(textwrap.fill(", ".join(readers) or "—", 100, initial_indent=pad + ("规则：" if zh else "rules: "),
+            out.append(textwrap.fill(", ".join(readers) or "—", 100, initial_indent=pad + rules_label,
                                      subsequent_indent=pad + "  ", break_on_hyphens=False))
     out.append("")
-    out.append(
-        f"{len(rows)} 个字段；{len(ruleset)} 条已加载规则读取其中 {sum(1 for r in rows if r['rules'])} 个"
-        if zh else
-        f"{len(rows)} fields; {len(ruleset)} loaded rules read {sum(1 for r in rows if r['rules'])} of them"
-    )
+    out.append(t("rules.fields_total", lang, fields=len(rows), rules=len(ruleset),
+                 read=sum(1 for r in rows if r["rules"])))
     echo("\n".join(out))
     return 0
 
@@ -207,28 +192,28 @@ def run_fields(rules: list[Path], default_rules: bool, config: Path | None, lang
 def run_operators(fmt: str) -> int:
     """Every condition operator with its doc and example, then the five phases."""
     from pipeaudit.engine.conditions import OPERATORS
-    from pipeaudit.model import PHASE_LABELS, PHASES
+    from pipeaudit.model import PHASES
 
     _check_format(fmt)
-    phases = [{"phase": i, "name": p, "zh": PHASE_LABELS[p][0], "en": PHASE_LABELS[p][1]} for i, p in enumerate(PHASES, 1)]
+    phases = [{"phase": i, "name": p, "zh": t("phase." + p, "zh"), "en": t("phase." + p, "en")}
+              for i, p in enumerate(PHASES, 1)]
     if fmt == "json":
         ops = [{"name": o.name, "doc": o.doc, "example": o.example} for o in OPERATORS.values()]
         _print_json({"operators": ops, "phases": phases})
         return 0
     width = max(map(len, OPERATORS))
-    out = ["Condition operators, under where: (one per mapping; all / any / not combine them) / 条件运算符"]
+    out = [both("rules.operators_head")]
     for op in OPERATORS.values():
         out.append(f"  {op.name:<{width}}  {op.doc}")
         out.append(f"  {'':<{width}}  where: {op.example}")
     out.append("")
-    out.append("Phases: every ladder's open stages map onto these, for stage: and applies_to.phase / 阶段")
+    out.append(both("rules.phases_head"))
     pw = max(len(p) for p in PHASES)
     for p in phases:
         out.append(f"  {p['phase']}  {p['name']:<{pw}}  {p['en']} / {p['zh']}")
     out.append(f"  e.g. where: {{stage: {{at_least: {PHASES[2]}}}}}    applies_to: {{phase: {{min: {PHASES[1]}, max: {PHASES[3]}}}}}")
     out.append("")
-    out.append(f"{len(OPERATORS)} operators, {len(PHASES)} phases; fields: `pipeaudit rules fields`"
-               f" / {len(OPERATORS)} 个运算符，{len(PHASES)} 个阶段")
+    out.append(both("rules.operators_total", operators=len(OPERATORS), phases=len(PHASES)))
     echo("\n".join(out))
     return 0
 
@@ -242,12 +227,10 @@ def run_validate(paths: list[Path]) -> int:
     from pipeaudit.errors import one_line
 
     if not paths:
-        raise RuleError("rules validate: name at least one rule file or folder / 请指定规则文件或文件夹")
+        raise RuleError("rules validate: " + both("rules.validate_nothing"))
     ruleset, errors, files = collect_rules(list(paths))
     if len(ruleset) == 0 and not errors:
-        raise RuleError(
-            f"{', '.join(map(str, paths))}: no rules found (expected *.yaml / *.yml packs) / 没有找到规则"
-        )
+        raise RuleError(f"{', '.join(map(str, paths))}: " + both("rules.validate_none_found"))
     problems = [str(e) for e in errors] + [one_line(p) for p in check_examples(ruleset)]
     if problems:
         names = [str(f) for f in files]
@@ -255,22 +238,17 @@ def run_validate(paths: list[Path]) -> int:
         for text in problems:
             echo(text)
         n_files = len({_position(text, names)[1] for text in problems})
-        echo(
-            f"pipeaudit: {_count(len(problems), 'problem')} in {_count(n_files, 'file')}"
-            f" / {n_files} 个文件中有 {len(problems)} 处问题",
-            err=True,
-        )
+        echo("pipeaudit: " + in_both(lambda lang: t(
+            "rules.problems_in_files", lang,
+            problems=t("rules.problems", lang, n=len(problems)), files=t("rules.files", lang, n=n_files),
+        )), err=True)
         return 2
     n_ex = sum(len(r.examples.get("flagged", [])) + len(r.examples.get("clean", [])) for r in ruleset)
-    echo(f"{len(ruleset)} rules OK ({n_ex} examples) / {len(ruleset)} 条规则有效")
+    echo(both("rules.valid", rules=len(ruleset), examples=n_ex))
     untested = [r.name for r in ruleset if not (r.examples.get("flagged") or r.examples.get("clean"))]
     if untested:
         # valid, but nothing proves the rule flags what it should: say so (exit stays 0)
-        echo(
-            f"note: no examples, so untested: {', '.join(untested)} (add examples: flagged / clean)"
-            f" / 以下规则没有示例，未经检验：{'、'.join(untested)}",
-            err=True,
-        )
+        echo(in_both(lambda lang: t("rules.untested", lang, rules=t("list.items", lang).join(untested))), err=True)
     return 0
 
 
@@ -281,10 +259,6 @@ def _position(problem: str, files: list[str]) -> tuple[int, str, int]:
         return -1, problem.split(":", 1)[0], 0
     head = problem[len(file) + 1:].split(":", 1)[0]
     return files.index(file), file, int(head) if head.isdigit() else 0
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _print_json(doc: dict) -> None:

@@ -19,6 +19,7 @@ from pipeaudit.deals.dates import order_evidence, read_dates
 from pipeaudit.deals.notes import date_notes, mapping_notes, stage_notes
 from pipeaudit.deals.stages import place_stages, status_from_columns
 from pipeaudit.deals.values import PARSERS, _text_of, clean_text, parse_amounts, parse_dates
+from pipeaudit.i18n import Lang, both
 from pipeaudit.model import DERIVED, FIELDS, META_COLUMNS, ORDER_COLUMNS, DateReading, Deals, RawTable
 
 PROBLEM_COLUMNS = ("index", "row", "field", "column", "raw")
@@ -48,7 +49,7 @@ def _typed(kind: str, col: pd.Series, cfg: Config, multiplier: float) -> tuple[p
     return clean_text(col), None
 
 
-def _language(headers: list[str]) -> str:
+def _language(headers: list[str]) -> Lang:
     if not headers:
         return "zh"
     cjk = sum(1 for h in headers if _CJK.search(str(h)))
@@ -122,7 +123,7 @@ def build_deals(raw: RawTable, cfg: Config | None = None, maps: dict[str, str] |
         probs = _empty_problems()
     notes = list(raw.notes)
     for header in cm.duplicates:
-        notes.append(f"column '{header}' repeats a field already mapped; ignored / 该列与已映射字段重复，未使用")
+        notes.append(both("deals.duplicate_column", header=str(header)))
     notes.extend(mapping_notes(cm.undecided))
     notes.extend(stage_notes(order, unknown_stages, int(meta["on_hold"].sum()), statuses[2]))
     notes.extend(date_notes(dates, cm.headers))

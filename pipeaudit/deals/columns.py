@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from pipeaudit.deals.aliases import ALIASES, API_NAMES, UNITS
 from pipeaudit.errors import ConfigError
+from pipeaudit.i18n import both, in_both, t
 from pipeaudit.model import FIELDS, ColumnInfo
 
 __all__ = [
@@ -161,7 +162,7 @@ def map_columns(headers: list[str], overrides: dict[str, str], cells=None) -> Co
 
     for name, wanted in (overrides or {}).items():
         if name not in FIELDS:
-            raise ConfigError(f"columns: unknown field '{name}' / 未知字段")
+            raise ConfigError("columns: " + both("deals.unknown_field", field=str(name)))
         target = normalise_header(wanted)
         idx = next(
             (i for i, h in enumerate(headers) if i not in taken and str(h).strip() == str(wanted).strip()),
@@ -172,17 +173,13 @@ def map_columns(headers: list[str], overrides: dict[str, str], cells=None) -> Co
         if idx is None:
             other = next((f for f, i in cm.fields.items() if norms[i][0] == target), None)
             if other is not None:
-                raise ConfigError(
-                    f"column '{wanted}' is mapped to both {other} and {name} / 同一列不能映射到两个字段"
-                )
+                raise ConfigError(both("deals.mapped_twice", column=str(wanted), first=other, second=name))
             from pipeaudit.yamlsafe import did_you_mean
 
             shown = [str(h) for h in headers if str(h).strip()]
-            close = did_you_mean(str(wanted), shown)
-            raise ConfigError(
-                f"column '{wanted}' for field {name} is not in the export / 表头中没有该列{close}"
-                f" (headers: {', '.join(shown[:30])})"
-            )
+            raise ConfigError(in_both(lambda lang: t(
+                "deals.no_such_column", lang, column=str(wanted), field=name, hint=did_you_mean(str(wanted), shown, lang)
+            )) + f" ({both('deals.headers')}: {', '.join(shown[:30])})")
         _take(cm, name, idx, headers, norms, "config", 1.0, "")
         taken.add(idx)
 
@@ -241,8 +238,9 @@ def map_columns(headers: list[str], overrides: dict[str, str], cells=None) -> Co
     return cm
 
 
-def _already(name: str, cm: ColumnMap) -> str:
-    return f"{name} already from '{cm.headers[name]}' / {name} 已取自“{cm.headers[name]}”"
+def _already(name: str, cm: ColumnMap, reads_as: bool = False) -> str:
+    """Why a header was left: its field came from another header (and this one reads as it too)."""
+    return both("deals.reads_as_taken" if reads_as else "deals.taken", field=name, header=str(cm.headers[name]))
 
 
 def _by_words(cm: ColumnMap, headers: list[str], norms, taken: set[int]) -> None:
@@ -260,7 +258,7 @@ def _by_words(cm: ColumnMap, headers: list[str], norms, taken: set[int]) -> None
         tied = [m for m in found if m.confidence == top]
         if len(tied) > 1:
             fields = " / ".join(m.field for m in tied)
-            cm.undecided.append((str(h), f"its words fit {fields} equally / 同时像 {fields}"))
+            cm.undecided.append((str(h), both("deals.words_tie", fields=fields)))
             continue
         for m in found:
             candidates.append((m.confidence, i, m.field, m.detail))
@@ -270,13 +268,12 @@ def _by_words(cm: ColumnMap, headers: list[str], norms, taken: set[int]) -> None
         if i in taken or name in blocked:
             continue
         if name in cm.fields:
-            cm.why.setdefault(str(headers[i]), f"reads as {name}, " + _already(name, cm))
+            cm.why.setdefault(str(headers[i]), _already(name, cm, reads_as=True))
             continue
         rivals = [c for c in candidates if c[2] == name and c[0] == conf and c[1] != i and c[1] not in taken]
         if rivals:
             names = ", ".join(f"'{headers[j]}'" for j in sorted({i, *(c[1] for c in rivals)}))
-            cm.undecided.append((name, f"{names} all read as {name} / 这些列都像 {name}; "
-                                       f"--map {name}=HEADER"))
+            cm.undecided.append((name, both("deals.all_read_as", columns=names, field=name) + f"; --map {name}=HEADER"))
             blocked.add(name)
             continue
         _take(cm, name, i, headers, norms, "words", conf, detail)

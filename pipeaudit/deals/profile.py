@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pipeaudit.i18n import both
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -138,15 +140,15 @@ def _mean_len(p: Profile) -> float:
 def _tests():
     return (
         ("stage", lambda p: p.stage_like >= 0.5 and not p.status_words and len(p.distinct) <= 40,
-         "a small vocabulary with won/lost words or a known ladder / 少量取值，含赢单/输单或已知阶段", 0.7),
-        ("deal_status", lambda p: p.status_words, "only open/won/lost words / 只有进行中/赢单/输单", 0.7),
-        ("amount", lambda p: p.money_like >= 0.9 and not p.id_like, "money / 金额", 0.6),
-        ("owner", _owner, "names of people repeated across rows / 重复出现的人名", 0.6),
-        ("account", lambda p: p.company_like >= 0.5 and p.person_like < 0.5, "company names / 公司名", 0.6),
-        ("deal_id", lambda p: p.id_like and p.date_like < 0.5, "a different id on every row / 每行不同的编号", 0.6),
+         both("profile.stage"), 0.7),
+        ("deal_status", lambda p: p.status_words, both("profile.deal_status"), 0.7),
+        ("amount", lambda p: p.money_like >= 0.9 and not p.id_like, both("profile.amount"), 0.6),
+        ("owner", _owner, both("profile.owner"), 0.6),
+        ("account", lambda p: p.company_like >= 0.5 and p.person_like < 0.5, both("profile.account"), 0.6),
+        ("deal_id", lambda p: p.id_like and p.date_like < 0.5, both("profile.deal_id"), 0.6),
         ("deal", lambda p: not p.numeric and p.date_like < 0.5 and p.person_like < 0.5 and not p.id_like
          and len(p.distinct) >= 0.9 * len(p.values) and len(p.values) >= 0.9 * p.rows and 3 <= _mean_len(p) <= 80,
-         "different text on every row / 每行不同的文字", 0.5),
+         both("profile.deal"), 0.5),
     )
 
 
@@ -176,17 +178,14 @@ def map_by_values(mapped: set[str], undecided: list[tuple[str, str]], headers: l
             used.add(fits[0].column)
         elif len(fits) > 1:
             names = ", ".join(f"'{p.header}'" for p in fits)
-            undecided.append((name, f"{names} all look like {name} by their values / 这些列的取值都像 {name}; "
-                                       f"--map {name}=HEADER"))
+            undecided.append((name, both("profile.all_look_like", columns=names, field=name) + f"; --map {name}=HEADER"))
     if "close_date" in wanted:
         dates = [p for p in profiles if p.column not in used and p.date_like >= 0.9]
         if len(dates) == 1 and "created" in mapped:
-            out.append(("close_date", dates[0].column, 0.5,
-                        "the only date column left, created is mapped / 唯一剩下的日期列"))
+            out.append(("close_date", dates[0].column, 0.5, both("profile.only_date_left")))
         elif dates:
             names = ", ".join(f"'{p.header}'" for p in dates)
-            undecided.append(("close_date", f"{names}: dates, but which is the close date is not clear / "
-                                               f"是日期，但看不出哪一列是预计成交日期; --map close_date=HEADER"))
+            undecided.append(("close_date", both("profile.which_date", columns=names) + "; --map close_date=HEADER"))
     return out
 
 

@@ -32,6 +32,7 @@ from pipeaudit.ladders import (  # noqa: F401 - re-exported: the stage API lives
     stage_keys,
 )
 from pipeaudit.errors import ConfigError
+from pipeaudit.i18n import in_both, t
 from pipeaudit.model import StageOrder
 
 
@@ -47,10 +48,9 @@ def _forced(cfg: Config | None) -> Ladder | None:
     if cfg.ladder not in ladders:
         from pipeaudit.yamlsafe import did_you_mean
 
-        raise ConfigError(
-            f"ladder '{cfg.ladder}' is not defined / 未定义该阶段体系"
-            f"{did_you_mean(cfg.ladder, ladders)} (known: {', '.join(ladders)})"
-        )
+        raise ConfigError(in_both(lambda lang: t(
+            "deals.no_such_ladder", lang, ladder=cfg.ladder, known=", ".join(ladders),
+            hint=did_you_mean(cfg.ladder, ladders, lang))))
     return ladders[cfg.ladder]
 
 

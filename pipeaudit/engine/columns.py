@@ -25,15 +25,8 @@ META_KINDS: dict[str, str] = {
     "on_hold": "bool",
     "row": "count",
 }
-#: Labels of the meta columns (zh, en), for `pipeaudit rules fields`; model.META_COLUMNS has the dtypes.
-META_LABELS: dict[str, tuple[str, str]] = {
-    "phase": ("阶段序号（1–5，见 rules operators 列出的阶段）", "Phase (1-5, the phases listed by rules operators)"),
-    "stage_rank": ("阶段位次（在本阶梯进行中阶段里的位置，从 0 起）", "Stage rank (0-based position among the ladder's open stages)"),
-    "status": ("状态：open 进行中 / won 赢单 / lost 输单", "Status: open / won / lost"),
-    "stage_known": ("阶段可识别（阶段值在已知阶梯上）", "Stage known (the stage value is on a known ladder)"),
-    "row": ("行号（Excel 行或 CSV 行）", "Row (the Excel row or CSV line)"),
-    "on_hold": ("已搁置（阶段或状态写明暂停，仍算进行中）", "On hold (the stage or status says paused; still counted as open)"),
-}
+#: Their labels for `pipeaudit rules fields` are the text catalogue's meta_column.<name>;
+#: model.META_COLUMNS has the dtypes.
 KIND_OF: dict[str, str] = {
     **{k: v.kind for k, v in FIELDS.items()},
     **{k: v.kind for k, v in DERIVED.items()},

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from pipeaudit.engine import operators, phrases
 from pipeaudit.engine.columns import Env
 from pipeaudit.engine.parsing import MAX_CONDITION_DEPTH, Node, Operator, ParseContext
+from pipeaudit.i18n import both
 from pipeaudit.yamlsafe import clip, did_you_mean
 
 COMBINATORS: list[Operator] = []
@@ -40,7 +41,7 @@ def parse_condition(spec: Any, ctx: ParseContext, container: Any = None, key: An
     if op not in OPERATORS:
         raise ctx.fail(spec, op, f"unknown operator '{clip(op)}'{did_you_mean(str(op), OPERATORS)}")
     if ctx.depth >= MAX_CONDITION_DEPTH:
-        raise ctx.fail(spec, op, f"conditions nested more than {MAX_CONDITION_DEPTH} deep (all/any/not) / 条件嵌套过深")
+        raise ctx.fail(spec, op, both("rule_pack.too_deep", depth=MAX_CONDITION_DEPTH))
     ctx.depth += 1
     try:
         return OPERATORS[op].parse(arg, spec, ctx, op)

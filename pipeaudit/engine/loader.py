@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from pipeaudit.engine.schema import Pack, Rule, parse_pack
 from pipeaudit.errors import ConfigError, RuleError
+from pipeaudit.i18n import both, in_both, t
 from pipeaudit.yamlsafe import did_you_mean, shown
 
 if TYPE_CHECKING:
@@ -71,12 +72,10 @@ class RuleSet:
     def _no_match(self, word: str, option: str) -> str:
         codes = [r.code for r in self.rules if r.code]
         packs = self.pack_names
-        hint = did_you_mean(word, [*self.names, *codes, *packs]) or did_you_mean(word.upper(), codes)
-        return (
-            f"{option} {shown(word)}: no rule name, code, code prefix or pack matches{hint}"
-            f" (packs: {', '.join(packs) or 'none'}; names and codes: `pipeaudit rules list`)"
-            " / 没有匹配的规则名、代码、代码前缀或规则包"
-        )
+        return f"{option} {shown(word)}: " + in_both(lambda lang: t(
+            "rules.no_match", lang, packs=", ".join(packs) or t("words.none", lang),
+            hint=did_you_mean(word, [*self.names, *codes, *packs], lang) or did_you_mean(word.upper(), codes, lang),
+        ))
 
 
 
@@ -150,7 +149,7 @@ def pack_files(path: Path) -> list[Path]:
     if path.is_dir():
         return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
     if not path.exists():
-        raise RuleError(f"{path}: no such rule file or folder / 没有这个规则文件或文件夹")
+        raise RuleError(f"{path}: " + both("rules.no_such_path"))
     return [path]
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from pipeaudit.engine.columns import TEXT_KINDS, Env, ParamRef, factorized, false_mask
 from pipeaudit.engine.parsing import Node, Operator, field_arg, mapping_arg, text_list_arg
 from pipeaudit.errors import RuleError
+from pipeaudit.i18n import Lang, both, in_both, t
 
 MAX_ENTRY_CHARS = 100
 MAX_STARS = 3
@@ -42,19 +43,19 @@ def _normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).lower().split())
 
 
-def entry_problem(text: str, kind: str) -> str | None:
-    """Why a phrase or pattern cannot be used, or None when it can."""
+def entry_problem(text: str, kind: str, lang: Lang = "en") -> str | None:
+    """Why a phrase or pattern cannot be used (in `lang`: a rule pack's errors are English), or None."""
     norm = _normalise(text)
     if not norm:
-        return f"empty {kind}"
+        return t("phrases.empty", lang, kind=kind)
     if len(norm) > MAX_ENTRY_CHARS:
-        return f"{kind} longer than {MAX_ENTRY_CHARS} characters"
+        return t("phrases.too_long", lang, kind=kind, limit=MAX_ENTRY_CHARS)
     if kind == "pattern":
         if norm.count("*") > MAX_STARS:
-            return f"pattern with more than {MAX_STARS} '*'"
+            return t("phrases.too_many_stars", lang, limit=MAX_STARS)
         literal = re.sub(r"[*#? ]", "", norm)
         if not literal:
-            return "pattern needs a literal character besides * # ?"
+            return t("phrases.no_literal", lang)
     return None
 
 
@@ -87,11 +88,12 @@ def compile_batches(phrases: list[str], patterns: list[str]) -> list[str]:
     size = 0
     for kind, entries in (("phrase", phrases), ("pattern", patterns)):
         if len(entries) > MAX_ENTRIES:
-            raise RuleError(f"matches_any: more than {MAX_ENTRIES} {kind}s / 条目过多")
+            raise RuleError("matches_any: " + both("phrases.too_many", kind=kind, limit=MAX_ENTRIES))
         for text in entries:
-            problem = entry_problem(str(text), kind)
-            if problem:
-                raise RuleError(f"matches_any: {kind} {str(text)[:60]!r}: {problem} / 无法使用该条目")
+            if entry_problem(str(text), kind):
+                raise RuleError(f"matches_any: {kind} {str(text)[:60]!r}: " + in_both(
+                    lambda lang: t("phrases.unusable", lang, problem=entry_problem(str(text), kind, lang) or "")
+                ))
             rx = _regex(str(text), kind)
             if current and (len(current) >= _BATCH_ALTERNATIVES or size + len(rx) > _BATCH_CHARS):
                 batches.append("|".join(current))

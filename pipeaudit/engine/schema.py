@@ -18,12 +18,12 @@ from pipeaudit.engine.conditions import evaluable, first_date_field, parse_condi
 from pipeaudit.engine.parsing import comparable_number, Node, ParseContext
 from pipeaudit.engine.template import Template, param_text, parse_template
 from pipeaudit.errors import RuleError
+from pipeaudit.i18n import LANGS, Lang, t
 from pipeaudit.model import DERIVED, FIELDS, PHASES, SEVERITIES
 from pipeaudit.yamlsafe import clip, did_you_mean, line_of, load_yaml, shown
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 CODE_RE = re.compile(r"^[A-Z]{1,4}[0-9]{1,4}$")
-LANGS = ("zh", "en")
 STATUSES = ("open", "won", "lost")
 EXAMPLE_AS_OF = date(2026, 11, 23)
 RULE_KEYS = {
@@ -44,26 +44,26 @@ class AppliesTo:
     def needs_stage(self) -> bool:
         return self.min_phase is not None or self.max_phase is not None
 
-    def describe(self, lang: str) -> str:
-        from pipeaudit.model import PHASE_LABELS
-
-        zh = lang == "zh"
-        status_words = {"open": ("进行中", "open"), "won": ("已赢单", "won"), "lost": ("已输单", "lost")}
+    def describe(self, lang: Lang) -> str:
+        """'进行中商机，方案/演示及以后' / 'open deals, solution / demo onwards', for rules list/show."""
         if set(self.statuses) == set(STATUSES):
-            who = "全部商机" if zh else "all deals"
+            who = t("applies.all_deals", lang)
         else:
-            who = ("、" if zh else "/").join(status_words[s][0 if zh else 1] for s in self.statuses)
-            who += "商机" if zh else " deals"
-        label = lambda i: PHASE_LABELS[PHASES[i - 1]][0 if zh else 1]  # noqa: E731
+            statuses = t("applies.status_sep", lang).join(t("status." + s, lang) for s in self.statuses)
+            who = t("applies.statuses", lang, statuses=statuses)
+
+        def label(i: int) -> str:
+            return t("phase." + PHASES[i - 1], lang)
+
         if self.min_phase and self.max_phase:
-            rng = f"{label(self.min_phase)} – {label(self.max_phase)}"
+            phases = t("applies.between", lang, first=label(self.min_phase), last=label(self.max_phase))
         elif self.min_phase:
-            rng = (f"{label(self.min_phase)}及以后" if zh else f"{label(self.min_phase)} onwards")
+            phases = t("applies.from", lang, phase=label(self.min_phase))
         elif self.max_phase:
-            rng = (f"至{label(self.max_phase)}" if zh else f"up to {label(self.max_phase)}")
+            phases = t("applies.up_to", lang, phase=label(self.max_phase))
         else:
             return who
-        return f"{who}，{rng}" if zh else f"{who}, {rng}"
+        return t("applies.who_phases", lang, who=who, phases=phases)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from pipeaudit.config import Config
+from pipeaudit.i18n import both, in_both, t
 from pipeaudit.model import Deals
 
 if TYPE_CHECKING:
@@ -47,16 +48,12 @@ def apply_suppressions(
         rule = codes.get(s.rule, s.rule)
         target = s.deal.strip()
         if rule not in names:  # a typo would otherwise mute nothing, silently
-            notes.append(
-                f"suppression of {rule} for {target} matches no loaded rule{did_you_mean(rule, sorted(names))} / "
-                f"屏蔽项中的规则 {rule} 不存在"
-            )
+            notes.append(in_both(lambda lang: t(
+                "suppress.no_such_rule", lang, rule=rule, target=target, hint=did_you_mean(rule, sorted(names), lang)
+            )))
             continue
         if s.until is not None and s.until < as_of:
-            notes.append(
-                f"suppression of {rule} for {target} expired on {s.until.isoformat()} / "
-                f"{target} 的 {rule} 屏蔽已于 {s.until.isoformat()} 到期"
-            )
+            notes.append(both("suppress.expired", rule=rule, target=target, until=s.until.isoformat()))
             continue
         live.append((rule, target, s.reason))
     if n == 0:
@@ -91,7 +88,7 @@ def apply_suppressions(
             tok = pairs["token"].to_numpy(dtype=object)
             match = (tok == rules_at) | (tok == "all") | (tok == "*") | ((tok == code_at) & (code_at != ""))
             pos = np.unique(at[match])
-            label = "导出文件的忽略列" if lang == "zh" else "ignore column in the export"
+            label = t("suppress.ignore_column", lang)
             fill = np.zeros(n, dtype=bool)
             fill[pos] = True
             reason = np.where(fill & pd.isna(reason), label, reason)
@@ -104,10 +101,7 @@ def apply_suppressions(
 
 def _muted_nothing(rule: str, target: str) -> str:
     """The note for a live config suppression that matched no finding of this run."""
-    return (
-        f"suppression of {rule} for {target} muted nothing this run (no such finding) / "
-        f"{target} 的 {rule} 屏蔽本次没有屏蔽任何问题"
-    )
+    return both("suppress.muted_nothing", rule=rule, target=target)
 
 
 def _text_matcher(values: "pd.Series", *, strip: bool):

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from pipeaudit.engine.columns import days_from, Env, KIND_OF, text_codes, TEXT_KINDS
 from pipeaudit.engine.parsing import ParseContext
-from pipeaudit.model import PHASE_LABELS, PHASES
+from pipeaudit.i18n import t
+from pipeaudit.model import PHASES
 from pipeaudit.yamlsafe import clip, did_you_mean
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def _format_values(s: "pd.Series", name: str, kind: str, lang: str):
     import pyarrow as pa
 
     if name == "phase":
-        labels = np.array([_DASH, *(PHASE_LABELS[p][0 if lang == "zh" else 1] for p in PHASES)], dtype=object)
+        labels = np.array([_DASH, *(t("phase." + p, lang) for p in PHASES)], dtype=object)
         codes = s.astype("Float64").fillna(0).to_numpy(dtype=np.int64).clip(0, len(PHASES))
         return pa.array(labels[codes], type=pa.string())
     if kind == "date":
@@ -88,7 +89,7 @@ def _format_values(s: "pd.Series", name: str, kind: str, lang: str):
         table = np.array([*(fmt(float(v)) for v in uniques), None], dtype=object)
         return pa.array(table[codes], type=pa.string())
     if kind == "bool":
-        words = ("是", "否") if lang == "zh" else ("yes", "no")
+        words = (t("words.yes", lang), t("words.no", lang))
         b = s.astype("boolean")
         arr = np.where(b.to_numpy(dtype=bool, na_value=False), words[0], words[1]).astype(object)
         arr[b.isna().to_numpy()] = None

@@ -33,12 +33,11 @@ HUMAN_FORMATS = frozenset({"text"})
 
 def check_format(fmt: str) -> str:
     if fmt not in FORMATS:
+        from pipeaudit.i18n import in_both, t
         from pipeaudit.yamlsafe import did_you_mean
 
-        raise ConfigError(
-            f"--format {fmt!r}: unknown format{did_you_mean(fmt, FORMATS)}; choose one of {', '.join(FORMATS)}"
-            f" / 未知的输出格式，可选：{', '.join(FORMATS)}"
-        )
+        raise ConfigError(f"--format {fmt!r}: " + in_both(lambda lang: t(
+            "check.format", lang, formats=", ".join(FORMATS), hint=did_you_mean(fmt, FORMATS, lang))))
     return fmt
 
 

@@ -17,20 +17,13 @@ from typing import TextIO
 
 import numpy as np
 
+from pipeaudit.i18n import t
 from pipeaudit.result import AuditResult
 
 _ILLEGAL_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ATTR = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
 )
-
-_WORDS = {
-    "en": {"no_owner": "(no owner)", "row": "row", "rep": "rep-level", "team": "whole export", "q": "? ",
-           "skipped_suite": "rules skipped"},
-    "zh": {"no_owner": "（无负责人）", "row": "行", "rep": "负责人层面", "team": "整个导出文件", "q": "问：",
-           "skipped_suite": "跳过的规则"},
-}
-
 
 def clean(value: object) -> str:
     """Text safe for an XML 1.0 document: illegal control characters and lone surrogates removed."""
@@ -228,7 +221,10 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
 
     from pipeaudit.findings import ordered, skipped_reason
 
-    words = _WORDS.get(result.lang, _WORDS["en"])
+    lang = result.lang
+    words = {"no_owner": t("words.no_owner", lang), "row": t("junit.row", lang), "rep": t("junit.rep_level", lang),
+             "team": t("junit.whole_export", lang), "q": t("words.ask", lang),
+             "skipped_suite": t("junit.skipped_suite", lang)}
     findings = ordered(result.findings)
     cases, case_of = _cases(result, findings, words)
     n_cases, n_findings = len(cases), len(findings)

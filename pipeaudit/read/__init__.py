@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeaudit.errors import InputError
+from pipeaudit.i18n import both, in_both, t
 
 if TYPE_CHECKING:
     from pipeaudit.model import RawTable
@@ -28,10 +29,8 @@ def _kind(path: Path) -> str:
         return "excel"
     if suffix in TEXT_SUFFIXES:
         return "text"
-    raise InputError(
-        f"{path}: 不支持的文件类型 / unsupported file type {suffix or '(no extension)'}; "
-        f"supported: {', '.join(SUPPORTED)}"
-    )
+    raise InputError(f"{path}: " + in_both(lambda lang: t(
+        "read.unsupported", lang, suffix=suffix or t("read.no_extension", lang), supported=", ".join(SUPPORTED))))
 
 
 def read_table(
@@ -50,7 +49,7 @@ def read_table(
 
         return read_excel(path, size, sheet, header_score)
     if sheet is not None:  # a sheet that cannot be honoured must not be ignored silently
-        raise InputError(f"{path}: --sheet {sheet}: 文本文件没有工作表 / a {path.suffix or 'text'} file has no sheets")
+        raise InputError(f"{path}: --sheet {sheet}: " + both("read.text_no_sheets", kind=path.suffix or "text"))
     from pipeaudit.read.csv import read_delimited
 
     return read_delimited(path, size, header_score)

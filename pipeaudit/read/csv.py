@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from pipeaudit.errors import InputError
+from pipeaudit.i18n import both
 from pipeaudit.read import limits
 from pipeaudit.read.header import (
     HeaderScore,
@@ -148,7 +149,7 @@ def detect_encoding(path: Path, head: bytes, count_breaks: bool = True) -> tuple
 
     guess = from_bytes(head).best()
     if guess is None or not guess.encoding:
-        raise InputError(f"{path}: 无法识别文本编码 / cannot tell the text encoding (save it as UTF-8 and try again)")
+        raise InputError(f"{path}: " + both("read.encoding"))
     codec = codecs.lookup(guess.encoding).name
     return Encoding(codec, 0, codec), _scan(path, None, 0)[1] if count_breaks else None
 
@@ -243,15 +244,10 @@ def _utf8_copy(path: Path, enc: Encoding) -> Iterator[tuple[Path, list[str]]]:
                     dst.write(line.decode(codec or majority, errors="replace").encode("utf-8"))
         notes = []
         if odd:
-            notes.append(
-                f"mixed encodings: {len(odd):,} row(s) of this {majority} file are {other}, read as {other}:"
-                f" rows {_rows(odd)} / 混合编码：第 {_rows(odd)} 行为 {other}，已按 {other} 读取"
-            )
+            notes.append(both("read.mixed", count=f"{len(odd):,}", majority=majority, other=other, rows=_rows(odd)))
         if replaced:
-            notes.append(
-                f"mixed encodings: {len(replaced):,} row(s) are neither {majority} nor {other}; unreadable characters"
-                f" shown as \ufffd: rows {_rows(replaced)} / 第 {_rows(replaced)} 行编码无法识别，已用 \ufffd 替换"
-            )
+            notes.append(both("read.mixed_replaced", count=f"{len(replaced):,}", majority=majority, other=other,
+                              rows=_rows(replaced)))
         yield copy, notes
     finally:
         with contextlib.suppress(OSError):
@@ -304,9 +300,7 @@ def _records_with_lines(text: str, delim: str) -> list[tuple[int, int, list[str]
 def read_delimited(path: Path, size: int, score: HeaderScore | None) -> RawTable:
     max_bytes = limits.limit("MAX_CSV_BYTES")
     if size > max_bytes:
-        raise InputError(
-            f"{path}: 文件过大 / the file is {size:,} bytes, over the limit of {max_bytes:,} (PIPEAUDIT_MAX_CSV_BYTES)"
-        )
+        raise InputError(f"{path}: " + both("read.csv_too_big", size=f"{size:,}", limit=f"{max_bytes:,}"))
     with path.open("rb") as fh:
         head_bytes = fh.read(HEAD_BYTES)
     # Line breaks are counted (a pass over the whole file) only if the pandas parser is needed.
@@ -332,7 +326,7 @@ def _read_decoded(source: Path, path: Path, size: int, enc: Encoding, score: Hea
         decoder = codecs.getincrementaldecoder(enc.codec)("replace")
         head_text = decoder.decode(head_bytes[enc.bom :], final=whole)
         if not head_text.strip() and (whole or want >= MAX_HEADER_BYTES):
-            raise InputError(f"{source}: 文件为空（只有空行） / the file is empty (only blank lines)")
+            raise InputError(f"{source}: " + both("read.only_blank_lines"))
         delim = sniff_delimiter(head_text, source.suffix.lower())
         records = _records_with_lines(head_text, delim)
         if not whole and len(records) > 1:
@@ -350,9 +344,7 @@ def _read_decoded(source: Path, path: Path, size: int, enc: Encoding, score: Hea
     ncols = max(len(r) for r in rows[h:])
     max_cols = limits.limit("MAX_COLUMNS")
     if ncols > max_cols:
-        raise InputError(
-            f"{source}: 有 {ncols:,} 列，超过上限 {max_cols:,} / has {ncols:,} columns, over the limit of {max_cols:,} (PIPEAUDIT_MAX_COLUMNS)"
-        )
+        raise InputError(f"{source}: " + both("read.too_many_columns", cols=f"{ncols:,}", limit=f"{max_cols:,}"))
 
     # Byte offset just past the header record (and its line break).
     prefix_lines = io.StringIO(head_text, newline="").readlines()[:header_last_line]
@@ -448,15 +440,9 @@ def _check_extent(source: Path, rows: int, ncols: int, blank_lines: int, max_cel
     """The CSV ceilings, before a row of empty cells is built for every blank or short line."""
     max_blank = limits.limit("MAX_BLANK_LINES")
     if blank_lines > max_blank:
-        raise InputError(
-            f"{source}: 有 {blank_lines:,} 个空行，超过上限 {max_blank:,} / has {blank_lines:,} blank lines, over the"
-            f" limit of {max_blank:,} (PIPEAUDIT_MAX_BLANK_LINES)"
-        )
+        raise InputError(f"{source}: " + both("read.too_many_blank_lines", lines=f"{blank_lines:,}", limit=f"{max_blank:,}"))
     if rows * ncols > max_cells:
-        raise InputError(
-            f"{source}: {rows:,} 行 × {ncols:,} 列超过单元格上限 {max_cells:,} / {rows:,} lines × {ncols:,} columns is"
-            f" over the limit of {max_cells:,} cells (PIPEAUDIT_MAX_CSV_CELLS)"
-        )
+        raise InputError(f"{source}: " + both("read.csv_cells", rows=f"{rows:,}", cols=f"{ncols:,}", limit=f"{max_cells:,}"))
 
 
 def _cells_hold_line_breaks(frame: pd.DataFrame) -> bool:
@@ -519,7 +505,7 @@ def _read_pandas(path: Path, offset: int, ncols: int, delim: str, enc: Encoding,
             frame = pd.DataFrame({j: pd.Series([], dtype="str") for j in range(ncols)})
         except (pd.errors.ParserError, ValueError, UnicodeError) as exc:
             text = " ".join(str(exc).split())[:200]
-            raise InputError(f"{path}: CSV 格式错误 / malformed CSV below the header line {header_last_line}: {text}") from None
+            raise InputError(f"{path}: " + both("read.malformed", line=header_last_line, detail=text)) from None
     return frame
 
 
@@ -572,10 +558,8 @@ def _read_arrow(path: Path, offset: int, ncols: int, delim: str, *, max_cells: i
                 batches.append(batch)
                 rows += batch.num_rows
                 if max_cells is not None and rows * ncols > max_cells:
-                    raise InputError(
-                        f"{source or path}: 超过 {rows:,} 行 × {ncols:,} 列，超过单元格上限 {max_cells:,} / more than"
-                        f" {rows:,} rows × {ncols:,} columns, over the limit of {max_cells:,} cells (PIPEAUDIT_MAX_CSV_CELLS)"
-                    )
+                    raise InputError(f"{source or path}: " + both(
+                        "read.csv_cells_more", rows=f"{rows:,}", cols=f"{ncols:,}", limit=f"{max_cells:,}"))
             schema = reader.schema
             finished = True
     except (pa.ArrowException, ValueError, OSError):

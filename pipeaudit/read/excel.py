@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeaudit.errors import InputError
+from pipeaudit.i18n import both
 from pipeaudit.read import limits
 from pipeaudit.read.guard import (
     OLE2_MAGIC,
@@ -38,10 +39,8 @@ if TYPE_CHECKING:
 def _precheck(path: Path, size: int) -> None:
     """Match the bytes against the extension, spot encryption and zip bombs before calamine opens it."""
     if size > limits.limit("MAX_WORKBOOK_BYTES"):
-        raise InputError(
-            f"{path}: 文件过大 / the workbook is {size:,} bytes, over the limit of "
-            f"{limits.limit('MAX_WORKBOOK_BYTES'):,} (PIPEAUDIT_MAX_WORKBOOK_BYTES)"
-        )
+        raise InputError(f"{path}: " + both("read.workbook_too_big", size=f"{size:,}",
+                                            limit=f"{limits.limit('MAX_WORKBOOK_BYTES'):,}"))
     magic = read_magic(path)
     suffix = path.suffix.lower()
     if magic.startswith(OLE2_MAGIC):
@@ -140,10 +139,8 @@ def _load_sheet(path: Path, wb: Any, name: str) -> Any:
         raise not_workbook_error(path, f"sheet {name!r}: {str(exc).splitlines()[0][:200]}") from None
     max_cols = limits.limit("MAX_COLUMNS")
     if sheet.width > max_cols:
-        raise InputError(
-            f"{path}: 工作表 {name!r} 有 {sheet.width:,} 列，超过上限 {max_cols:,} / "
-            f"sheet {name!r} has {sheet.width:,} columns, over the limit of {max_cols:,} (PIPEAUDIT_MAX_COLUMNS)"
-        )
+        raise InputError(f"{path}: " + both("read.sheet_columns", sheet=repr(name), cols=f"{sheet.width:,}",
+                                            limit=f"{max_cols:,}"))
     return sheet
 
 
@@ -160,7 +157,7 @@ def _resolve_sheet(path: Path, names: list[str], sheet: str) -> str:
         if index < len(names):
             return names[index]
     listing = ", ".join(f"{i}={n!r}" for i, n in enumerate(names))
-    raise InputError(f"{path}: 没有工作表 {sheet!r} / no sheet {sheet!r}; sheets are: {listing}")
+    raise InputError(f"{path}: " + both("read.no_sheet", sheet=repr(sheet), sheets=listing))
 
 
 def read_excel(path: Path, size: int, sheet: str | None, score: HeaderScore | None) -> RawTable:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pipeaudit.errors import InputError
+from pipeaudit.i18n import both, in_both, t
 
 if TYPE_CHECKING:
     import numpy as np
@@ -110,14 +111,11 @@ def find_header(
 
 
 def no_header_error(path: Any, sheet: str | None, candidate: Sequence[object] | None) -> InputError:
-    where = f" in sheet {sheet!r}" if sheet else ""
-    found = ", ".join(_cell_text(c) for c in _filled(candidate or [])[:6]) or "(nothing)"
+    found = ", ".join(_cell_text(c) for c in _filled(candidate or [])[:6]) or both("read.nothing")
     if len(found) > 160:
         found = found[:157] + "..."
-    return InputError(
-        f"{path}: no header row recognised{where} / 未识别到表头; found: {found}; "
-        "map columns with --map field=Header or columns: in pipeaudit.yaml / 请用 --map 字段=表头 或配置文件 columns: 指定"
-    )
+    no_header = in_both(lambda lang: t("read.no_header", lang, where=t("read.in_sheet", lang, sheet=repr(sheet)) if sheet else ""))
+    return InputError(f"{path}: {no_header}; {both('read.found')}: {found}; " + both("read.map_hint"))
 
 
 def _cell_text(value: object) -> str:
@@ -344,5 +342,4 @@ def skip_hint_rows(cells: pd.DataFrame, row_numbers: np.ndarray) -> tuple[pd.Dat
 
 def hint_note(rows: list[int]) -> str:
     shown = ", ".join(str(r) for r in rows)
-    return (f"row {shown}: instructions for filling in the template (必填/选填), not a deal; skipped / "
-            f"第 {shown} 行是模板的填写说明，不是商机，已跳过")
+    return both("read.hint_rows", rows=shown)

@@ -38,6 +38,7 @@ from __future__ import annotations
 import os
 
 from pipeaudit.errors import InputError
+from pipeaudit.i18n import both
 
 GiB = 1024**3
 MB = 1000**2
@@ -76,7 +77,7 @@ def limit(name: str) -> int:
     try:
         value = int(raw.strip())
     except ValueError:
-        raise InputError(f"{env}={raw!r} 不是整数 / is not a whole number") from None
+        raise InputError(f"{env}={raw!r} " + both("read.limit_not_whole")) from None
     if value <= 0:
-        raise InputError(f"{env}={raw!r} 必须大于 0 / must be greater than 0")
+        raise InputError(f"{env}={raw!r} " + both("read.limit_not_positive"))
     return value

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from pipeaudit.errors import ConfigError, visible
+from pipeaudit.i18n import both
 
 OUTBOX = "outbox"
 
@@ -106,16 +107,15 @@ def deliver(folder: Path, cfg: Any, *, recipients_file: Path | None = None, dry_
     settings = cfg.send
     if settings is None:
         where = cfg.source or "pipeaudit.yaml"
-        raise ConfigError(f"{where}: no send: section; see docs/cron.md for email and chat set-up / 配置中没有 send")
+        raise ConfigError(f"{where}: " + both("send.no_section"))
     folder = Path(folder)
     index = read_index(folder)
     recipients = read_recipients(recipients_file) if recipients_file is not None else list(cfg.recipients)
     if not recipients:
-        raise ConfigError("nobody to send to: add reps: and managers: to the config, or --recipients FILE"
-                          " / 没有收件人")
+        raise ConfigError(both("send.nobody"))
     values, missing = _environment(settings, env if env is not None else os.environ)
     if missing and not dry_run:
-        raise ConfigError(f"environment variable {', '.join('$' + m for m in missing)} is not set / 环境变量未设置")
+        raise ConfigError(both("send.env_missing", names=", ".join("$" + m for m in missing)))
     redact = Redactor()
     redact.add(values.get("password"))
     redact.add(values.get("secret"))
@@ -135,12 +135,11 @@ def deliver(folder: Path, cfg: Any, *, recipients_file: Path | None = None, dry_
     messages = plan(index, audience, settings, workbooks, notes)
     outcome = Outcome(no_address=notes.no_address, dry_run=dry_run)
     as_of = index["as_of"]
-    mode = "dry run: writing to outbox/ / 试运行" if dry_run else "sending / 发送中"
-    say(f"pipeaudit: {folder} (as of {as_of.isoformat()}), {mode}")
+    say(f"pipeaudit: {folder} " + both("send.dry_run" if dry_run else "send.sending", as_of=as_of.isoformat()))
     for name in missing:
-        say(f"  note: ${name} is not set; a real run would stop here / 环境变量未设置")
+        say("  " + both("send.env_missing_dry", name=name))
     for who in audience.unmatched:
-        say(f"  note: {visible(who.name)} ({who.where}) has no sheet in this report / 本报告中没有该销售")
+        say("  " + both("send.no_sheet", name=visible(who.name), where=str(who.where)))
 
     from pipeaudit.send.ledger import DbLedger, FileLedger, folder_lock
     from pipeaudit.send.run import Outbox, Run
@@ -156,7 +155,7 @@ def deliver(folder: Path, cfg: Any, *, recipients_file: Path | None = None, dry_
                 label = f"{message.channel:<8} {visible(message.name)} {visible(message.address)}"
                 if message.key in done and not resend:
                     outcome.already.append(message.key)
-                    say(f"  already   {label}: sent {done[message.key].get('at', '')} / 本周已发送")
+                    say(f"  already   {label}: " + both("send.already", at=str(done[message.key].get("at", ""))))
                     continue
                 error = run.deliver(message, outbox)
                 if error is None:
@@ -175,8 +174,7 @@ def deliver(folder: Path, cfg: Any, *, recipients_file: Path | None = None, dry_
             workbooks.close()
             ledger.close()
     for name in outcome.no_address:
-        say(f"  no address {visible(name)}: not in reps:, or no e-mail/chat id for the configured channels"
-            " / 没有收件地址，未发送")
+        say(f"  no address {visible(name)}: " + both("send.no_address"))
     say(_summary(outcome, as_of.isoformat()), err=bool(outcome.failed))
     return outcome
 
@@ -184,15 +182,13 @@ def deliver(folder: Path, cfg: Any, *, recipients_file: Path | None = None, dry_
 def _summary(o: Outcome, as_of: str) -> str:
     """The one line a cron log needs: what was sent, what failed and for whom."""
     if not o.sent and not o.failed and o.already:
-        line = (f"pipeaudit: nothing sent: all {len(o.already)} messages for {as_of} were already sent"
-                f" (--resend sends them again) / 本周已全部发送过")
+        line = "pipeaudit: " + both("send.all_already", n=len(o.already), as_of=as_of)
     else:
-        verb = "would send" if o.dry_run else "sent"
-        line = f"pipeaudit: {verb} {len(o.sent)}, already sent {len(o.already)}, failed {len(o.failed)}"
-        if o.failed:
-            line += f" ({', '.join(visible(f) for f in o.failed[:10])}{', …' if len(o.failed) > 10 else ''})"
-        line += f" / 发送 {len(o.sent)}，已发过 {len(o.already)}，失败 {len(o.failed)}"
+        failed = (f" ({', '.join(visible(f) for f in o.failed[:10])}{', …' if len(o.failed) > 10 else ''})"
+                  if o.failed else "")
+        line = "pipeaudit: " + both("send.summary_dry" if o.dry_run else "send.summary", sent=len(o.sent),
+                                    already=len(o.already), failed=len(o.failed), names=failed)
     if o.no_address:
         names = ", ".join(visible(n) for n in o.no_address[:10]) + (", …" if len(o.no_address) > 10 else "")
-        line += f"; no address: {names} / 无收件地址 {len(o.no_address)}"
+        line += "; " + both("send.no_address_list", names=names)
     return line

@@ -14,33 +14,12 @@ import unicodedata
 from typing import Any
 from urllib.parse import quote
 
+from pipeaudit import i18n
+
 CHAT_MAX_BYTES = 4000  # under the smallest chat limit we rely on; deals are dropped to fit
 TEXT_MAX = 160  # characters of one deal name, message or question
 
-WORDS: dict[str, dict[str, str]] = {
-    "subject_rep": {"zh": "【过堂】{name} 的商机检查表 · 截至 {as_of}", "en": "Your 过堂 sheet, {name} · as of {as_of}"},
-    "subject_summary": {"zh": "【过堂】团队汇总 · 截至 {as_of}", "en": "Team 过堂 summary · as of {as_of}"},
-    "greeting": {"zh": "{name}，这是你本周的过堂清单。", "en": "{name}, here is your 过堂 sheet for this week."},
-    "counts": {"zh": "未结商机 {open} 个 · 金额 {amount} · 错误 {error} · 警告 {warning} · 风险商机 {risk}",
-               "en": "{open} open deals · {amount} · {error} errors · {warning} warnings · {risk} at risk"},
-    "top": {"zh": "最需要准备的商机", "en": "Deals to prepare first"},
-    "none": {"zh": "本周没有被标记的商机。", "en": "No deal is flagged this week."},
-    "more": {"zh": "另有 {n} 个被标记的商机，见完整清单。", "en": "{n} more flagged deals in the full sheet."},
-    "ask": {"zh": "会上会问", "en": "You will be asked"},
-    "close": {"zh": "预计成交", "en": "close"},
-    "sheet": {"zh": "完整清单", "en": "Your full sheet"},
-    "attached": {"zh": "完整清单见附件。", "en": "The full sheet is attached."},
-    "team": {"zh": "团队：未结商机 {open} 个 · 金额 {amount} · 错误 {error} · 警告 {warning}",
-             "en": "Team: {open} open deals · {amount} · {error} errors · {warning} warnings"},
-    "by_rep": {"zh": "各销售", "en": "By rep"},
-    "rep_line": {"zh": "{name}：未结 {open} · 错误 {error} · 警告 {warning} · 风险 {risk}",
-                 "en": "{name}: {open} open · {error} errors · {warning} warnings · {risk} at risk"},
-    "help": {"zh": "需要帮助的 A/B 类商机", "en": "A/B deals that need help"},
-    "no_address": {"zh": "没有收件地址（未收到清单）", "en": "No address (did not get their sheet)"},
-    "failed": {"zh": "发送失败", "en": "Delivery failed"},
-    "summary": {"zh": "完整汇总", "en": "Full summary"},
-    "footer": {"zh": "由 pipeaudit 发送", "en": "Sent by pipeaudit"},
-}
+#: The digest's words are the text catalogue's digest.<key>, in the report's language (see word).
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 _CHAT_MD = str.maketrans({"<": "＜", ">": "＞", "[": "［", "]": "］", "*": "＊", "`": "｀", "~": "～", "|": "｜",
@@ -48,7 +27,9 @@ _CHAT_MD = str.maketrans({"<": "＜", ">": "＞", "[": "［", "]": "］", "*": "
 
 
 def word(key: str, lang: str, **kw: Any) -> str:
-    return WORDS[key]["en" if lang == "en" else "zh"].format(**kw)
+    """digest.<key> in the report's language (index.json says zh or en; anything else reads as zh)."""
+    values = {k: v if isinstance(v, int) and not isinstance(v, bool) else str(v) for k, v in kw.items()}
+    return i18n.t("digest." + key, lang if lang in i18n.LANGS else "zh", **values)  # type: ignore[arg-type]
 
 
 def clean(value: Any, limit: int = TEXT_MAX) -> str:
@@ -198,7 +179,7 @@ def html_summary(c: dict, lang: str, url: str | None) -> str:
 
 
 def _page(title: str, parts: list[str], lang: str) -> str:
-    return (f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh"}"><head><meta charset="utf-8">'
+    return (f'<!DOCTYPE html><html lang="{word("html_lang", lang)}"><head><meta charset="utf-8">'
             f"<title>{html.escape(title)}</title></head><body>{''.join(parts)}"
             f"<p style=\"color:#888\">{html.escape(word('footer', lang))}</p></body></html>\n")
 

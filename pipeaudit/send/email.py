@@ -17,6 +17,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
 from pipeaudit.config import EmailSettings
+from pipeaudit.i18n import both
 from pipeaudit.send.retry import DeliveryError
 
 MAX_ATTACHMENTS_BYTES = 20 << 20  # per message; most mail servers refuse more
@@ -28,7 +29,7 @@ def build_message(settings: EmailSettings, to: tuple[str, ...], subject: str, te
                   attachments: list[tuple[str, bytes, str]], as_of: str) -> EmailMessage:
     """One message: text and HTML alternatives, then the attachments (name, bytes, md|html|xlsx)."""
     if sum(len(data) for _, data, _ in attachments) > MAX_ATTACHMENTS_BYTES:
-        raise DeliveryError(f"attachments larger than {MAX_ATTACHMENTS_BYTES >> 20} MB / 附件过大")
+        raise DeliveryError(both("delivery.attachments_too_big", mb=MAX_ATTACHMENTS_BYTES >> 20))
     msg = EmailMessage()
     msg["From"] = settings.sender
     msg["To"] = ", ".join(to)
@@ -59,11 +60,11 @@ def read_attachment(folder: Path, *parts: str, limit: int = MAX_ATTACHMENTS_BYTE
         with path.open("rb") as fh:
             data = fh.read(limit + 1)
     except FileNotFoundError:
-        raise DeliveryError(f"{'/'.join(parts)}: missing from the report folder / 报告中没有该文件") from None
+        raise DeliveryError(f"{'/'.join(parts)}: " + both("delivery.missing_file")) from None
     except (OSError, PipeauditError) as exc:
         raise DeliveryError(f"{'/'.join(parts)}: cannot be attached ({type(exc).__name__})") from None
     if len(data) > limit:
-        raise DeliveryError(f"{'/'.join(parts)}: larger than {limit >> 20} MB, not attached / 附件过大")
+        raise DeliveryError(f"{'/'.join(parts)}: " + both("delivery.file_too_big", mb=limit >> 20))
     return data
 
 
@@ -78,7 +79,7 @@ class SmtpSender:
     def _context(self) -> ssl.SSLContext:
         ca = self.settings.ca_file
         if ca is not None and not Path(ca).is_file():
-            raise DeliveryError(f"send.email.ca_file {ca}: no such file / 找不到证书文件", channel_down=True)
+            raise DeliveryError(f"send.email.ca_file {ca}: " + both("delivery.no_ca_file"), channel_down=True)
         return ssl.create_default_context(cafile=str(ca) if ca else None)
 
     def _connect(self) -> smtplib.SMTP:
@@ -100,17 +101,18 @@ class SmtpSender:
                 conn.login(*self._login)
         except smtplib.SMTPAuthenticationError as exc:
             _close(conn)
-            raise DeliveryError(f"{where}: login refused ({exc.smtp_code}) / 服务器拒绝登录", channel_down=True) from None
+            raise DeliveryError(f"{where}: " + both("delivery.login_refused", code=str(exc.smtp_code)),
+                                channel_down=True) from None
         except smtplib.SMTPNotSupportedError:
             _close(conn)
-            raise DeliveryError(f"{where}: the server does not offer {phase} / 服务器不支持 {phase}", channel_down=True) from None
+            raise DeliveryError(f"{where}: " + both("delivery.not_offered", phase=phase), channel_down=True) from None
         except ssl.SSLError as exc:
             _close(conn)
             reason = getattr(exc, "reason", None) or type(exc).__name__
-            raise DeliveryError(f"{where}: TLS failed ({reason}) / TLS 握手失败", channel_down=True) from None
+            raise DeliveryError(f"{where}: " + both("delivery.tls_failed", reason=str(reason)), channel_down=True) from None
         except (smtplib.SMTPException, OSError) as exc:
             _close(conn)
-            raise DeliveryError(f"{where}: cannot connect ({_why(exc)}) / 无法连接邮件服务器", transient=True) from None
+            raise DeliveryError(f"{where}: " + both("delivery.cannot_connect", why=str(_why(exc))), transient=True) from None
         return conn
 
     def send(self, msg: EmailMessage) -> None:
@@ -122,20 +124,20 @@ class SmtpSender:
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             self._reset()
-            raise DeliveryError(f"recipient refused ({', '.join(map(str, codes))}) / 收件人被拒绝",
+            raise DeliveryError(both("delivery.recipient_refused", codes=", ".join(map(str, codes))),
                                 transient=all(400 <= c < 500 for c in codes)) from None
         except smtplib.SMTPNotSupportedError:  # e.g. a non-ASCII address and no SMTPUTF8
             self._reset()
-            raise DeliveryError("the server cannot take this message (SMTPUTF8?) / 服务器不支持该邮件") from None
+            raise DeliveryError(both("delivery.smtputf8")) from None
         except smtplib.SMTPResponseException as exc:
             code = exc.smtp_code
             self._drop() if code == 421 else self._reset()
-            raise DeliveryError(f"the server answered {code} / 服务器返回 {code}", transient=400 <= code < 500) from None
+            raise DeliveryError(both("delivery.server_answered", code=str(code)), transient=400 <= code < 500) from None
         except (smtplib.SMTPServerDisconnected, smtplib.SMTPException, OSError) as exc:
             self._drop()
-            raise DeliveryError(f"connection lost while sending ({_why(exc)}) / 发送中连接断开", transient=True) from None
+            raise DeliveryError(both("delivery.connection_lost", why=str(_why(exc))), transient=True) from None
         if refused:
-            raise DeliveryError(f"refused for {', '.join(sorted(refused))} / 部分收件人被拒绝")
+            raise DeliveryError(both("delivery.some_refused", addresses=", ".join(sorted(refused))))
 
     def _reset(self) -> None:
         """After a refused message the session stays usable: RSET, or reconnect next time."""

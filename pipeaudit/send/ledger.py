@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterator
 
 from pipeaudit.errors import ConfigError
+from pipeaudit.i18n import both
 
 LEDGER_NAME = "deliveries.json"
 LEDGER_FORMAT = "pipeaudit-deliveries"
@@ -53,10 +54,7 @@ class FileLedger:
                 raise ValueError("not a delivery record")
         except (ValueError, UnicodeDecodeError):
             # sending blindly could send everything twice: stop, and say how to go on
-            raise ConfigError(
-                f"{self.path}: damaged; delete it to start the record afresh (messages already sent this week"
-                " would go again) / 发送记录已损坏"
-            ) from None
+            raise ConfigError(f"{self.path}: " + both("delivery.ledger_damaged")) from None
         return data
 
     def sent(self, as_of: date) -> dict[str, dict]:

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from pipeaudit.config import Recipient, SendSettings
 from pipeaudit.errors import ConfigError
+from pipeaudit.i18n import both
 from pipeaudit.owners import owner_key
 from pipeaudit.send import digest
 from pipeaudit.send.recipients import Audience
@@ -47,10 +48,8 @@ def attachment_kinds(settings: SendSettings, index: dict) -> tuple[str, ...]:
         return next(((k,) for k in ("xlsx", "md", "html") if k in have), ())
     for kind in email.attach:
         if kind not in have:
-            raise ConfigError(
-                f"send.email.attach: {kind}, but {index['folder']} has no {kind} pages; write the report with"
-                f" --format {','.join([*have, kind])} / 报告中没有 {kind} 格式"
-            )
+            raise ConfigError(f"send.email.attach: {kind}, " + both(
+                "delivery.no_pages", folder=str(index["folder"]), kind=kind, formats=",".join([*have, kind])))
     return email.attach
 
 

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 from pipeaudit.config import Recipient, valid_chat_id, valid_email
 from pipeaudit.errors import ConfigError
+from pipeaudit.i18n import both
 from pipeaudit.owners import owner_key
 
 MAX_RECIPIENT_ROWS = 5_000
@@ -56,12 +57,9 @@ def read_recipients(path: Path) -> list[Recipient]:
 
     name_col, email_col, chat_col, role_col = col(_NAME), col(_EMAIL), col(_CHAT), col(_ROLE)
     if name_col is None or (email_col is None and chat_col is None):
-        raise ConfigError(
-            f"--recipients {path}: needs a name column (name/rep/姓名/销售) and an email or chat column"
-            " (email/邮箱, chat/聊天账号) / 需要姓名列，以及邮箱或聊天账号列"
-        )
+        raise ConfigError(f"--recipients {path}: " + both("recipients.columns"))
     if len(table.cells) > MAX_RECIPIENT_ROWS:
-        raise ConfigError(f"--recipients {path}: more than {MAX_RECIPIENT_ROWS} rows / 行数过多")
+        raise ConfigError(f"--recipients {path}: " + both("recipients.too_many_rows", limit=MAX_RECIPIENT_ROWS))
     columns = [table.cells[i].tolist() if i is not None else [None] * len(table.cells)
                for i in (name_col, email_col, chat_col, role_col)]
     out: list[Recipient] = []
@@ -71,7 +69,7 @@ def read_recipients(path: Path) -> list[Recipient]:
         name = "" if _blank(name) else str(name).strip()
         if not name:
             if not (_blank(email) and _blank(chat)):
-                raise ConfigError(f"{where}: an address with no name / 第 {line} 行缺少姓名")
+                raise ConfigError(f"{where}: " + both("recipients.no_name"))
             continue
         kind = _norm(role) if not _blank(role) else ""
         if kind in _MANAGER_WORDS:
@@ -79,16 +77,16 @@ def read_recipients(path: Path) -> list[Recipient]:
         elif kind in _REP_WORDS:
             kind = "rep"
         else:
-            raise ConfigError(f"{where}: role must be rep or manager (销售 / 经理) / 角色应为销售或经理")
+            raise ConfigError(f"{where}: " + both("recipients.role"))
         emails = [] if _blank(email) else [e.strip() for e in str(email).replace(";", ",").split(",") if e.strip()]
         if not all(valid_email(e) for e in emails):
-            raise ConfigError(f"{where}: not an e-mail address / 第 {line} 行邮箱地址无效")
+            raise ConfigError(f"{where}: " + both("recipients.email"))
         chat_id = None if _blank(chat) else valid_chat_id(_cell_text(chat))
         if not _blank(chat) and chat_id is None:
-            raise ConfigError(f"{where}: a chat user id has letters, digits and . _ @ : + - only / 聊天账号格式无效")
+            raise ConfigError(f"{where}: " + both("config.chat_id"))
         key = (owner_key(name), kind)
         if key in seen:
-            raise ConfigError(f"{where}: {name[:80]!r} is listed twice (also row {seen[key]}) / 名字重复")
+            raise ConfigError(f"{where}: " + both("recipients.twice", name=repr(name[:80]), row=seen[key]))
         seen[key] = line
         out.append(Recipient(name=name, role=kind, email=tuple(emails), chat=chat_id, where=where))
     return out

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from pipeaudit.errors import visible
+from pipeaudit.i18n import both
 from pipeaudit.send.retry import DeliveryError, with_retries
 
 PACE = {"wecom": 3.1, "dingtalk": 3.1, "feishu": 0.7, "slack": 1.0}  # seconds between two posts
@@ -69,7 +70,7 @@ class Run:
             except Exception as exc:  # one rep's unreadable page must not stop the others
                 if os.environ.get("PIPEAUDIT_DEBUG"):
                     raise
-                raise DeliveryError(f"the message could not be built ({type(exc).__name__}) / 无法生成邮件") from None
+                raise DeliveryError(both("delivery.not_built", error=type(exc).__name__)) from None
             if outbox is not None:
                 outbox.write(message, built)
                 return None

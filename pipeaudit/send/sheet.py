@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from pipeaudit.i18n import both
 from pipeaudit.send.retry import DeliveryError
 
 MAX_BOOK_BYTES = 1 << 30  # report.xlsx on disk
@@ -43,23 +44,23 @@ class RepWorkbooks:
                 infos = z.infolist()
             total = sum(i.file_size for i in infos)
             if total > MAX_UNPACKED or any(i.file_size > MAX_RATIO * max(i.compress_size, 1024) for i in infos):
-                raise DeliveryError(f"{self.path.name}: unpacks too large (a zip bomb?), not attached / 文件异常")
+                raise DeliveryError(f"{self.path.name}: " + both("delivery.zip_bomb"))
             from pipeaudit.errors import PipeauditError
             from pipeaudit.read.guard.paths import ensure_defusedxml
 
             try:
                 ensure_defusedxml()
             except PipeauditError as exc:
-                raise DeliveryError(f"{self.path.name}: not opened, not attached: {exc}") from None
+                raise DeliveryError(f"{self.path.name}: " + both("delivery.not_opened") + f": {exc}") from None
             from openpyxl import load_workbook
 
             self._book = load_workbook(self.path, read_only=True, data_only=True)
         except DeliveryError:
             raise
         except FileNotFoundError:
-            raise DeliveryError(f"{self.path.name}: missing from the report folder / 报告中没有该文件") from None
+            raise DeliveryError(f"{self.path.name}: " + both("delivery.missing_file")) from None
         except Exception as exc:  # a damaged workbook: openpyxl, zipfile and XML parsers raise their own types
-            raise DeliveryError(f"{self.path.name}: cannot be read ({type(exc).__name__}) / 无法读取") from None
+            raise DeliveryError(f"{self.path.name}: " + both("read.unreadable", error=type(exc).__name__)) from None
         return self._book
 
     def one(self, title: str) -> bytes:
@@ -67,7 +68,7 @@ class RepWorkbooks:
 
         book = self._open()
         if title not in book.sheetnames:
-            raise DeliveryError(f"{self.path.name}: no sheet {title[:40]!r} for this rep / 找不到该销售的工作表")
+            raise DeliveryError(f"{self.path.name}: " + both("delivery.no_rep_sheet", sheet=repr(title[:40])))
         from openpyxl.utils import get_column_letter
 
         source = book[title]
@@ -83,14 +84,14 @@ class RepWorkbooks:
         try:
             for n, row in enumerate(source.iter_rows(values_only=True)):
                 if n >= MAX_ROWS:
-                    raise DeliveryError(f"the sheet {title[:40]!r} has more than {MAX_ROWS} rows, not attached / 行数过多")
+                    raise DeliveryError(both("delivery.sheet_rows", sheet=repr(title[:40]), limit=MAX_ROWS))
                 sheet.append([_cell(sheet, v, bold=n < HEAD_ROWS) for v in row])
             buf = io.BytesIO()
             out.save(buf)
         except DeliveryError:
             raise
         except Exception as exc:  # a damaged sheet part, a value openpyxl will not write
-            raise DeliveryError(f"the sheet {title[:40]!r} cannot be copied ({type(exc).__name__}) / 无法复制工作表") from None
+            raise DeliveryError(both("delivery.sheet_copy", sheet=repr(title[:40]), error=type(exc).__name__)) from None
         return buf.getvalue()
 
     def close(self) -> None:

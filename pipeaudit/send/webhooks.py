@@ -27,6 +27,7 @@ from typing import Any, Callable
 from urllib.parse import quote_plus, urlsplit
 
 from pipeaudit.config import ChatSettings
+from pipeaudit.i18n import both
 from pipeaudit.send.retry import DeliveryError
 
 FLAVOR = {"wecom": "md", "dingtalk": "md", "feishu": "md", "slack": "slack"}
@@ -81,7 +82,7 @@ def check_url(url: str, env_name: str) -> str:
     parts = urlsplit(url.strip())
     if not parts.hostname or parts.scheme not in ("https", "http") or (
             parts.scheme == "http" and parts.hostname not in _LOOPBACK):
-        raise DeliveryError(f"${env_name} is not an https URL / 不是 https 地址", channel_down=True)
+        raise DeliveryError(f"${env_name} " + both("delivery.not_https"), channel_down=True)
     return url.strip()
 
 
@@ -120,15 +121,16 @@ class WebhookSender:
             retry_after = _seconds(exc.headers.get("Retry-After") if exc.headers else None)
             exc.close()
             if status == 429:
-                raise DeliveryError("HTTP 429 too many requests / 请求过于频繁", transient=True,
+                raise DeliveryError(both("delivery.too_many_requests"), transient=True,
                                     retry_after=retry_after) from None
             if 500 <= status < 600:
-                raise DeliveryError(f"HTTP {status} / 服务器错误", transient=True, retry_after=retry_after) from None
-            raise DeliveryError(f"HTTP {status} / 请求被拒绝") from None
+                raise DeliveryError(both("delivery.server_error", status=status), transient=True,
+                                    retry_after=retry_after) from None
+            raise DeliveryError(both("delivery.request_refused", status=status)) from None
         except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             why = "timed out" if isinstance(reason, (socket.timeout, TimeoutError)) else type(reason).__name__
-            raise DeliveryError(f"no answer ({why}) / 无响应", transient=True) from None
+            raise DeliveryError(both("delivery.no_answer", why=why), transient=True) from None
         if not 200 <= status < 300:
             raise DeliveryError(f"HTTP {status}")
         self._check_answer(text)
@@ -144,14 +146,14 @@ class WebhookSender:
         try:
             answer = json.loads(text) if text else {}
         except ValueError:
-            raise DeliveryError("the bot's answer is not JSON / 返回内容无法识别") from None
+            raise DeliveryError(both("delivery.answer_not_json")) from None
         if not isinstance(answer, dict):
-            raise DeliveryError("the bot's answer is not a JSON object / 返回内容无法识别")
+            raise DeliveryError(both("delivery.answer_not_object"))
         code = answer.get("errcode", answer.get("code", answer.get("StatusCode", 0)))
         if code in (0, None):
             return
         message = str(answer.get("errmsg") or answer.get("msg") or answer.get("StatusMessage") or "")[:120]
-        raise DeliveryError(f"{platform} error {code}: {message} / 机器人返回错误",
+        raise DeliveryError(both("delivery.bot_error", platform=platform, code=str(code), message=message),
                             transient=code in _RATE_LIMIT_CODES.get(platform, ()))
 
 

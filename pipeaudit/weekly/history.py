@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeaudit.i18n import both
 from pipeaudit.owners import select_rep
 from pipeaudit.weekly.baseline import compare
 from pipeaudit.weekly.derive import derive
@@ -46,7 +47,7 @@ def with_history(deals: "Deals", db: Path, as_of: date, *, rep: str | None, comp
         if rep is None and record:
             store.store(deals, as_of, source=str(deals.source), ladder=deals.ladder)
         elif rep is not None:
-            notes.append(f"--rep: this run read {db} but did not store the week / 按销售筛选时只读取历史库，不写入")
+            notes.append("--rep: " + both("history_db.rep_read_only", db=str(db)))
         deals, derived = derive(deals, store, as_of)
         info = {
             "db": str(db),

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from pipeaudit.errors import HistoryError
+from pipeaudit.i18n import both, in_both, t
 from pipeaudit.model import FIELDS
 from pipeaudit.weekly.match import deal_key
 
@@ -108,12 +109,13 @@ def _create_with_umask(path: Path) -> None:
         pass  # created meanwhile (another run): SQLite and _initialise sort it out
 
 
-def _not_ours(path: Path, why: str) -> HistoryError:
-    return HistoryError(f"{path}: not a pipeaudit history database ({why}); left unchanged / 不是 pipeaudit 历史数据库，未改动")
+def _not_ours(path: Path, why: str, **values: str) -> HistoryError:
+    """`why` names the catalogue text of the reason (history_db.not_sqlite, .other_app)."""
+    return HistoryError(f"{path}: " + in_both(lambda lang: t("history_db.not_ours", lang, why=t(why, lang, **values))))
 
 
-def _corrupt(path: Path, exc: BaseException) -> HistoryError:
-    return HistoryError(f"{path}: history database is corrupt ({exc}); left unchanged / 历史数据库已损坏，未改动")
+def _corrupt(path: Path, exc: BaseException | str) -> HistoryError:
+    return HistoryError(f"{path}: " + both("history_db.corrupt", error=str(exc)))
 
 
 def _inspect(path: Path) -> str:
@@ -121,7 +123,7 @@ def _inspect(path: Path) -> str:
     if not path.exists():
         return "new"
     if path.is_dir():
-        raise HistoryError(f"{path}: is a folder, expected a history database file / 应为文件而不是文件夹")
+        raise HistoryError(f"{path}: " + both("history_db.is_folder"))
     try:
         with path.open("rb") as fh:
             head = fh.read(100)
@@ -130,7 +132,7 @@ def _inspect(path: Path) -> str:
     if not head:
         return "new"
     if not head.startswith(SQLITE_MAGIC) or len(head) < 100:
-        raise _not_ours(path, "not an SQLite file")
+        raise _not_ours(path, "history_db.not_sqlite")
     try:
         con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
@@ -142,14 +144,11 @@ def _inspect(path: Path) -> str:
         if app_id == 0 and version == 0 and not tables:
             return "new"
         if app_id != APPLICATION_ID:
-            raise _not_ours(path, f"another application's SQLite file, tables: {', '.join(sorted(tables)) or 'none'}")
+            raise _not_ours(path, "history_db.other_app_tables", tables=", ".join(sorted(tables)) or "-")
         if version > SCHEMA_VERSION:
-            raise HistoryError(
-                f"{path}: written by a newer pipeaudit (schema {version} > {SCHEMA_VERSION}); upgrade pipeaudit"
-                " / 由更新版本写入，请升级"
-            )
+            raise HistoryError(f"{path}: " + both("history_db.newer", version=int(version), supported=SCHEMA_VERSION))
         if not {"snapshots", "deals", "meta"} <= tables:
-            raise _corrupt(path, "tables missing")
+            raise HistoryError(f"{path}: " + both("history_db.tables_missing"))
         check = con.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
             raise _corrupt(path, check)
@@ -172,7 +171,7 @@ class HistoryStore:
         self.read_only = read_only
         state = _inspect(self.path)
         if state == "new" and (read_only or not create):
-            raise HistoryError(f"{self.path}: no history database here yet / 尚无历史数据库 (run check/report with --history)")
+            raise HistoryError(f"{self.path}: " + both("history_db.none_yet"))
         try:
             if read_only:
                 self.con = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
@@ -204,7 +203,7 @@ class HistoryStore:
             app_id = self.con.execute("PRAGMA application_id").fetchone()[0]
             tables = {r[0] for r in self.con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables):
-                raise _not_ours(self.path, "another application's SQLite file")
+                raise _not_ours(self.path, "history_db.other_app")
             for statement in _SCHEMA:
                 self.con.execute(statement)
             self.con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -427,11 +426,8 @@ class HistoryStore:
     def _bad_value(self, week: object, column: str, value: object) -> HistoryError:
         from pipeaudit.yamlsafe import clip
 
-        return HistoryError(
-            f"{self.path}: history database is corrupt: the week {clip(week, 20)} holds {clip(repr(value), 40)} in"
-            f" {column}, which pipeaudit never writes; remove that week with `pipeaudit history prune --week"
-            f" {clip(week, 20)}` / 历史数据库已损坏：该周含有非 pipeaudit 写入的值，可用 history prune --week 删除该周"
-        )
+        return HistoryError(f"{self.path}: " + both("history_db.bad_value", week=clip(week, 20), value=clip(repr(value), 40),
+                                                    column=column))
 
     def _frame(self, where: str, params: tuple) -> "pd.DataFrame":
         import numpy as np

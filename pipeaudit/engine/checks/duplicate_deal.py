@@ -11,6 +11,7 @@ twice is what makes this a pipeline problem and not a typing one.
 from __future__ import annotations
 
 from pipeaudit.engine.checks.base import Check, CheckInput, Hits
+from pipeaudit.i18n import t
 
 
 def _key(frame):
@@ -71,10 +72,12 @@ def run(given: CheckInput) -> Hits:
             if p not in found or size > found[p][1]:
                 found[p] = (other, size)
     pos = np.array(sorted(found), dtype=np.int64)
-    if given.lang == "zh":
-        text = [f"第 {found[p][0]} 行" + (f"等 {found[p][1] - 1} 条" if found[p][1] > 2 else "") for p in pos.tolist()]
-    else:
-        text = [f"row {found[p][0]}" + (f" and {found[p][1] - 2} more" if found[p][1] > 2 else "") for p in pos.tolist()]
+    lang = given.lang
+    text = [
+        t("text.row", lang, row=str(found[p][0]))
+        + (t("duplicate.more", lang, more=found[p][1] - 2) if found[p][1] > 2 else "")
+        for p in pos.tolist()
+    ]
     return Hits(positions=pos, values={"other_rows": np.array(text, dtype=object)})
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from pipeaudit.engine.checks.base import Check, CheckInput, Hits
 from pipeaudit.engine.columns import blank_mask
+from pipeaudit.i18n import t
 from pipeaudit.model import FIELDS
 
 MAX_FACTS = 16  # the blank facts of a deal are kept as bits of one int64
@@ -25,8 +26,8 @@ def run(given: CheckInput) -> Hits:
     frame = given.deals.frame
     lang = given.lang
     facts = [f for f in given.params.get("facts") or () if f in frame.columns][:MAX_FACTS]
-    sep = "、" if lang == "zh" else ", "
-    labels = [FIELDS[f].zh if lang == "zh" else FIELDS[f].en.lower() for f in facts]
+    sep = t("list.items", lang)
+    labels = [FIELDS[f].label(lang).lower() for f in facts]  # mid-sentence: "needs, budget" (Chinese has no case)
     # Each deal's blank facts as a bit pattern; the text is built once per pattern, not per deal.
     bits = np.zeros(len(frame), dtype=np.int64)
     for i, name in enumerate(facts):

@@ -8,12 +8,13 @@ falls short, one finding per rep, with the widest gap as the question's focus.
 from __future__ import annotations
 
 from pipeaudit.engine.checks.base import Check, CheckInput, Hits
-from pipeaudit.funnel import STEP_LABELS, short_steps
+from pipeaudit.funnel import short_steps, step_label
+from pipeaudit.i18n import t
 
 
 def run(given: CheckInput) -> Hits:
     funnels = given.facts.quota_funnels or {}
-    zh = given.lang == "zh"
+    lang = given.lang
     owners: list[str | None] = []
     values: dict[str, list[str]] = {"target": [], "short_steps": [], "top_step": []}
     for rep, entry in funnels.items():
@@ -22,18 +23,14 @@ def run(given: CheckInput) -> Hits:
         short = short_steps(entry)
         if not short:
             continue
-
-        def label(step: str) -> str:
-            return STEP_LABELS[step][0 if zh else 1]
-
-        if zh:
-            parts = [f"{label(s)}缺 {n - h}（需 {n}，有 {h}）" for s, n, h in short]
-        else:
-            parts = [f"{label(s)} short by {n - h} (need {n}, have {h})" for s, n, h in short]
+        parts = [
+            t("funnel_short.step_short", lang, step=step_label(s, lang), short=str(n - h), need=str(n), have=str(h))
+            for s, n, h in short
+        ]
         owners.append(rep)
         values["target"].append(f"{entry['_target']:,.0f}")
-        values["short_steps"].append(("；" if zh else "; ").join(parts))
-        values["top_step"].append(label(max(short, key=lambda t: t[1] - t[2])[0]))
+        values["short_steps"].append(t("list.clauses", lang).join(parts))
+        values["top_step"].append(step_label(max(short, key=lambda s: s[1] - s[2])[0], lang))
     return Hits(owners=owners, values=values)
 
 

@@ -22,7 +22,7 @@ def run(given: CheckInput) -> Hits:
     keep = pos >= 0
     keep[keep] = given.applies[pos[keep]]
     sub = problems[keep]
-    labels = {k: (v.zh if given.lang == "zh" else v.en) for k, v in FIELDS.items()}
+    labels = {k: v.label(given.lang) for k, v in FIELDS.items()}
     field_names = sub["field"].astype("str") if "field" in sub.columns else None
     column = sub["column"].astype("str").fillna("") if "column" in sub.columns else field_names.fillna("")
     raw = sub["raw"].astype("str").fillna("") if "raw" in sub.columns else column.map(lambda _: "")

@@ -15,6 +15,7 @@ from pipeaudit.engine.checks.base import Check, CheckInput, Hits
 from pipeaudit.engine.columns import days_from
 from pipeaudit.errors import RuleError
 from pipeaudit.fiscal import quarter_of
+from pipeaudit.i18n import both
 
 DIRECTIONS = ("out", "in")
 
@@ -24,7 +25,7 @@ def run(given: CheckInput) -> Hits:
 
     direction = str(given.params.get("direction", "out"))
     if direction not in DIRECTIONS:
-        raise RuleError(f"check quarter-move: direction must be 'out' or 'in', not {direction!r} / 方向须为 out 或 in")
+        raise RuleError("check quarter-move: " + both("quarter_move.direction", value=repr(direction)))
     as_of = given.env.as_of.date()
     quarter = quarter_of(as_of, given.facts.fiscal_year_start)
     first, last = (quarter.start - as_of).days, (quarter.end - as_of).days  # relative to the as-of date

@@ -18,17 +18,10 @@ from typing import Any
 
 from pipeaudit.engine.checks.base import Check, CheckInput, Hits
 from pipeaudit.engine.columns import days_from, numbers
-from pipeaudit.model import PHASE_LABELS, PHASES
+from pipeaudit.i18n import Lang, t
+from pipeaudit.model import PHASES
 
 PARAMS = (*PHASES, "days")
-
-#: Where a norm came from, as shown in the message (zh, en). Kept together for the i18n move.
-SOURCE_TEXT: dict[str, tuple[str, str]] = {
-    "learned": ("历史数据学得（80 分位）", "learned from the stored weeks (80th percentile)"),
-    "config": ("配置 norms", "set in the config's norms"),
-    "phase": ("{phase}阶段的默认值", "the default for the {phase} phase"),
-    "days": ("阶段不明时的默认值", "the default for an unknown stage"),
-}
 
 
 def norms_per_deal(given: CheckInput) -> tuple[Any, Any]:
@@ -50,10 +43,10 @@ def norms_per_deal(given: CheckInput) -> tuple[Any, Any]:
     return norm, code.astype(np.int64)
 
 
-def _source_texts(lang: str) -> list[str]:
-    i = 0 if lang == "zh" else 1
-    texts = [SOURCE_TEXT["phase"][i].replace("{phase}", PHASE_LABELS[p][i]) for p in PHASES]
-    return [*texts, SOURCE_TEXT["days"][i], SOURCE_TEXT["config"][i], SOURCE_TEXT["learned"][i]]
+def _source_texts(lang: Lang) -> list[str]:
+    """Where a norm came from, as the message names it, by the source code of norms_per_deal."""
+    texts = [t("aging.phase_default", lang, phase=t("phase." + p, lang)) for p in PHASES]
+    return [*texts, t("aging.unknown_stage", lang), t("aging.config", lang), t("aging.learned", lang)]
 
 
 def run(given: CheckInput) -> Hits:

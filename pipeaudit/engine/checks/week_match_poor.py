@@ -8,8 +8,15 @@ gone. Said once for the export, with the key used and what to map, instead of a 
 from __future__ import annotations
 
 from pipeaudit.engine.checks.base import Check, CheckInput, Hits
+from pipeaudit.i18n import Lang, t
 
-KEY_TEXT = {"deal_id": "deal_id", "deal+account": "deal + account", "deal": "deal name", None: "none"}
+#: The catalogue text of each key weekly.match.match_quality may report (None: no key at all).
+_KEYS = {"deal_id": "week_match.key_deal_id", "deal+account": "week_match.key_deal_account", "deal": "week_match.key_deal"}
+
+
+def key_text(key: str | None, lang: Lang) -> str:
+    """How last week was matched, as a person reads it: 'deal_id', 'deal name + account', ..."""
+    return t(_KEYS.get(key or "", "week_match.key_none"), lang)
 
 
 def run(given: CheckInput) -> Hits:
@@ -21,7 +28,7 @@ def run(given: CheckInput) -> Hits:
         values={
             "matched": [str(quality["matched_open"])],
             "previous": [str(quality["previous_open"])],
-            "key": [KEY_TEXT.get(quality.get("key"), str(quality.get("key")))],
+            "key": [key_text(quality.get("key"), given.lang)],
         },
     )
 

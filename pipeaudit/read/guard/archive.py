@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 from pipeaudit.errors import InputError
+from pipeaudit.i18n import both
 from pipeaudit.read import limits
 from pipeaudit.read.guard.ods_extent import check_ods
 from pipeaudit.read.guard.paths import not_workbook_error
@@ -30,27 +31,18 @@ def check_zip(path: Path) -> None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise not_workbook_error(path, f"damaged zip: {exc}") from None
     if len(infos) > limits.MAX_ZIP_MEMBERS:
-        raise InputError(
-            f"{path}: 工作簿包含 {len(infos)} 个部件，超过上限 {limits.MAX_ZIP_MEMBERS} / "
-            f"the workbook has {len(infos)} parts, more than the limit of {limits.MAX_ZIP_MEMBERS} (possible zip bomb)"
-        )
+        raise InputError(f"{path}: " + both("read.zip_parts", parts=len(infos), limit=limits.MAX_ZIP_MEMBERS))
     check_declared_dimensions(path, infos)
     total = 0
     for info in infos:
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > limits.RATIO_MIN_BYTES and ratio > limits.MAX_COMPRESSION_RATIO:
-            raise InputError(
-                f"{path}: 部件 {info.filename} 压缩比异常（{ratio:.0f}:1），疑似 zip 炸弹 / "
-                f"part {info.filename} would inflate {ratio:.0f}:1 to {info.file_size:,} bytes (zip bomb refused; "
-                f"limit {limits.MAX_COMPRESSION_RATIO}:1 above {limits.RATIO_MIN_BYTES:,} bytes)"
-            )
+            raise InputError(f"{path}: " + both(
+                "read.zip_ratio", part=info.filename, ratio=f"{ratio:.0f}", size=f"{info.file_size:,}",
+                limit=str(limits.MAX_COMPRESSION_RATIO), above=f"{limits.RATIO_MIN_BYTES:,}"))
     if total > max_total:
-        raise InputError(
-            f"{path}: 解压后共 {total:,} 字节，超过上限 {max_total:,} / "
-            f"would inflate to {total:,} bytes, over the limit of {max_total:,} "
-            "(zip bomb refused; raise PIPEAUDIT_MAX_UNCOMPRESSED if the file is genuine)"
-        )
+        raise InputError(f"{path}: " + both("read.zip_total", total=f"{total:,}", limit=f"{max_total:,}"))
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         _check_shared_strings(path, infos)
     if path.suffix.lower() == ".ods":  # calamine builds every table of an .ods when opening it
@@ -86,8 +78,5 @@ def _check_shared_strings(path: Path, infos: list[zipfile.ZipInfo]) -> None:
             declared = [int(v) for v in _SST_COUNT.findall(head, start, end)] if end != -1 else []
             most = max(1000, info.file_size // 5)
             if any(n > most or n > max_cells for n in declared):
-                raise InputError(
-                    f"{path}: 共享字符串表声明的数量不合理 / the shared-string table declares {max(declared):,} "
-                    f"strings, more than its {info.file_size:,} bytes can hold or the limit of {max_cells:,} "
-                    "(PIPEAUDIT_MAX_CELLS)"
-                )
+                raise InputError(f"{path}: " + both("read.shared_strings", strings=f"{max(declared):,}",
+                                                    size=f"{info.file_size:,}", limit=f"{max_cells:,}"))

@@ -12,6 +12,7 @@ import mmap
 from pathlib import Path
 
 from pipeaudit.errors import InputError, PipeauditError
+from pipeaudit.i18n import both
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -28,25 +29,21 @@ def ensure_defusedxml() -> None:
     import openpyxl.xml  # heavy: only when asked
 
     if not getattr(openpyxl.xml, "DEFUSEDXML", False):
-        raise PipeauditError(
-            "openpyxl 未启用 defusedxml，拒绝打开工作簿（检查环境变量 OPENPYXL_DEFUSEDXML 并安装 defusedxml） / "
-            "openpyxl is not using defusedxml, so workbooks will not be opened "
-            "(install defusedxml and unset OPENPYXL_DEFUSEDXML=False)"
-        )
+        raise PipeauditError(both("read.defusedxml"))
 
 
 def check_path(path: Path) -> int:
     """The file's size; InputError if it is missing, a folder, or empty."""
     if not path.exists():
-        raise InputError(f"{path}: 文件不存在 / no such file")
+        raise InputError(f"{path}: " + both("read.no_file"))
     if path.is_dir():
-        raise InputError(f"{path}: 这是文件夹，不是导出文件 / is a folder, not an export file")
+        raise InputError(f"{path}: " + both("read.is_folder"))
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise InputError(f"{path}: 无法读取 / cannot be read ({exc.strerror or exc})") from None
+        raise InputError(f"{path}: " + both("read.unreadable", error=str(exc.strerror or exc))) from None
     if size == 0:
-        raise InputError(f"{path}: 文件为空 / the file is empty (0 bytes)")
+        raise InputError(f"{path}: " + both("read.empty"))
     return size
 
 
@@ -56,7 +53,7 @@ def read_magic(path: Path, n: int = 8) -> bytes:
         with path.open("rb") as fh:
             return fh.read(n)
     except OSError as exc:
-        raise InputError(f"{path}: 无法读取 / cannot be read ({exc.strerror or exc})") from None
+        raise InputError(f"{path}: " + both("read.unreadable", error=str(exc.strerror or exc))) from None
 
 
 def is_encrypted_ole(path: Path) -> bool:
@@ -68,12 +65,9 @@ def is_encrypted_ole(path: Path) -> bool:
 
 
 def protected_error(path: Path) -> InputError:
-    return InputError(
-        f"{path}: 工作簿有密码保护，请在 Excel 中取消密码后另存再试 / "
-        "the workbook is password-protected; remove the password in Excel, save, and try again"
-    )
+    return InputError(f"{path}: " + both("read.protected"))
 
 
 def not_workbook_error(path: Path, detail: str = "") -> InputError:
     more = f" ({detail})" if detail else ""
-    return InputError(f"{path}: 不是有效的 Excel 工作簿 / not a valid Excel workbook{more}")
+    return InputError(f"{path}: " + both("read.not_workbook", more=more))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeaudit.errors import InputError
+from pipeaudit.i18n import both
 from pipeaudit.read import limits
 
 
@@ -16,20 +17,11 @@ def sheet_too_big(path: Path, sheet: str, rows: int, cols: int, what: str) -> In
     """The error for a sheet past the limit on `what`: "rows", "columns" or (anything else) cells."""
     max_cols, max_cells, max_rows = limits.limit("MAX_COLUMNS"), limits.limit("MAX_CELLS"), limits.MAX_ROWS
     if what == "rows":
-        return InputError(
-            f"{path}: 工作表 {sheet!r} 超过 Excel 的最大行数 / sheet {sheet!r} has cells down to row {rows:,}, "
-            f"past Excel's last row {max_rows:,}"
-        )
+        return InputError(f"{path}: " + both("read.sheet_rows", sheet=repr(sheet), rows=f"{rows:,}", limit=f"{max_rows:,}"))
     if what == "columns":
-        return InputError(
-            f"{path}: 工作表 {sheet!r} 列数过多 / sheet {sheet!r} has cells out to column {cols:,}, over the "
-            f"limit of {max_cols:,} columns (PIPEAUDIT_MAX_COLUMNS)"
-        )
-    return InputError(
-        f"{path}: 工作表 {sheet!r} 的数据范围过大 / sheet {sheet!r} spans {rows:,} rows x {cols:,} columns "
-        f"({rows * cols:,} cells), over the limit of {max_cells:,} cells (PIPEAUDIT_MAX_CELLS); "
-        "delete stray cells far below or right of the data"
-    )
+        return InputError(f"{path}: " + both("read.sheet_cols", sheet=repr(sheet), cols=f"{cols:,}", limit=f"{max_cols:,}"))
+    return InputError(f"{path}: " + both("read.sheet_cells", sheet=repr(sheet), rows=f"{rows:,}", cols=f"{cols:,}",
+                                         cells=f"{rows * cols:,}", limit=f"{max_cells:,}"))
 
 
 def check_sheet_size(path: Path, sheet: str, rows: int, cols: int) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeaudit.errors import InputError
+from pipeaudit.i18n import both
 from pipeaudit.read import limits
 from pipeaudit.read.guard.paths import not_workbook_error, protected_error
 from pipeaudit.read.guard.sheet_size import check_sheet_size
@@ -168,10 +169,8 @@ def _biff_sheet_extent(path: Path, name: str, stream: bytes, pos: int, max_cells
         elif typ == 0x0200:  # DIMENSIONS: calamine reserves rows x cols from it
             declared = _declared_cells(stream[pos + 4 : nxt])
             if declared is not None and declared > max_cells:
-                raise InputError(
-                    f"{path}: 工作表 {name!r} 声明的范围过大 / sheet {name!r} declares {declared:,} cells, over "
-                    f"the limit of {max_cells:,} (PIPEAUDIT_MAX_CELLS)"
-                )
+                raise InputError(f"{path}: " + both("read.sheet_declares", sheet=repr(name), cells=f"{declared:,}",
+                                                    limit=f"{max_cells:,}"))
             pos = nxt
             continue
         elif typ == 0x000A:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO
 
 from pipeaudit.errors import InputError
+from pipeaudit.i18n import both
 from pipeaudit.read import limits
 from pipeaudit.read.guard.a1_refs import col_number
 from pipeaudit.read.guard.paths import ZIP_MAGIC, not_workbook_error, read_magic
@@ -65,10 +66,8 @@ def check_declared_dimensions(path: Path, infos: list[zipfile.ZipInfo]) -> None:
             rows = int(m.group(4)) - int(m.group(2)) + 1
             cols = col_number(m.group(3)) - col_number(m.group(1)) + 1
             if cols > max_cols or rows * cols > max_cells:
-                raise InputError(
-                    f"{path}: 工作表范围过大 / a sheet ({name}) spans {rows:,} rows x {cols:,} columns, over the limits "
-                    f"of {max_cols:,} columns and {max_cells:,} cells (PIPEAUDIT_MAX_COLUMNS, PIPEAUDIT_MAX_CELLS)"
-                )
+                raise InputError(f"{path}: " + both("read.sheet_extent", sheet=name, rows=f"{rows:,}", cols=f"{cols:,}",
+                                                    max_cols=f"{max_cols:,}", max_cells=f"{max_cells:,}"))
 
 
 # ---- which zip parts hold a sheet ----------------------------------------------------------

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from pipeaudit.errors import InputError
+from pipeaudit.i18n import both
 from pipeaudit.read.guard.paths import ZIP_MAGIC, not_workbook_error
 
 _BLOCK_IN = 256 * 1024  # compressed bytes inflated at a time (about 1.5 MB inflated)
@@ -66,7 +67,4 @@ def part_blocks(path: Path, fh: IO[bytes], info: zipfile.ZipInfo, zf: zipfile.Zi
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
             raise not_workbook_error(path, f"damaged part {name}: {exc}") from None
     if total > declared:
-        raise InputError(
-            f"{path}: 部件 {name} 解压后超过声明的大小 / part {name} inflates past its declared "
-            f"{declared:,} bytes (zip bomb refused)"
-        )
+        raise InputError(f"{path}: " + both("read.part_inflates", part=name, size=f"{declared:,}"))
