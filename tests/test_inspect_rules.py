@@ -107,10 +107,11 @@ def test_learned_norms_with_a_short_history_fall_back_and_say_so(tmp_path):
 
 
 def test_config_norms_per_ladder_and_stage(tmp_path):
-    from pipeaudit.config import _Checker, _norms
+    from pipeaudit.config.checker import Checker
+    from pipeaudit.config.validate import _norms
 
     cfg = Config()
-    cfg.norms, cfg.norms_learned = _norms(_Checker(tmp_path / "x.yaml"), {"norms": {"hubspot": {"presentation scheduled": 30}}}, cfg)
+    cfg.norms, cfg.norms_learned = _norms(Checker(tmp_path / "x.yaml"), {"norms": {"hubspot": {"presentation scheduled": 30}}}, cfg)
     assert cfg.norms == {"hubspot": {"Presentation Scheduled": 30.0}}
     _, results = run_weeks(tmp_path, cfg)
     r = results[-1]
