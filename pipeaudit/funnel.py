@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable
 
 from pipeaudit.errors import ConfigError
 from pipeaudit.i18n import Lang, both, t
@@ -234,25 +234,6 @@ def plan_from_config(
 def step_label(step: str, lang: Lang) -> str:
     """A funnel step's name for a person ("初访", "first visits")."""
     return t("step." + step, lang)
-
-
-class _StepLabels(Mapping[str, tuple[str, str]]):
-    """(zh, en) of each step, read from the catalogue when asked (never at import). Kept for
-    pipeaudit.report until its rebuild names steps with step_label; new code should call that."""
-
-    def __getitem__(self, step: str) -> tuple[str, str]:
-        if step not in STEPS:
-            raise KeyError(step)
-        return step_label(step, "zh"), step_label(step, "en")
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(STEPS)
-
-    def __len__(self) -> int:
-        return len(STEPS)
-
-
-STEP_LABELS: Mapping[str, tuple[str, str]] = _StepLabels()
 
 
 def render_text(plan: Plan, lang: Lang = "zh") -> str:

@@ -99,7 +99,10 @@ def _templates(tmp_path: Path) -> Path:
 
     folder = tmp_path / "tpl"
     folder.mkdir()
-    labels = yaml.safe_load((data_dir("templates") / "report_labels.yaml").read_text(encoding="utf-8"))
+    from pipeaudit import i18n
+
+    zh, en = i18n.texts("report", "zh"), i18n.texts("report", "en")
+    labels = {key: {"zh": zh[key], "en": en[key]} for key in zh}
     for key in list(labels)[::3]:
         labels[key] = {"zh": f"{labels[key]['zh']}{IMG}\u202e", "en": f"{labels[key]['en']}{IMG}"}
     (folder / "report_labels.yaml").write_text(yaml.safe_dump(labels, allow_unicode=False), encoding="utf-8")

@@ -22,8 +22,8 @@ for it. Rules of a text:
   the code or the catalogue breaks loudly, in the test suite, not quietly in front of a user.
 
 A whole section of placeholder-free texts can be had at once with `texts(section, lang)`, and a
-caller may lay its own words over it: that is how the report's labels will let a user's
-`--templates DIR/report_labels.yaml` replace any of them.
+caller may lay its own words over it: that is how a user's `--templates DIR/report_labels.yaml`
+replaces any of the report's labels (section `report`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 
-
 def _plain(value: Any) -> Any:
     """numpy scalars as Python values, NaN as None (the generic rows come from unknown shapes)."""
     if hasattr(value, "item"):

@@ -9,14 +9,22 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pipeaudit.funnel import STEP_LABELS, STEPS
+from pipeaudit.funnel import STEPS, step_label
+from pipeaudit.i18n import t
 from pipeaudit.model import FINDING_COLUMNS, SEVERITIES
-from pipeaudit.result import AuditResult
 from pipeaudit.report.changes import changes_tables
 from pipeaudit.report.meeting import (
-    class_limits, ladder_words, name_key, named_for, plan_rows, risk_scores, sharp_questions, unit_of,
+    class_limits,
+    ladder_words,
+    name_key,
+    named_for,
+    plan_rows,
+    risk_scores,
+    sharp_questions,
+    unit_of,
 )
 from pipeaudit.report.texts import EDCBA, Texts
+from pipeaudit.result import AuditResult
 
 CHANGE_KINDS = ("new", "gone", "won", "lost", "slipped", "advanced", "regressed")
 NAMED_ON_SUMMARY = 10  # deals named per kind on the summary (the rep sheets name theirs)
@@ -382,10 +390,10 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
 
     top = []
     if not f.empty:
-        t = f.groupby("rule").agg(count=("rule", "size"), severity=("severity", "first")).reset_index()
-        t["_sev"] = t["severity"].map(sev_rank).fillna(9)
-        t = t.sort_values(["count", "_sev", "rule"], ascending=[False, True, True]).head(15)
-        top = _records(t[["rule", "count", "severity"]])
+        counts = f.groupby("rule").agg(count=("rule", "size"), severity=("severity", "first")).reset_index()
+        counts["_sev"] = counts["severity"].map(sev_rank).fillna(9)
+        counts = counts.sort_values(["count", "_sev", "rule"], ascending=[False, True, True]).head(15)
+        top = _records(counts[["rule", "count", "severity"]])
         for row in top:
             row["title"] = titles.get(row["rule"], row["rule"])
 
@@ -411,7 +419,7 @@ def build_model(result: AuditResult, texts: Texts) -> dict[str, Any]:
     source = result.deals.source
     unit, div = unit_of(result.config, lang)
     for key in ("amount", "at_risk", "open_amount", "weighted_amount", "risk"):  # headers that say the unit
-        L[f"{key}_head"] = L[key] if unit == "1" else (f"{L[key]}（{unit}）" if lang == "zh" else f"{L[key]} ({unit})")
+        L[f"{key}_head"] = L[key] if unit == "1" else t("report_section.with_unit", lang, label=L[key], unit=unit)
     stage_order = result.deals.stage_order
     return {
         **extra_sections,
@@ -489,10 +497,9 @@ def _plan_rows(entry: Any, lang: str) -> list[dict[str, Any]]:
         cell = entry[step]
         if not isinstance(cell, dict):
             continue
-        label = STEP_LABELS.get(step, (step, step))
         need, have = cell.get("need"), cell.get("have")
         rows.append({
-            "step": label[0] if lang == "zh" else label[1],
+            "step": step_label(step, lang) if step in STEPS else step,
             "need": need, "have": have,
             "short": isinstance(need, (int, float)) and isinstance(have, (int, float)) and have < need,
         })

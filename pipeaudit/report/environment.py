@@ -206,7 +206,12 @@ def _environment_class():
 
 
 def make_environment(templates: Path | None = None):
-    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2 import (
+        ChoiceLoader,
+        FileSystemLoader,
+        StrictUndefined,
+        select_autoescape,
+    )
 
     loaders = []
     if templates is not None:

@@ -114,7 +114,7 @@ def ladder_words(label: str | None, name: str | None, lang: str) -> str | None:
     if label:
         parts = [p.strip() for p in str(label).split(" / ")]
         if len(parts) == 2:
-            return parts[0] if lang == "zh" else parts[1]
+            return parts[0] if lang == "zh" else parts[1]  # i18n: the ladder's own label, "中文 / English"
         return parts[0]
     return name
 
@@ -144,5 +144,5 @@ def unit_of(config: Any, lang: str) -> tuple[str, float]:
     """(unit name, divisor) for amounts: the config's `report: unit:`, else 万 in Chinese, 1 otherwise."""
     from pipeaudit.config import REPORT_UNITS
 
-    name = getattr(config, "report_unit", None) or ("万" if lang == "zh" else "1")
+    name = getattr(config, "report_unit", None) or ("万" if lang == "zh" else "1")  # i18n: a default, not a word
     return name, REPORT_UNITS.get(name, 1.0)

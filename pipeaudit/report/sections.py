@@ -1,9 +1,8 @@
 """The forecast view, the learned stage norms and results against plan as rows for the report pages.
 
 The audit keeps them in AuditResult.extras ("forecast", "norms", "review"); this lays them out,
-with their words in the page's language, so the templates only loop over rows. The words live
-here, beside pipeaudit.forecast's, until the report's labels move to pipeaudit.i18n; the
-report's restyling can change the layout without touching the figures.
+with their words in the page's language, so the templates only loop over rows. The words are
+the catalogue's `report_section`; the layout can change without touching the figures.
 """
 
 from __future__ import annotations
@@ -11,31 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from pipeaudit.forecast import CATEGORIES, label
-
-WORDS: dict[str, tuple[str, str]] = {
-    "norms_title": ("从历史学得的阶段停留天数", "Stage norms learned from the history"),
-    "stage": ("阶段", "Stage"),
-    "stays": ("样本", "Stays"),
-    "median": ("中位天数", "Median days"),
-    "p80": ("80 分位天数", "80th percentile"),
-    "norm": ("使用的常规天数", "Norm in use"),
-    "too_few": ("样本不足", "too few"),
-    "norms_short": ("历史不足 {weeks} 周，尚未使用学得的常规天数。", "Fewer than {weeks} weeks stored: no learned norm in use yet."),
-    "review_title": ("结果与计划（历史周期内）", "Results against plan (over the stored weeks)"),
-    "won": ("赢单", "Won"),
-    "plan": ("计划应完成", "Plan for the span"),
-    "miss": ("落后", "Behind plan"),
-    "review_due": ("需要复盘", "review due"),
-    "review": ("复盘", "Review"),
-    "amount": ("金额", "Amount"),
-    "close_date": ("预计成交", "Close date"),
-    "deal": ("商机", "Deal"),
-    "why": ("原因", "Why"),
-}
+from pipeaudit.i18n import t
 
 
-def word(key: str, lang: str) -> str:
-    return WORDS[key][0 if lang == "zh" else 1]
+def word(key: str, lang: str, **values: str) -> str:
+    """A word of these sections from the catalogue's `report_section`."""
+    return t("report_section." + key, lang, **values)
 
 
 def _cell(cells: dict[str, Any], cat: str) -> str:
@@ -48,9 +28,9 @@ def _why(r: dict[str, Any], lang: str) -> str:
     for reason in r["reasons"]:
         text = label(reason, lang)
         if reason == "flagged":
-            text += ("：" if lang == "zh" else ": ") + ", ".join(r["rules"])
+            text = word("flagged_by", lang, reason=text, rules=", ".join(r["rules"]))
         parts.append(text)
-    return ("；" if lang == "zh" else "; ").join(parts)
+    return word("reasons_joint", lang).join(parts)
 
 
 def forecast_section(view: dict[str, Any] | None, lang: str) -> dict[str, Any] | None:
@@ -85,7 +65,7 @@ def norms_section(norms: dict[str, Any] | None, ladder: str | None, lang: str) -
     stages = norms["ladders"].get(ladder or "", [])
     return {
         "title": word("norms_title", lang),
-        "note": None if norms["enough_weeks"] else word("norms_short", lang).replace("{weeks}", str(norms["min_weeks"])),
+        "note": None if norms["enough_weeks"] else word("norms_short", lang, weeks=str(norms["min_weeks"])),
         "head": [word(k, lang) for k in ("stage", "stays", "median", "p80", "norm")],
         "rows": [[s["stage"], s["samples"], f"{s['median']:g}", f"{s['p80']:g}",
                   s["norm"] if s["enough"] else word("too_few", lang)] for s in stages],

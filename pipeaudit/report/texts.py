@@ -1,7 +1,9 @@
-"""The report's fixed words and the 过堂 checklist, loaded from YAML beside the templates.
+"""The report's fixed words and the 过堂 checklist, in the page's language.
 
-Kept out of Python so that wording can change (or be translated) without touching code, and a
-user's `--templates DIR` can replace either file by name.
+The words are the catalogue's `report` section (pipeaudit.i18n); the checklist is
+stage_questions.yaml beside the templates. A user's `--templates DIR` may hold a
+report_labels.yaml that replaces any of the words (a partial file keeps the others) and a
+stage_questions.yaml that replaces the checklist.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeaudit.errors import ConfigError
+from pipeaudit.i18n import texts
 from pipeaudit.resources import data_dir
 from pipeaudit.yamlsafe import load_yaml, shown
 
@@ -44,19 +47,26 @@ def _pick(value: object, lang: str, where: str) -> str:
     raise ConfigError(f"{where}: expected {{zh: ..., en: ...}} with a '{lang}' text")
 
 
+def _user_labels(lang: str, templates: Path | None) -> dict[str, str]:
+    """The words of a user's report_labels.yaml in `lang`; {} without one."""
+    if templates is None:
+        return {}
+    from pipeaudit.report.environment import user_file
+
+    path = user_file(Path(templates), LABELS_FILE)  # regular files inside the folder only
+    if path is None:
+        return {}
+    raw = load_yaml(path, ConfigError)
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of label -> {{zh, en}}")
+    return {str(k): _pick(v, lang, f"{path}: label {shown(k)}") for k, v in raw.items()}
+
+
 def load_texts(lang: str, templates: Path | None = None) -> Texts:
     """Labels and questions in `lang` ('zh' or 'en')."""
-    lpath = _find(LABELS_FILE, templates)
-    raw_labels = load_yaml(lpath, ConfigError)
-    if not isinstance(raw_labels, dict):
-        raise ConfigError(f"{lpath}: expected a mapping of label -> {{zh, en}}")
-    labels = {str(k): _pick(v, lang, f"{lpath}: label {shown(k)}") for k, v in raw_labels.items()}
-    if templates is not None and lpath.parent != data_dir("templates"):
-        # a user's labels file may be partial: fall back to the built-in words
-        builtin = load_yaml(data_dir("templates") / LABELS_FILE, ConfigError)
-        for k, v in builtin.items():
-            labels.setdefault(str(k), _pick(v, lang, f"label {shown(k)}"))
-
+    labels = texts("report", lang, overrides=_user_labels(lang, templates))
     qpath = _find(QUESTIONS_FILE, templates)
     raw = load_yaml(qpath, ConfigError)
     stages = raw.get("stages") if isinstance(raw, dict) else None
