@@ -91,6 +91,43 @@ def test_written_through_a_binary_buffer(tmp_path):
     assert target.read_text(encoding="utf-8") == buf.getvalue()
 
 
+
+def test_binary_writes_are_cut_into_pieces_that_join_to_the_same_bytes():
+    class Recorder(io.StringIO):
+        encoding = "utf-8"
+
+        def __init__(self):
+            super().__init__()
+            self.buffer = self
+            self.pieces: list[bytes] = []
+
+        def write(self, data):  # the byte writer hands memoryviews to buffer.write
+            self.pieces.append(bytes(data))
+            return len(data)
+
+    data = bytes(range(256)) * (json_format.WRITE_BYTES // 256 * 3 + 5)  # 3 whole pieces and a bit
+    rec = Recorder()
+    put = json_format._byte_writer(rec)
+    put(data)
+    put(memoryview(data)[7:11])
+    put(b"")
+    assert b"".join(rec.pieces) == data + data[7:11]
+    assert max(len(p) for p in rec.pieces) == json_format.WRITE_BYTES
+    assert [len(p) for p in rec.pieces[:4]] == [json_format.WRITE_BYTES] * 3 + [len(data) - 3 * json_format.WRITE_BYTES]
+
+
+def test_many_findings_written_to_a_file_equal_the_text_stream(tmp_path):
+    from pipeaudit.outputs import atomic_writer
+
+    result = make_result(findings=big_findings(json_format.CHUNK * 2 + 7))
+    target = tmp_path / "out.json"
+    with atomic_writer(target) as fh:
+        render(result, "json", fh)
+    buf = io.StringIO()
+    render(result, "json", buf)
+    assert target.stat().st_size > 2 * json_format.WRITE_BYTES  # written in several pieces
+    assert target.read_text(encoding="utf-8") == buf.getvalue()
+
 text = st.one_of(st.none(), st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12))
 
 
