@@ -163,3 +163,35 @@ def test_many_findings_stream_in_chunks():
     doc = _render(result)
     assert len(doc["findings"]) == json_format.CHUNK * 2 + 7
     assert sum(doc["summary"]["findings"].values()) == len(doc["findings"])
+
+
+def _hard_findings(n: int) -> pd.DataFrame:
+    """big_findings with values JSON must escape, missing values, and deals repeated in neighbours."""
+    frame = big_findings(n)
+    i = np.arange(n)
+    odd = np.array(['say "hi"', "back\\slash", "tab\there\n", "bidi\u202eX", "项目\u2028行", "\x85c1", "plain"],
+                   dtype=object)
+    deal = np.array([f"{odd[k % 7]} {k // 2}" for k in range(n)], dtype=object)
+    deal[i % 13 == 0] = None
+    frame["deal"] = deal
+    frame["deal_id"] = np.array([None if k % 17 == 0 else f"D{k // 2}" for k in range(n)], dtype=object)
+    frame["message"] = odd[(i // 5) % 7]
+    return frame
+
+
+def test_chunk_by_chunk_encoding_gives_the_same_bytes_as_tokens_made_up_front(monkeypatch):
+    frame = _hard_findings(json_format.CHUNK * 2 + 7)
+    outputs = {}
+    for each in (False, True):
+        monkeypatch.setattr(json_format, "_encode_per_chunk", lambda distinct, n, each=each: each)
+        outputs[each] = b",".join(bytes(c) for c in json_format._arrow_chunks(frame))
+    assert outputs[True] == outputs[False]
+    slow = b",".join(json_format._orjson_chunks(frame))
+    assert json.loads(b"[" + outputs[True] + b"]") == json.loads(b"[" + slow + b"]")
+
+
+def test_columns_with_a_value_per_deal_are_encoded_per_chunk():
+    n = json_format.CHUNK * 8
+    assert json_format._encode_per_chunk(n // 2, n)  # deal, deal_id: a few findings per deal
+    assert not json_format._encode_per_chunk(200, n)  # owners, rules, messages of a template
+    assert not json_format._encode_per_chunk(json_format.CHUNK, json_format.CHUNK * 2)
