@@ -195,3 +195,12 @@ def test_columns_with_a_value_per_deal_are_encoded_per_chunk():
     assert json_format._encode_per_chunk(n // 2, n)  # deal, deal_id: a few findings per deal
     assert not json_format._encode_per_chunk(200, n)  # owners, rules, messages of a template
     assert not json_format._encode_per_chunk(json_format.CHUNK, json_format.CHUNK * 2)
+
+
+def test_del_is_escaped_like_the_reference_even_alone_in_its_column():
+    frame = big_findings(3)
+    frame["deal"] = ["a\x7fb", "c", None]  # DEL (U+007F) and nothing else to escape in the column
+    fast = b",".join(bytes(c) for c in json_format._arrow_chunks(frame))
+    slow = b",".join(json_format._orjson_chunks(frame))
+    assert b'"deal":"a\\u007fb"' in fast
+    assert fast == slow

@@ -187,8 +187,8 @@ def _needs_escape(arr) -> tuple[bool, bool]:
 
 
 def _has_unsafe(arr) -> bool:
-    """Does any string hold a C1, bidi or separator character? A byte scan for their lead bytes
-    (C2, D8, E2) first, the exact test only when one is there."""
+    """Does any string hold DEL, a C1, bidi or separator character? A byte scan for DEL and the
+    others' lead bytes (C2, D8, E2) first, the exact test only when one is there."""
     import numpy as np
     import pyarrow.compute as pc
 
@@ -198,7 +198,7 @@ def _has_unsafe(arr) -> bool:
     if data is None:
         return False
     raw = np.frombuffer(data, dtype=np.uint8)
-    if not ((raw == 0xC2) | (raw == 0xD8) | (raw == 0xE2)).any():
+    if not ((raw == 0x7F) | (raw == 0xC2) | (raw == 0xD8) | (raw == 0xE2)).any():
         return False
     return bool(pc.any(pc.match_substring_regex(arr, UNSAFE_PATTERN)).as_py())
 
