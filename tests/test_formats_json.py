@@ -91,6 +91,43 @@ def test_written_through_a_binary_buffer(tmp_path):
     assert target.read_text(encoding="utf-8") == buf.getvalue()
 
 
+
+def test_binary_writes_are_cut_into_pieces_that_join_to_the_same_bytes():
+    class Recorder(io.StringIO):
+        encoding = "utf-8"
+
+        def __init__(self):
+            super().__init__()
+            self.buffer = self
+            self.pieces: list[bytes] = []
+
+        def write(self, data):  # the byte writer hands memoryviews to buffer.write
+            self.pieces.append(bytes(data))
+            return len(data)
+
+    data = bytes(range(256)) * (json_format.WRITE_BYTES // 256 * 3 + 5)  # 3 whole pieces and a bit
+    rec = Recorder()
+    put = json_format._byte_writer(rec)
+    put(data)
+    put(memoryview(data)[7:11])
+    put(b"")
+    assert b"".join(rec.pieces) == data + data[7:11]
+    assert max(len(p) for p in rec.pieces) == json_format.WRITE_BYTES
+    assert [len(p) for p in rec.pieces[:4]] == [json_format.WRITE_BYTES] * 3 + [len(data) - 3 * json_format.WRITE_BYTES]
+
+
+def test_many_findings_written_to_a_file_equal_the_text_stream(tmp_path):
+    from pipeaudit.outputs import atomic_writer
+
+    result = make_result(findings=big_findings(json_format.CHUNK * 2 + 7))
+    target = tmp_path / "out.json"
+    with atomic_writer(target) as fh:
+        render(result, "json", fh)
+    buf = io.StringIO()
+    render(result, "json", buf)
+    assert target.stat().st_size > 2 * json_format.WRITE_BYTES  # written in several pieces
+    assert target.read_text(encoding="utf-8") == buf.getvalue()
+
 text = st.one_of(st.none(), st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12))
 
 
@@ -126,3 +163,44 @@ def test_many_findings_stream_in_chunks():
     doc = _render(result)
     assert len(doc["findings"]) == json_format.CHUNK * 2 + 7
     assert sum(doc["summary"]["findings"].values()) == len(doc["findings"])
+
+
+def _hard_findings(n: int) -> pd.DataFrame:
+    """big_findings with values JSON must escape, missing values, and deals repeated in neighbours."""
+    frame = big_findings(n)
+    i = np.arange(n)
+    odd = np.array(['say "hi"', "back\\slash", "tab\there\n", "bidi\u202eX", "项目\u2028行", "\x85c1", "plain"],
+                   dtype=object)
+    deal = np.array([f"{odd[k % 7]} {k // 2}" for k in range(n)], dtype=object)
+    deal[i % 13 == 0] = None
+    frame["deal"] = deal
+    frame["deal_id"] = np.array([None if k % 17 == 0 else f"D{k // 2}" for k in range(n)], dtype=object)
+    frame["message"] = odd[(i // 5) % 7]
+    return frame
+
+
+def test_chunk_by_chunk_encoding_gives_the_same_bytes_as_tokens_made_up_front(monkeypatch):
+    frame = _hard_findings(json_format.CHUNK * 2 + 7)
+    outputs = {}
+    for each in (False, True):
+        monkeypatch.setattr(json_format, "_encode_per_chunk", lambda distinct, n, each=each: each)
+        outputs[each] = b",".join(bytes(c) for c in json_format._arrow_chunks(frame))
+    assert outputs[True] == outputs[False]
+    slow = b",".join(json_format._orjson_chunks(frame))
+    assert json.loads(b"[" + outputs[True] + b"]") == json.loads(b"[" + slow + b"]")
+
+
+def test_columns_with_a_value_per_deal_are_encoded_per_chunk():
+    n = json_format.CHUNK * 8
+    assert json_format._encode_per_chunk(n // 2, n)  # deal, deal_id: a few findings per deal
+    assert not json_format._encode_per_chunk(200, n)  # owners, rules, messages of a template
+    assert not json_format._encode_per_chunk(json_format.CHUNK, json_format.CHUNK * 2)
+
+
+def test_del_is_escaped_like_the_reference_even_alone_in_its_column():
+    frame = big_findings(3)
+    frame["deal"] = ["a\x7fb", "c", None]  # DEL (U+007F) and nothing else to escape in the column
+    fast = b",".join(bytes(c) for c in json_format._arrow_chunks(frame))
+    slow = b",".join(json_format._orjson_chunks(frame))
+    assert b'"deal":"a\\u007fb"' in fast
+    assert fast == slow

@@ -167,3 +167,46 @@ def test_arrow_falls_back_on_short_rows_and_blank_lines(tmp_path: Path) -> None:
 
     path = write(tmp_path / "s.csv", "a,b,c\n1,2\n\n4,5,6\n")
     assert rcsv._read_arrow(path, len("a,b,c\n"), 3, ",") is None
+
+
+def test_arrow_pool_is_chosen_once_and_an_explicit_choice_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyarrow as pa
+
+    from pipeaudit.read import csv as csv_read
+
+    chosen: list[str] = []
+    monkeypatch.setattr(pa, "set_memory_pool", lambda pool: chosen.append(pool.backend_name))
+    monkeypatch.setattr(csv_read, "_POOL_CHOSEN", False)
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
+    csv_read._use_jemalloc()
+    assert chosen == []  # the user's pool stays
+    monkeypatch.setattr(csv_read, "_POOL_CHOSEN", False)
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
+    csv_read._use_jemalloc()
+    csv_read._use_jemalloc()
+    assert chosen in ([], ["jemalloc"])  # once, or never where this pyarrow has no jemalloc
+    if "jemalloc" in pa.supported_memory_backends():
+        assert chosen == ["jemalloc"]
+
+
+def test_the_same_cells_whatever_the_arrow_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyarrow as pa
+
+    from pipeaudit.read import csv as csv_read
+
+    monkeypatch.setattr(csv_read, "_POOL_CHOSEN", True)  # the read keeps the pool set here
+
+    path = tmp_path / "deals.csv"
+    path.write_text("商机列表\n商机编号,商机名称,负责人,金额\n" + "".join(f"D{k},客户{k % 7},张{k % 3},{k * 1.5}\n" for k in range(500)),
+                    encoding="utf-8")
+    before = pa.default_memory_pool()
+    try:
+        tables = []
+        for pool in (pa.system_memory_pool(), before):
+            pa.set_memory_pool(pool)
+            tables.append(read_table(path, header_score=toy_score))
+    finally:
+        pa.set_memory_pool(before)
+    a, b = tables
+    assert a.headers == b.headers and a.row_numbers.tolist() == b.row_numbers.tolist()
+    assert a.cells.astype(object).equals(b.cells.astype(object))
