@@ -118,12 +118,22 @@ def factorized(env: Env, name: str):
     return env.cache[key]
 
 
+def folded_uniques(env: Env, name: str):
+    """(codes, the distinct values trimmed and case-folded as a str Series), once per run: every
+    text comparison of a column (equals, in, class, contains_any) starts from these."""
+    key = ("folded", name)
+    if key not in env.cache:
+        codes, uniques = factorized(env, name)
+        env.cache[key] = (codes, uniques.str.strip().str.casefold())
+    return env.cache[key]
+
+
 def text_isin(env: Env, name: str, values) -> "np.ndarray":
     """Trimmed, case-folded value is one of `values` (computed once per distinct value)."""
     import numpy as np
 
-    codes, uniques = factorized(env, name)
-    hit_u = uniques.str.strip().str.casefold().isin(list(values)).to_numpy(dtype=bool, na_value=False)
+    codes, folded = folded_uniques(env, name)
+    hit_u = folded.isin(list(values)).to_numpy(dtype=bool, na_value=False)
     hit_u = np.append(hit_u, False)  # code -1 (NA) indexes the appended False
     return hit_u[codes]
 
@@ -132,8 +142,8 @@ def text_map(env: Env, name: str, fn) -> "np.ndarray":
     """Apply a vectorized str function to the distinct values; bool mask per deal."""
     import numpy as np
 
-    codes, uniques = factorized(env, name)
-    hit_u = np.append(fn(uniques.str.strip().str.casefold()).to_numpy(dtype=bool, na_value=False), False)
+    codes, folded = folded_uniques(env, name)
+    hit_u = np.append(fn(folded).to_numpy(dtype=bool, na_value=False), False)
     return hit_u[codes]
 
 
