@@ -135,6 +135,7 @@ def evaluate(
             pos = np.flatnonzero(m)
         if len(pos):
             flagged.append((rule, pos, extras))
+    _forget_masks(env)
     for rule, pos, extras in drop_superseded(flagged):
         env.params = rule.params
         chunks["rule"].append(np.full(len(pos), len(ran), dtype=np.int32))
@@ -148,6 +149,17 @@ def evaluate(
     if beside_deals:
         findings = sort_findings(pd.concat([findings, *beside_deals], ignore_index=True))
     return findings, skipped
+
+
+#: env.cache entries only the conditions read (text copies, normalised text, masks): the texts
+#: and the findings frame, built next, need none of them.
+_MASK_CACHES = {"factorize", "folded", "matches_any_text", "matches_any", "blank", "applies"}
+
+
+def _forget_masks(env: Env) -> None:
+    """Drop the conditions' cached columns before the findings are built (peak memory)."""
+    for key in [k for k in env.cache if isinstance(k, tuple) and k and k[0] in _MASK_CACHES]:
+        del env.cache[key]
 
 
 def drop_superseded(flagged: list[tuple]) -> list[tuple]:
