@@ -135,7 +135,7 @@ def evaluate(
             pos = np.flatnonzero(m)
         if len(pos):
             flagged.append((rule, pos, extras))
-    _forget_masks(env)
+    _forget(env, drop=_MASK_CACHES)
     for rule, pos, extras in drop_superseded(flagged):
         env.params = rule.params
         chunks["rule"].append(np.full(len(pos), len(ran), dtype=np.int32))
@@ -145,6 +145,8 @@ def evaluate(
         questions = [fill(q[lang], env, len(pos), pos, extras, lang, rule.age_field) for q in rule.questions]
         chunks["question"].append(questions[0])
         chunks["questions"].append(combine_texts(questions))
+    # the texts are filled: of the cache only what the findings frame reads stays (peak memory)
+    _forget(env, keep={"text_codes", "values"})
     findings = _deal_findings(env, chunks, ran) if chunks["pos"] else empty_findings()
     if beside_deals:
         findings = sort_findings(pd.concat([findings, *beside_deals], ignore_index=True))
@@ -156,10 +158,12 @@ def evaluate(
 _MASK_CACHES = {"factorize", "folded", "matches_any_text", "matches_any", "blank", "applies"}
 
 
-def _forget_masks(env: Env) -> None:
-    """Drop the conditions' cached columns before the findings are built (peak memory)."""
-    for key in [k for k in env.cache if isinstance(k, tuple) and k and k[0] in _MASK_CACHES]:
-        del env.cache[key]
+def _forget(env: Env, *, drop: set[str] | None = None, keep: set[str] | None = None) -> None:
+    """Drop cached columns no later step reads (the kinds in `drop`, or all but those in `keep`)."""
+    for key in list(env.cache):
+        kind = key[0] if isinstance(key, tuple) and key else key
+        if (drop is not None and kind in drop) or (keep is not None and kind not in keep):
+            del env.cache[key]
 
 
 def drop_superseded(flagged: list[tuple]) -> list[tuple]:
