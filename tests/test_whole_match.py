@@ -10,6 +10,8 @@ from pipeaudit.engine.operators import _strip_punct, whole_match, whole_match_re
 WHOLE_LISTS = [
     ["跟进", "无", "tbd", "n/a", "follow-up", "-", "/", "?"],  # "-" and "/" leave "": punctuation alone matches
     ["跟进", "tbd", "a.b", "(x)", "\\E", "[", "a|b", "x" * 50],
+    ["-"],
+    [" "],  # only "": punctuation and spaces alone
     [],
 ]
 
@@ -34,3 +36,10 @@ def test_fast_and_plain_whole_match_agree_on_fixed_examples(entries, dtype):
 def test_whole_match_on_no_values():
     u = pd.Series([], dtype="str")
     assert whole_match(u, {"", "tbd"}).tolist() == []
+
+
+def test_whole_match_finds_an_entry_inside_stripped_edges_only():
+    whole = {"跟进", "tbd", ""}
+    u = pd.Series(["——跟进——", "继续跟进", "跟进客户", "(tbd)", "tbd2", "…", "a…", "_跟进_"], dtype="str")
+    assert whole_match(u, whole).tolist() == [True, False, False, True, False, True, False, True]
+    assert whole_match(u, set()).tolist() == [False] * len(u)

@@ -124,8 +124,47 @@ def folded_uniques(env: Env, name: str):
     key = ("folded", name)
     if key not in env.cache:
         codes, uniques = factorized(env, name)
-        env.cache[key] = (codes, uniques.str.strip().str.casefold())
+        env.cache[key] = (codes, casefolded(uniques.str.strip()))
     return env.cache[key]
+
+
+#: Text made only of these characters has no case but ASCII's: ASCII, CJK symbols and punctuation,
+#: common CJK ideographs, and the full-width forms but the capital letters Ａ-Ｚ.
+_NO_CASE_BUT_ASCII = r"^[\x{01}-\x{7F}\x{3000}-\x{303F}\x{4E00}-\x{9FA5}\x{FF01}-\x{FF20}\x{FF3B}-\x{FFEF}]*$"
+
+
+def casefolded_reference(t: "pd.Series") -> "pd.Series":
+    """A str Series case-folded, the plain way (Python's str.casefold on every value)."""
+    return t.str.casefold()
+
+
+def casefolded(t: "pd.Series") -> "pd.Series":
+    """casefolded_reference, with the values that have no case but ASCII's lower-cased in Arrow.
+
+    A fast path (tests/test_casefold.py holds it to the reference on every character of the
+    ranges it takes and on fixed examples): folding such a value is ASCII lower-casing; every
+    other value is folded by the reference.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(t) == 0 or not hasattr(t.array, "__arrow_array__"):
+        return casefolded_reference(t)
+    text = pa.array(t.array)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        return casefolded_reference(t)
+    simple = pc.fill_null(pc.match_substring_regex(text, _NO_CASE_BUT_ASCII), True)
+    out = pc.ascii_lower(text)
+    other = np.flatnonzero(~np.asarray(simple.to_numpy(zero_copy_only=False), dtype=bool))
+    if len(other):
+        rest = casefolded_reference(t.iloc[other]).to_numpy(dtype=object, na_value=None)
+        out = pc.replace_with_mask(out, pc.invert(simple), pa.array(rest, type=out.type, from_pandas=True))
+    import pandas as pd
+
+    return pd.Series(pd.array(out, dtype=t.dtype), index=t.index)
 
 
 def text_isin(env: Env, name: str, values) -> "np.ndarray":

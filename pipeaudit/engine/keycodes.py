@@ -39,7 +39,11 @@ def normalised_codes(values: "pd.Series") -> "np.ndarray":
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: the plain way
         return normalised_codes_reference(values)
     simple = pc.fill_null(pc.match_substring_regex(arr, _SIMPLE), True)
-    keys = pc.ascii_lower(pc.utf8_trim(pc.replace_substring_regex(arr, " +", " "), " "))
+    if pc.any(pc.match_substring(arr, "  ")).as_py():  # runs of spaces to one (rarely needed)
+        arr_spaced = pc.replace_substring_regex(arr, " +", " ")
+    else:
+        arr_spaced = arr
+    keys = pc.ascii_lower(pc.utf8_trim(arr_spaced, " "))
     other = np.flatnonzero(~simple.to_numpy(zero_copy_only=False))
     if len(other):
         from pipeaudit.dealkeys import normalise_text

@@ -164,36 +164,33 @@ def whole_match(u, whole: set[str]):
     """whole_match_reference on the few values that can match, found in Arrow's kernels.
 
     A fast path (tests/test_whole_match.py holds it to the plain one on fixed examples). Taking
-    edges off a value leaves a piece of it, so only a value holding an entry can become that entry,
-    and only a value without a letter or digit can become "" (an entry such as "-"). A value with an
-    ASCII letter or digit or a common CJK ideograph keeps it, as those are never stripped. The
-    candidates found so are then judged by the reference itself; the rest cannot match.
+    the edges off a value leaves a piece of it: the value is an entry with only stripped
+    characters around it, or (for an entry "" such as "-" leaves) nothing but stripped characters.
+    ASCII letters and digits and common CJK ideographs are never stripped, so a value holding one
+    outside the entry cannot match; the candidates left are judged by the reference itself.
     """
     import numpy as np
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if len(u) == 0:
-        return whole_match_reference(u, whole)
     entries = "|".join(re.escape(w) for w in sorted(whole) if w)
-    if len(entries) > _PATTERN_CHARS:  # a long list: one expression would be too big
+    if len(u) == 0 or len(entries) > _PATTERN_CHARS:  # a long list: one expression would be too big
         return whole_match_reference(u, whole)
-    maybe = np.zeros(len(u), dtype=bool)
+    if not whole:
+        return pd.Series(np.zeros(len(u), dtype=bool), index=u.index)
+    edge = f"[^{_NEVER_STRIPPED}]*"
+    body = f"(?:{entries})" + ("?" if "" in whole else "") if entries else ""
     try:
         arrow = hasattr(u.array, "__arrow_array__")
         text = pa.array(u.array) if arrow else pa.array(u.to_numpy(dtype=object), from_pandas=True)
         if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
             return whole_match_reference(u, whole)
-        if entries:
-            hit = pc.fill_null(pc.match_substring_regex(text, entries), True)
-            maybe |= np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
-        if "" in whole:
-            kept = pc.fill_null(pc.match_substring_regex(text, _NEVER_STRIPPED), False)
-            maybe |= ~np.asarray(kept.to_numpy(zero_copy_only=False), dtype=bool)
+        maybe = pc.fill_null(pc.match_substring_regex(text, f"^{edge}{body}{edge}$"), True)
+        maybe = np.asarray(maybe.to_numpy(zero_copy_only=False), dtype=bool)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         return whole_match_reference(u, whole)
-    out = np.zeros(len(text), dtype=bool)
+    out = np.zeros(len(u), dtype=bool)
     where = np.flatnonzero(maybe)
     if len(where):
         out[where] = whole_match_reference(u.iloc[where], whole).to_numpy(dtype=bool, na_value=False)
@@ -201,8 +198,8 @@ def whole_match(u, whole: set[str]):
 
 
 _PUNCT_EDGES = r"^[\s\W_]+|[\s\W_]+$"
-#: Characters _PUNCT_EDGES never strips (word characters, not "_"), as an RE2 class.
-_NEVER_STRIPPED = r"[0-9A-Za-z\x{4E00}-\x{9FA5}]"
+#: Characters _PUNCT_EDGES never strips (word characters, not "_"), as the inside of an RE2 class.
+_NEVER_STRIPPED = r"0-9A-Za-z\x{4E00}-\x{9FA5}"
 #: words are matched by one regular expression per this many characters of pattern: a single
 #: expression of 100,000 words is more than the regex engine will compile
 _PATTERN_CHARS = 4_000
