@@ -32,3 +32,14 @@ def test_fixed_examples_fold_as_casefold_does():
     _both(EXAMPLES[::-1] * 3)
     _both([])
     _both(EXAMPLES, dtype=object)
+
+
+def test_blank_texts_agree_with_a_str_series_strip():
+    import numpy as np
+
+    from pipeaudit.engine.columns import _blank_texts
+
+    texts = np.array(["", " ", "\t\n", "\u3000", "\xa0", "\x1f", "\u200b", "a", " a ", "跟进", "\u2028"], dtype=object)
+    plain = pd.Series(texts, dtype="str").str.strip().eq("").to_numpy(dtype=bool, na_value=True)
+    assert _blank_texts(texts).tolist() == plain.tolist()
+    assert _blank_texts(np.array([], dtype=object)).tolist() == []

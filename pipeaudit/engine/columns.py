@@ -79,12 +79,29 @@ def blank_mask(env: Env, name: str):
         else:
             s = env.frame[name]
             if KIND_OF.get(name) in TEXT_KINDS and (s.dtype == object or str(s.dtype) == "str"):
-                codes, uniques = factorized(env, name)
-                blank_u = uniques.str.strip().eq("").to_numpy(dtype=bool, na_value=True)
+                found = text_codes(env, name) if ("factorize", name) not in env.cache else None
+                if found is not None:  # no str copy of the column kept for this alone (peak memory)
+                    codes, distinct = found
+                    blank_u = _blank_texts(distinct)
+                else:
+                    codes, uniques = factorized(env, name)
+                    blank_u = uniques.str.strip().eq("").to_numpy(dtype=bool, na_value=True)
                 env.cache[key] = np.append(blank_u, True)[codes]  # code -1: missing, blank too
             else:
                 env.cache[key] = s.isna().to_numpy(dtype=bool)
     return env.cache[key]
+
+
+def _blank_texts(distinct) -> "np.ndarray":
+    """Is each text blank once trimmed? The kernels of a str Series' .str.strip().eq(""), on an
+    object array of str, without building the Series."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(distinct, type=pa.large_string(), from_pandas=True)
+    blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(text), ""), True)
+    return np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def text_codes(env: Env, name: str):
