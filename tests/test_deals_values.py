@@ -277,3 +277,16 @@ def test_arrow_str_columns_parse_like_object_columns(fn):
         pd.testing.assert_series_equal(a[1], b[1])
     else:
         pd.testing.assert_series_equal(a, b)
+
+
+def test_clean_text_of_a_mostly_distinct_column_matches_the_distinct_value_way():
+    from pipeaudit.deals.values import clean_text
+
+    cells = [f" id-{i} " if i % 7 else None for i in range(10_000)]
+    cells[3], cells[5], cells[8], cells[9] = "", "   ", float("nan"), "\u3000全角\u3000"
+    mostly_distinct = clean_text(pd.Series(cells, dtype=object))
+    small = pd.concat([clean_text(pd.Series(cells[i:i + 100], dtype=object)) for i in range(0, len(cells), 100)])
+    assert mostly_distinct.tolist() == small.tolist()
+    assert mostly_distinct[1] == "id-1" and mostly_distinct[3] is None and mostly_distinct[9] == "全角"
+    mixed = cells + [1001.0]  # not all text: every value the way of the distinct values
+    assert clean_text(pd.Series(mixed, dtype=object)).tolist()[-1] == "1001"

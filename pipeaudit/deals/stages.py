@@ -83,14 +83,14 @@ def _coverage(ladder: Ladder, counts: pd.Series, forms: list[tuple[str, ...]]) -
     return hits, deals, total
 
 
-def detect_ladder(values: pd.Series, cfg: Config | None) -> Ladder | None:
+def detect_ladder(values: pd.Series, cfg: Config | None, counts: pd.Series | None = None) -> Ladder | None:
     """cfg.ladder if set, else the known ladder covering the most distinct open stage values, if it
     covers at least half of them (and two, when there are two or more); ties go to config ladders,
     then to the catalogue's order."""
     forced = _forced(cfg)
     if forced is not None:
         return forced
-    counts = _distinct(values)
+    counts = _distinct(values) if counts is None else counts
     if counts.empty:
         return None
     forms = [stage_keys(v) for v in counts.index]
@@ -140,23 +140,33 @@ def _open_values(counts: pd.Series, forms: list[tuple[str, ...]]) -> list[str]:
     return [str(v) for v, f in zip(counts.index, forms) if _closed_word(f) is None]
 
 
-def _placed(ladder: Ladder, values: pd.Series) -> int:
-    """Distinct open stage values the ladder places."""
-    counts = _distinct(values)
+def _placed(ladder: Ladder, values: pd.Series, counts: pd.Series | None = None) -> int:
+    """Distinct open stage values the ladder places (`counts`: _distinct(values), when known)."""
+    counts = _distinct(values) if counts is None else counts
     return _coverage(ladder, counts, [stage_keys(v) for v in counts.index])[0]
 
 
-def order_by_probability(values: pd.Series, probability: pd.Series) -> Ladder | None:
+def order_by_probability(values: pd.Series, probability: pd.Series,
+                         counts: pd.Series | None = None) -> Ladder | None:
     """Open stages ordered by their deals' median probability, when at least half of the distinct
     open values have one and the medians differ."""
-    counts = _distinct(values)
+    counts = _distinct(values) if counts is None else counts
     forms = [stage_keys(v) for v in counts.index]
     opens = _open_values(counts, forms)
     if not opens:
         return None
     # One median per stage, whatever its spelling ("Lead", "LEAD", "lead" are one stage).
     key_of = {str(v): stage_keys(v)[0] for v in counts.index}
-    df = pd.DataFrame({"key": values.astype(object).map(lambda v: key_of.get(str(v))),
+    # each deal's key, looked up once per distinct value (and per missing cell, as str() names it)
+    cells = values.astype(object)
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    keys = np.array([*(key_of.get(str(v)) for v in uniques), None], dtype=object)[codes]
+    missing = codes < 0
+    if pd.api.types.infer_dtype(uniques, skipna=False) not in ("string", "empty"):
+        missing[:] = True  # 1 and 1.0 are one value but two texts: look each cell up
+    if missing.any():
+        keys[missing] = [key_of.get(str(v)) for v in cells.to_numpy(dtype=object)[missing]]
+    df = pd.DataFrame({"key": pd.Series(keys, index=values.index, dtype=object),
                        "p": pd.to_numeric(probability, errors="coerce")})
     med = df.dropna().groupby("key", sort=False)["p"].median()
     placed = [(float(med[key_of[v]]), v) for v in opens if key_of[v] in med.index]
@@ -168,9 +178,9 @@ def order_by_probability(values: pd.Series, probability: pd.Series) -> Ladder | 
     return _inferred("probability", list(groups.values()))
 
 
-def order_by_numbers(values: pd.Series) -> Ladder | None:
+def order_by_numbers(values: pd.Series, counts: pd.Series | None = None) -> Ladder | None:
     """Open stages ordered by a leading number ("1 - Prospect", "03 立项", "Stage 2: Demo", "4")."""
-    counts = _distinct(values)
+    counts = _distinct(values) if counts is None else counts
     forms = [stage_keys(v) for v in counts.index]
     opens = _open_values(counts, forms)
     numbered: dict[int, list[str]] = {}
@@ -269,16 +279,17 @@ def place_stages(values: pd.Series, cfg: Config | None, probability: pd.Series |
     `statuses` (from status_from_columns) override the stage's open/won/lost where they say something.
     """
     forced = _forced(cfg)
-    ladder = forced or detect_ladder(values, cfg)
+    counts = _distinct(values)  # once: every step below looks at the distinct values
+    ladder = forced or detect_ladder(values, cfg, counts)
     how = "config" if forced is not None else "ladder" if ladder is not None else "none"
     if forced is None:
         # A known ladder placing every open value stands; otherwise what the export itself says
         # (its probability column, its numbered stages) wins when it places more of them.
-        best = _placed(ladder, values) if ladder is not None else 0
-        for name, found in (("probability", order_by_probability(values, probability) if probability is not None
-                             else None), ("numbered", order_by_numbers(values))):
-            if found is not None and _placed(found, values) > best:
-                ladder, how, best = found, name, _placed(found, values)
+        best = _placed(ladder, values, counts) if ladder is not None else 0
+        for name, found in (("probability", order_by_probability(values, probability, counts)
+                             if probability is not None else None), ("numbered", order_by_numbers(values, counts))):
+            if found is not None and _placed(found, values, counts) > best:
+                ladder, how, best = found, name, _placed(found, values, counts)
     meta = classify_stages(values, ladder)
     status_col, status_from = statuses
     disagree = 0
@@ -304,15 +315,15 @@ def place_stages(values: pd.Series, cfg: Config | None, probability: pd.Series |
     unknown_mask = is_open & ~meta["stage_known"].to_numpy(dtype=bool)
     unknown = values[unknown_mask].astype(str).value_counts()
     unknown_stages = {str(k): int(v) for k, v in unknown.items()}
-    order = _describe(values, meta, ladder, how, status_from)
+    order = _describe(values, meta, ladder, how, status_from, counts)
     if disagree:
         order = dataclasses.replace(order, status_disagrees=disagree)
     return meta, order, ladder, unknown_stages
 
 
 def _describe(values: pd.Series, meta: pd.DataFrame, ladder: Ladder | None, how: str,
-              status_from: str | None) -> StageOrder:
-    counts = _distinct(values)
+              status_from: str | None, counts: pd.Series | None = None) -> StageOrder:
+    counts = _distinct(values) if counts is None else counts
     forms = [stage_keys(v) for v in counts.index]
     seen = {str(v): f for v, f in zip(counts.index, forms)}
     own = {k: v for k, v in (ladder.keys() if ladder else {}).items() if v[0] != "open"}

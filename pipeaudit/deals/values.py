@@ -191,14 +191,21 @@ def _text_of(v: object) -> object:
 def clean_text(s: pd.Series) -> pd.Series:
     """Text as object dtype: stripped str, blank → None; numbers/dates rendered plainly."""
     if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:  # the CSV reader's str columns
-        return pd.Series(_clean_arrow_text(s), index=s.index, dtype=object)
+        return pd.Series(_clean_arrow_text(s), index=s.index, dtype=object, copy=False)
+    if s.dtype == object and len(s) > 2 * _DISTINCT_SAMPLE:
+        # Mostly distinct text (IDs, names): trimming each cell costs less than hashing them all.
+        cells = s.to_numpy()
+        sample = cells[:_DISTINCT_SAMPLE]
+        if len(set(sample)) * 2 > len(sample) and pd.api.types.infer_dtype(cells, skipna=True) == "string":
+            vals = np.array([(v.strip() or None) if isinstance(v, str) else None for v in cells], dtype=object)
+            return pd.Series(vals, index=s.index, dtype=object, copy=False)
     codes, u = _factorize(s)
     if pd.api.types.infer_dtype(u, skipna=False) == "string":
         t = u.str.strip()
         vals = t.where(t != "", None).to_numpy(dtype=object)
     else:
         vals = np.array([_text_of(v) for v in u], dtype=object)
-    return pd.Series(_spread(codes, vals, None), index=s.index, dtype=object)
+    return pd.Series(_spread(codes, vals, None), index=s.index, dtype=object, copy=False)
 
 
 def _clean_arrow_text(s: pd.Series) -> np.ndarray:

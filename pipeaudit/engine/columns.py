@@ -79,12 +79,29 @@ def blank_mask(env: Env, name: str):
         else:
             s = env.frame[name]
             if KIND_OF.get(name) in TEXT_KINDS and (s.dtype == object or str(s.dtype) == "str"):
-                codes, uniques = factorized(env, name)
-                blank_u = uniques.str.strip().eq("").to_numpy(dtype=bool, na_value=True)
+                found = text_codes(env, name) if ("factorize", name) not in env.cache else None
+                if found is not None:  # no str copy of the column kept for this alone (peak memory)
+                    codes, distinct = found
+                    blank_u = _blank_texts(distinct)
+                else:
+                    codes, uniques = factorized(env, name)
+                    blank_u = uniques.str.strip().eq("").to_numpy(dtype=bool, na_value=True)
                 env.cache[key] = np.append(blank_u, True)[codes]  # code -1: missing, blank too
             else:
                 env.cache[key] = s.isna().to_numpy(dtype=bool)
     return env.cache[key]
+
+
+def _blank_texts(distinct) -> "np.ndarray":
+    """Is each text blank once trimmed? The kernels of a str Series' .str.strip().eq(""), on an
+    object array of str, without building the Series."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(distinct, type=pa.large_string(), from_pandas=True)
+    blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(text), ""), True)
+    return np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def text_codes(env: Env, name: str):
@@ -118,12 +135,61 @@ def factorized(env: Env, name: str):
     return env.cache[key]
 
 
+def folded_uniques(env: Env, name: str):
+    """(codes, the distinct values trimmed and case-folded as a str Series), once per run: every
+    text comparison of a column (equals, in, class, contains_any) starts from these."""
+    key = ("folded", name)
+    if key not in env.cache:
+        codes, uniques = factorized(env, name)
+        env.cache[key] = (codes, casefolded(uniques.str.strip()))
+    return env.cache[key]
+
+
+#: Text made only of these characters has no case but ASCII's: ASCII, CJK symbols and punctuation,
+#: common CJK ideographs, and the full-width forms but the capital letters Ａ-Ｚ.
+_NO_CASE_BUT_ASCII = r"^[\x{01}-\x{7F}\x{3000}-\x{303F}\x{4E00}-\x{9FA5}\x{FF01}-\x{FF20}\x{FF3B}-\x{FFEF}]*$"
+
+
+def casefolded_reference(t: "pd.Series") -> "pd.Series":
+    """A str Series case-folded, the plain way (Python's str.casefold on every value)."""
+    return t.str.casefold()
+
+
+def casefolded(t: "pd.Series") -> "pd.Series":
+    """casefolded_reference, with the values that have no case but ASCII's lower-cased in Arrow.
+
+    A fast path (tests/test_casefold.py holds it to the reference on every character of the
+    ranges it takes and on fixed examples): folding such a value is ASCII lower-casing; every
+    other value is folded by the reference.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(t) == 0 or not hasattr(t.array, "__arrow_array__"):
+        return casefolded_reference(t)
+    text = pa.array(t.array)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        return casefolded_reference(t)
+    simple = pc.fill_null(pc.match_substring_regex(text, _NO_CASE_BUT_ASCII), True)
+    out = pc.ascii_lower(text)
+    other = np.flatnonzero(~np.asarray(simple.to_numpy(zero_copy_only=False), dtype=bool))
+    if len(other):
+        rest = casefolded_reference(t.iloc[other]).to_numpy(dtype=object, na_value=None)
+        out = pc.replace_with_mask(out, pc.invert(simple), pa.array(rest, type=out.type, from_pandas=True))
+    import pandas as pd
+
+    return pd.Series(pd.array(out, dtype=t.dtype), index=t.index)
+
+
 def text_isin(env: Env, name: str, values) -> "np.ndarray":
     """Trimmed, case-folded value is one of `values` (computed once per distinct value)."""
     import numpy as np
 
-    codes, uniques = factorized(env, name)
-    hit_u = uniques.str.strip().str.casefold().isin(list(values)).to_numpy(dtype=bool, na_value=False)
+    codes, folded = folded_uniques(env, name)
+    hit_u = folded.isin(list(values)).to_numpy(dtype=bool, na_value=False)
     hit_u = np.append(hit_u, False)  # code -1 (NA) indexes the appended False
     return hit_u[codes]
 
@@ -132,8 +198,8 @@ def text_map(env: Env, name: str, fn) -> "np.ndarray":
     """Apply a vectorized str function to the distinct values; bool mask per deal."""
     import numpy as np
 
-    codes, uniques = factorized(env, name)
-    hit_u = np.append(fn(uniques.str.strip().str.casefold()).to_numpy(dtype=bool, na_value=False), False)
+    codes, folded = folded_uniques(env, name)
+    hit_u = np.append(fn(folded).to_numpy(dtype=bool, na_value=False), False)
     return hit_u[codes]
 
 

@@ -135,6 +135,7 @@ def evaluate(
             pos = np.flatnonzero(m)
         if len(pos):
             flagged.append((rule, pos, extras))
+    _forget(env, drop=_MASK_CACHES)
     for rule, pos, extras in drop_superseded(flagged):
         env.params = rule.params
         chunks["rule"].append(np.full(len(pos), len(ran), dtype=np.int32))
@@ -144,10 +145,25 @@ def evaluate(
         questions = [fill(q[lang], env, len(pos), pos, extras, lang, rule.age_field) for q in rule.questions]
         chunks["question"].append(questions[0])
         chunks["questions"].append(combine_texts(questions))
+    # the texts are filled: of the cache only what the findings frame reads stays (peak memory)
+    _forget(env, keep={"text_codes", "values"})
     findings = _deal_findings(env, chunks, ran) if chunks["pos"] else empty_findings()
     if beside_deals:
         findings = sort_findings(pd.concat([findings, *beside_deals], ignore_index=True))
     return findings, skipped
+
+
+#: env.cache entries only the conditions read (text copies, normalised text, masks): the texts
+#: and the findings frame, built next, need none of them.
+_MASK_CACHES = {"factorize", "folded", "matches_any_text", "matches_any", "blank", "applies"}
+
+
+def _forget(env: Env, *, drop: set[str] | None = None, keep: set[str] | None = None) -> None:
+    """Drop cached columns no later step reads (the kinds in `drop`, or all but those in `keep`)."""
+    for key in list(env.cache):
+        kind = key[0] if isinstance(key, tuple) and key else key
+        if (drop is not None and kind in drop) or (keep is not None and kind not in keep):
+            del env.cache[key]
 
 
 def drop_superseded(flagged: list[tuple]) -> list[tuple]:

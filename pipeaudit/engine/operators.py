@@ -150,13 +150,56 @@ def op_contains_any(node: Node, env: Env):
     if "whole" in node.args:
         whole = {_strip_punct(str(w).strip().casefold()) for w in env.value(node.args["whole"])}
         whole |= {str(w).strip().casefold() for w in env.value(node.args["whole"])}  # e.g. "-" or "/" alone
-        m = m | text_map(
-            env, name, lambda u: u.isin(whole) | u.str.replace(_PUNCT_EDGES, "", regex=True).isin(whole)
-        )
+        m = m | text_map(env, name, lambda u: whole_match(u, whole))
     return m
 
 
+def whole_match_reference(u, whole: set[str]):
+    """Is each value (trimmed, case-folded) one of `whole`, as it is or without the punctuation
+    and spaces at its edges? The plain way: the regular expression on every value."""
+    return u.isin(whole) | u.str.replace(_PUNCT_EDGES, "", regex=True).isin(whole)
+
+
+def whole_match(u, whole: set[str]):
+    """whole_match_reference on the few values that can match, found in Arrow's kernels.
+
+    A fast path (tests/test_whole_match.py holds it to the plain one on fixed examples). Taking
+    the edges off a value leaves a piece of it: the value is an entry with only stripped
+    characters around it, or (for an entry "" such as "-" leaves) nothing but stripped characters.
+    ASCII letters and digits and common CJK ideographs are never stripped, so a value holding one
+    outside the entry cannot match; the candidates left are judged by the reference itself.
+    """
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    entries = "|".join(re.escape(w) for w in sorted(whole) if w)
+    if len(u) == 0 or len(entries) > _PATTERN_CHARS:  # a long list: one expression would be too big
+        return whole_match_reference(u, whole)
+    if not whole:
+        return pd.Series(np.zeros(len(u), dtype=bool), index=u.index)
+    edge = f"[^{_NEVER_STRIPPED}]*"
+    body = f"(?:{entries})" + ("?" if "" in whole else "") if entries else ""
+    try:
+        arrow = hasattr(u.array, "__arrow_array__")
+        text = pa.array(u.array) if arrow else pa.array(u.to_numpy(dtype=object), from_pandas=True)
+        if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+            return whole_match_reference(u, whole)
+        maybe = pc.fill_null(pc.match_substring_regex(text, f"^{edge}{body}{edge}$"), True)
+        maybe = np.asarray(maybe.to_numpy(zero_copy_only=False), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return whole_match_reference(u, whole)
+    out = np.zeros(len(u), dtype=bool)
+    where = np.flatnonzero(maybe)
+    if len(where):
+        out[where] = whole_match_reference(u.iloc[where], whole).to_numpy(dtype=bool, na_value=False)
+    return pd.Series(out, index=u.index)
+
+
 _PUNCT_EDGES = r"^[\s\W_]+|[\s\W_]+$"
+#: Characters _PUNCT_EDGES never strips (word characters, not "_"), as the inside of an RE2 class.
+_NEVER_STRIPPED = r"0-9A-Za-z\x{4E00}-\x{9FA5}"
 #: words are matched by one regular expression per this many characters of pattern: a single
 #: expression of 100,000 words is more than the regex engine will compile
 _PATTERN_CHARS = 4_000

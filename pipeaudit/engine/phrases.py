@@ -128,7 +128,6 @@ def _p_matches(arg: Any, container: Any, ctx: Any, op: str) -> Node:
 
 def op_matches_any(node: Node, env: Env):
     import numpy as np
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     name = node.fields[0]
@@ -139,16 +138,28 @@ def op_matches_any(node: Node, env: Env):
     key = ("matches_any", name, tuple(phrases), tuple(patterns))
     if key in env.cache:
         return env.cache[key]
-    codes, uniques = factorized(env, name)
-    text = pa.array(uniques.to_numpy(dtype=object, na_value=None), type=pa.large_string(), from_pandas=True)
-    text = pc.utf8_normalize(text, "NFKC")
-    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_lower(text), r"\s+", " "))
+    codes, text = _normalised(env, name)
     hit = np.zeros(len(text), dtype=bool)
     for rx in compile_batches(phrases, patterns):
         hit |= pc.fill_null(pc.match_substring_regex(text, rx), False).to_numpy(zero_copy_only=False)
     out = np.append(hit, False)[codes]  # code -1 (blank) is never a match
     env.cache[key] = out
     return out
+
+
+def _normalised(env: Env, name: str):
+    """(codes, the distinct values NFKC, lower case, single spaces, as Arrow text), once per run."""
+    key = ("matches_any_text", name)
+    if key not in env.cache:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        codes, uniques = factorized(env, name)
+        text = pa.array(uniques.to_numpy(dtype=object, na_value=None), type=pa.large_string(), from_pandas=True)
+        text = pc.utf8_normalize(text, "NFKC")
+        text = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_lower(text), r"\s+", " "))
+        env.cache[key] = (codes, text)
+    return env.cache[key]
 
 
 MATCHES_ANY = Operator(

@@ -97,8 +97,9 @@ def _format_values(s: "pd.Series", name: str, kind: str, lang: str):
     return pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
 
 
-def formatted_labels(env: Env, name: str, lang: str) -> tuple["np.ndarray", "np.ndarray"]:
-    """(codes per deal, display texts): texts[codes] is the column as shown in messages, "—" when blank.
+def formatted_labels(env: Env, name: str, lang: str) -> tuple["np.ndarray", Any]:
+    """(codes per deal, display texts as an Arrow string array): texts[codes] is the column as
+    shown in messages, "—" when blank.
 
     The column is factorized and only its distinct values are formatted, once per run.
     """
@@ -117,7 +118,9 @@ def formatted_labels(env: Env, name: str, lang: str) -> tuple["np.ndarray", "np.
         # The distinct values plus one missing value, in the column's own dtype, formatted as a column.
         distinct = pd.Series(uniques).reindex(range(len(uniques) + 1))
         texts = pc.fill_null(_format_values(distinct, name, KIND_OF.get(name, "text"), lang), _DASH)
-        out = (np.where(codes < 0, len(uniques), codes), texts.to_numpy(zero_copy_only=False))
+        # kept as Arrow text: fill joins it in Arrow, so a column of a million names never
+        # becomes a million Python strings
+        out = (np.where(codes < 0, len(uniques), codes), texts)
     env.cache[key] = out
     return out
 
@@ -219,6 +222,8 @@ def fill(template: Template, env: Env, n: int, pos: "np.ndarray | None", extras:
     for p in parts:
         if isinstance(p, str):
             columns.append(p)
+        elif isinstance(p[1], pa.Array):  # a column's labels (formatted_labels)
+            columns.append(p[1].take(pa.array(p[0][first])))
         else:
             columns.append(pa.array(p[1][p[0][first]], type=pa.string()))
     if len(columns) == 1:

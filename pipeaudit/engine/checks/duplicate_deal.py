@@ -14,48 +14,68 @@ from pipeaudit.engine.checks.base import Check, CheckInput, Hits
 from pipeaudit.i18n import t
 
 
-def _key(frame):
-    """One identity per deal: the id where there is one, else name + account; None when neither."""
-    from pipeaudit.dealkeys import id_key, name_key
-
+def _codes(frame, name, pos):
+    """Normalised key codes of a column at positions `pos` (-1: none; all -1 without the column)."""
     import numpy as np
 
-    ids, names = id_key(frame).tolist(), name_key(frame).tolist()
-    return np.array([f"id:{i}" if i is not None else (f"name:{n}" if n is not None else None)
-                     for i, n in zip(ids, names)], dtype=object), np.array(names, dtype=object)
+    from pipeaudit.engine.keycodes import normalised_codes
+
+    if name not in frame.columns:
+        return np.full(len(pos), -1, dtype=np.int64)
+    return normalised_codes(frame[name].iloc[pos])
 
 
-def _same_amount(names, frame):
-    """name + account + the amount (to the cent): a deal entered twice carries its amount along."""
+def _joint(*parts):
+    """One code per combination of the parts' codes (-1 in the first part: -1)."""
     import numpy as np
     import pandas as pd
 
+    codes = np.zeros(len(parts[0]), dtype=np.int64)
+    for part in parts:
+        joined, _ = pd.factorize(codes * (int(part.max(initial=-1)) + 2) + (part + 1))
+        codes = joined.astype(np.int64)
+    return np.where(parts[0] < 0, -1, codes)
+
+
+def _keys(frame, pos):
+    """Two identities per candidate deal as codes (-1: none), as dealkeys would key them:
+    the id where there is one, else name + account; and name + account + the amount to the cent
+    (a deal entered twice carries its amount along)."""
+    import numpy as np
+    import pandas as pd
+
+    ids, names, accounts = (_codes(frame, c, pos) for c in ("deal_id", "deal", "account"))
+    name_acc = _joint(names, accounts)
+    by_id = np.where(ids >= 0, 2 * ids, np.where(name_acc >= 0, 2 * name_acc + 1, -1))
     if "amount" not in frame.columns:
-        return names
-    cents = pd.to_numeric(frame["amount"], errors="coerce").round(2).tolist()
-    return np.array([None if n is None else f"{n}\x1f{'' if c != c else c}" for n, c in zip(names.tolist(), cents)],
-                    dtype=object)
+        return by_id, name_acc
+    cents = pd.to_numeric(frame["amount"].iloc[pos], errors="coerce").round(2)
+    cents = cents.to_numpy(dtype=np.float64, na_value=np.nan)
+    # the float's bits: -0.0 is not 0.0 (as their str() differ); every NaN is one "no amount"
+    bits = np.where(np.isnan(cents), np.int64(-1), cents.view(np.int64))
+    cent_codes, _ = pd.factorize(bits)
+    return by_id, _joint(name_acc, cent_codes.astype(np.int64))
 
 
-def _pairs(keys, candidates, rows):
-    """For each candidate deal whose key another candidate shares: (position, the other's row, the
-    size of the group), from one sort over the repeated keys only (no loop per group)."""
+def _pairs(keys, rows):
+    """For each deal whose key another shares: (its index in keys, the other's row, the size of
+    the group); the other is the group's first row, or its second for the first itself."""
     import numpy as np
-    import pandas as pd
 
-    pos = np.flatnonzero(candidates & pd.notna(keys))
-    if len(pos) < 2:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    frame = pd.DataFrame({"key": keys[pos], "pos": pos, "row": rows[pos]})
-    frame = frame[frame["key"].duplicated(keep=False)].sort_values(["key", "row"], kind="stable")
-    if frame.empty:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    g = frame.groupby("key", sort=False)["row"]
-    first, size = g.transform("first"), g.transform("size")
-    nth = g.cumcount().to_numpy()
-    second = frame["key"].map(pd.Series(frame["row"].to_numpy()[nth == 1], index=frame["key"].to_numpy()[nth == 1]))
-    other = np.where(nth == 0, second.to_numpy(), first.to_numpy())
-    return frame["pos"].to_numpy(dtype=np.int64), other.astype(np.int64), size.to_numpy(dtype=np.int64)
+    idx = np.flatnonzero(keys >= 0)
+    order = idx[np.lexsort((rows[idx], keys[idx]))]
+    k = keys[order]
+    start = np.ones(len(k), dtype=bool)
+    start[1:] = k[1:] != k[:-1]
+    group = np.cumsum(start) - 1
+    first_at = np.flatnonzero(start)
+    size = np.diff(np.append(first_at, len(k)))[group]
+    nth = np.arange(len(k)) - first_at[group]
+    dup = size > 1
+    first_row = rows[order[first_at[group]]]
+    second_row = rows[order[np.minimum(first_at[group] + 1, len(k) - 1)]]
+    other = np.where(nth == 0, second_row, first_row)
+    return order[dup], other[dup].astype(np.int64), size[dup].astype(np.int64)
 
 
 def run(given: CheckInput) -> Hits:
@@ -63,12 +83,12 @@ def run(given: CheckInput) -> Hits:
 
     frame = given.deals.frame
     rows = frame["row"].to_numpy(dtype=np.int64) if "row" in frame.columns else np.arange(len(frame)) + 2
-    candidates = np.asarray(given.applies, dtype=bool)
+    cand = np.flatnonzero(np.asarray(given.applies, dtype=bool))
     found: dict[int, tuple[int, int]] = {}
-    # by id (else name + account), then by name + account between deals whose ids differ
-    by_id, names = _key(frame)
-    for keys in (by_id, _same_amount(names, frame)):
-        for p, other, size in zip(*(a.tolist() for a in _pairs(keys, candidates, rows))):
+    # by id (else name + account), then by name + account + amount between deals whose ids differ
+    for keys in _keys(frame, cand):
+        for i, other, size in zip(*(a.tolist() for a in _pairs(keys, rows[cand]))):
+            p = int(cand[i])
             if p not in found or size > found[p][1]:
                 found[p] = (other, size)
     pos = np.array(sorted(found), dtype=np.int64)
