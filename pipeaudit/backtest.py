@@ -42,7 +42,7 @@ def week_deals(rows_w: "pd.DataFrame", fields: list[str], ladder: str | None, so
     import numpy as np
     import pandas as pd
 
-    from pipeaudit.deals.build import _empty_problems
+    from pipeaudit.deals.build import empty_problems
     from pipeaudit.model import FIELDS, Deals
 
     rows_w = rows_w.reset_index(drop=True)
@@ -70,7 +70,7 @@ def week_deals(rows_w: "pd.DataFrame", fields: list[str], ladder: str | None, so
     cols["phase"] = pd.to_numeric(rows_w["phase"], errors="coerce").astype("Int64")
     cols["stage_known"] = (stage.isna() | status.isin(["won", "lost"]) | rank.notna()).astype(bool)
     frame = pd.DataFrame(cols, index=pd.RangeIndex(n))
-    return Deals(frame=frame, problems=_empty_problems(), source=Path(source), ladder=ladder)
+    return Deals(frame=frame, problems=empty_problems(), source=Path(source), ladder=ladder)
 
 
 def outcomes(rows: "pd.DataFrame", horizon_weeks: int = HORIZON_WEEKS) -> dict[tuple[Any, Any], str | None]:

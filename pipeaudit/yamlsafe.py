@@ -10,7 +10,7 @@ Before anything is constructed, the parsed node graph is measured (`_check_graph
 bytes of anchors and aliases can stand for billions of values ("billion laughs", also through
 merge keys `<<`), so aliases are counted, the document's size *as expanded* is bounded, nesting
 depth is bounded, a recursive alias is refused, and so is an integer of more digits than any
-honest setting needs. Error messages show values cut to a few dozen characters (`shown`, `clip`).
+honest setting needs. Error messages show values cut to a few dozen characters (`clipped_repr`, `clip`).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ _REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 4
 _REPR.maxlevel = 2
 
 
-def shown(value: object) -> str:
+def clipped_repr(value: object) -> str:
     """repr(value) for an error message, bounded however large the value is."""
     try:
         return clip(_REPR.repr(value))
@@ -99,7 +99,7 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
             ) from None
         if key in result:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {shown(key)}", key_node.start_mark
+                None, None, f"duplicate key {clipped_repr(key)}", key_node.start_mark
             )
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = key_node.start_mark.line + 1

@@ -115,9 +115,9 @@ def test_did_you_mean_skips_huge_text() -> None:
 
 
 def test_shown_bounds_any_value() -> None:
-    assert len(yamlsafe.shown("x" * 1_000_000)) <= yamlsafe.SHOWN_CHARS
-    assert len(yamlsafe.shown([["y" * 1000] * 1000] * 1000)) <= yamlsafe.SHOWN_CHARS
-    assert yamlsafe.shown(10**5000) == "<int>"  # past Python's digit limit for str()
+    assert len(yamlsafe.clipped_repr("x" * 1_000_000)) <= yamlsafe.SHOWN_CHARS
+    assert len(yamlsafe.clipped_repr([["y" * 1000] * 1000] * 1000)) <= yamlsafe.SHOWN_CHARS
+    assert yamlsafe.clipped_repr(10**5000) == "<int>"  # past Python's digit limit for str()
 
 
 def test_every_error_is_one_bounded_line() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from pipeaudit.errors import ConfigError
 from pipeaudit.i18n import both
-from pipeaudit.yamlsafe import clip, did_you_mean, line_of, shown
+from pipeaudit.yamlsafe import clip, clipped_repr, did_you_mean, line_of
 
 _SECRET_KEY = re.compile(r"(?:^|_)(pass|passwd|password|secret|token|api_?key|key|credentials?|webhook|webhook_?url|url)$", re.I)
 
@@ -65,7 +65,7 @@ class Checker:
         if value not in choices:
             hint = did_you_mean(str(value), choices)
             raise self.fail(
-                container, key, f"'{clip(key)}' must be one of {', '.join(sorted(choices))}, not {shown(value)}{hint}"
+                container, key, f"'{clip(key)}' must be one of {', '.join(sorted(choices))}, not {clipped_repr(value)}{hint}"
             )
         return value
 

@@ -22,7 +22,7 @@ from pipeaudit.errors import ConfigError
 from pipeaudit.funnel import parse_mix, parse_ratios
 from pipeaudit.i18n import both, in_both, parse_lang, t
 from pipeaudit.model import FIELDS, PHASES, SEVERITIES
-from pipeaudit.yamlsafe import clip, did_you_mean, shown
+from pipeaudit.yamlsafe import clip, clipped_repr, did_you_mean
 
 _TOP_KEYS = {
     "columns", "date_order", "lang", "ladder", "ladders", "rules", "rule_files", "select",
@@ -87,7 +87,7 @@ def validate(data: Any, path: Path) -> Config:
                 isinstance(target, bool) or not isinstance(target, (int, float))
                 or not math.isfinite(target) or target < 0
             ):
-                raise check.fail(data["quotas"], rep, both("config.quota_negative", rep=shown(rep)))
+                raise check.fail(data["quotas"], rep, both("config.quota_negative", rep=clipped_repr(rep)))
             cfg.quotas[str(rep)] = float(target)
     if "plan" in data:
         plan = check.mapping(data, "plan")
@@ -133,7 +133,7 @@ def validate(data: Any, path: Path) -> Config:
 def _weight(check: Checker, container: Any, key: Any, where: str) -> float:
     value = container[key]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 <= value <= 1000:
-        raise check.fail(container, key, f"{where} " + both("config.weight", value=shown(value)))
+        raise check.fail(container, key, f"{where} " + both("config.weight", value=clipped_repr(value)))
     return float(value)
 
 
@@ -207,7 +207,7 @@ def _check_plan(check: Checker, plan: dict) -> None:
         if key in plan:
             value = plan[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-                raise check.fail(plan, key, f"plan.{key} " + both("config.positive", value=shown(value)))
+                raise check.fail(plan, key, f"plan.{key} " + both("config.positive", value=clipped_repr(value)))
     for key, parse in (("ratios", parse_ratios), ("mix", parse_mix)):
         if key in plan:
             value = plan[key]
@@ -265,7 +265,7 @@ def _suppression(check: Checker, entries: list, index: int, entry: Any) -> Suppr
                     raise ValueError(until)
                 until = date.fromisoformat(until.strip())
             except ValueError:
-                raise check.fail(entry, "until", f"suppress.until must be YYYY-MM-DD, not {shown(until)}") from None
+                raise check.fail(entry, "until", f"suppress.until must be YYYY-MM-DD, not {clipped_repr(until)}") from None
         elif not isinstance(until, date):
             raise check.fail(entry, "until", "suppress.until must be a date YYYY-MM-DD")
     return Suppression(str(entry["deal"]), str(entry["rule"]), str(entry["reason"]), until)

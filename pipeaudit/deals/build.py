@@ -26,7 +26,7 @@ PROBLEM_COLUMNS = ("index", "row", "field", "column", "raw")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-def _empty_problems() -> pd.DataFrame:
+def empty_problems() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "index": pd.Series([], dtype="int64"),
@@ -120,7 +120,7 @@ def build_deals(raw: RawTable, cfg: Config | None = None, maps: dict[str, str] |
     if problems:  # in reading order: by deal, then by column
         probs = pd.concat(problems, ignore_index=True).sort_values("index", kind="stable", ignore_index=True)
     else:
-        probs = _empty_problems()
+        probs = empty_problems()
     notes = list(raw.notes)
     for header in cm.duplicates:
         notes.append(both("deals.duplicate_column", header=str(header)))

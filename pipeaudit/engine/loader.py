@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Iterator
 from pipeaudit.engine.schema import Pack, Rule, parse_pack
 from pipeaudit.errors import ConfigError, RuleError
 from pipeaudit.i18n import both, in_both, t
-from pipeaudit.yamlsafe import did_you_mean, shown
+from pipeaudit.yamlsafe import clipped_repr, did_you_mean
 
 if TYPE_CHECKING:
     from pipeaudit.config import Config
@@ -72,7 +72,7 @@ class RuleSet:
     def _no_match(self, word: str, option: str) -> str:
         codes = [r.code for r in self.rules if r.code]
         packs = self.pack_names
-        return f"{option} {shown(word)}: " + in_both(lambda lang: t(
+        return f"{option} {clipped_repr(word)}: " + in_both(lambda lang: t(
             "rules.no_match", lang, packs=", ".join(packs) or t("words.none", lang),
             hint=did_you_mean(word, [*self.names, *codes, *packs], lang) or did_you_mean(word.upper(), codes, lang),
         ))

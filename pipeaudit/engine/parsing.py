@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from pipeaudit.engine.columns import KIND_OF, TEXT_KINDS, Env, ParamRef
 from pipeaudit.model import PHASES
-from pipeaudit.yamlsafe import clip, did_you_mean, line_of, shown
+from pipeaudit.yamlsafe import clip, clipped_repr, did_you_mean, line_of
 
 if TYPE_CHECKING:
     import numpy as np
@@ -110,7 +110,7 @@ def number_arg(value: Any, ctx: ParseContext, container: Any, key: Any) -> Any:
             raise ctx.fail(container, key, f"param '{value.name}' must be a number within ±1.8e308 to be compared")
         return value
     if not comparable_number(value):
-        raise ctx.fail(container, key, f"'{clip(key)}' must be a number within ±1.8e308 or a \"{{param}}\", not {shown(value)}")
+        raise ctx.fail(container, key, f"'{clip(key)}' must be a number within ±1.8e308 or a \"{{param}}\", not {clipped_repr(value)}")
     return value
 
 

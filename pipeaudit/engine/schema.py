@@ -14,13 +14,18 @@ from typing import Any
 
 from pipeaudit.engine.checks import CHECKS
 from pipeaudit.engine.columns import KIND_OF
-from pipeaudit.engine.conditions import evaluable, first_date_field, parse_condition, referenced_fields
-from pipeaudit.engine.parsing import comparable_number, Node, ParseContext
+from pipeaudit.engine.conditions import (
+    evaluable,
+    first_date_field,
+    parse_condition,
+    referenced_fields,
+)
+from pipeaudit.engine.parsing import Node, ParseContext, comparable_number
 from pipeaudit.engine.template import Template, param_text, parse_template
 from pipeaudit.errors import RuleError
 from pipeaudit.i18n import LANGS, Lang, t
 from pipeaudit.model import DERIVED, FIELDS, PHASES, SEVERITIES
-from pipeaudit.yamlsafe import clip, did_you_mean, line_of, load_yaml, shown
+from pipeaudit.yamlsafe import clip, clipped_repr, did_you_mean, line_of, load_yaml
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 CODE_RE = re.compile(r"^[A-Z]{1,4}[0-9]{1,4}$")
@@ -136,7 +141,7 @@ class Rule:
         for key, value in overrides.items():
             if key == "severity":
                 if value not in SEVERITIES:
-                    raise ConfigError(f"{where}: rules.{self.name}.severity must be one of {', '.join(SEVERITIES)}, not {shown(value)}{did_you_mean(str(value), SEVERITIES)}")
+                    raise ConfigError(f"{where}: rules.{self.name}.severity must be one of {', '.join(SEVERITIES)}, not {clipped_repr(value)}{did_you_mean(str(value), SEVERITIES)}")
                 rule.severity = value
             elif key == "enabled":
                 if not isinstance(value, bool):
@@ -145,7 +150,7 @@ class Rule:
             elif key in self.params:
                 default = self.params[key]
                 if _is_num(default) and not comparable_number(value):
-                    raise ConfigError(f"{where}: rules.{self.name}.{key} must be a number within ±1.8e308, not {shown(value)}")
+                    raise ConfigError(f"{where}: rules.{self.name}.{key} must be a number within ±1.8e308, not {clipped_repr(value)}")
                 if isinstance(default, list) and not (isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value)):
                     raise ConfigError(f"{where}: rules.{self.name}.{key} must be a list")
                 rule.params[key] = value
@@ -280,7 +285,7 @@ def _parse_supersedes(spec: Any, ctx: ParseContext, container: Any, name: str) -
     for i, other in enumerate(items):
         if not isinstance(other, str) or not NAME_RE.match(other):
             raise ctx.fail(items if isinstance(spec, list) else container, i if isinstance(spec, list) else "supersedes",
-                           f"supersedes: {shown(other)} is not a rule name")
+                           f"supersedes: {clipped_repr(other)} is not a rule name")
         if other == name:
             raise ctx.fail(container, "supersedes", f"rule '{name}' cannot supersede itself")
     return tuple(dict.fromkeys(items))
@@ -293,11 +298,11 @@ def _parse_params(spec: Any, ctx: ParseContext, container: Any) -> dict[str, Any
         raise ctx.fail(container, "params", "'params' must be a mapping of name: default")
     for k, v in spec.items():
         if not isinstance(k, str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", k):
-            raise ctx.fail(spec, k, f"param name {shown(k)} must be snake_case")
+            raise ctx.fail(spec, k, f"param name {clipped_repr(k)} must be snake_case")
         if isinstance(v, dict) or v is None:
             raise ctx.fail(spec, k, f"param '{clip(k)}' needs a default value (number, text or list)")
         if _is_num(v) and not comparable_number(v):
-            raise ctx.fail(spec, k, f"param '{clip(k)}' must be a number within ±1.8e308, not {shown(v)}")
+            raise ctx.fail(spec, k, f"param '{clip(k)}' must be a number within ±1.8e308, not {clipped_repr(v)}")
     return dict(spec)
 
 
@@ -336,7 +341,7 @@ def _as_date(value: Any, ctx: ParseContext, container: Any, key: Any) -> date:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise ctx.fail(container, key, f"'{clip(key)}' must be a date YYYY-MM-DD, not {shown(value)}") from None
+        raise ctx.fail(container, key, f"'{clip(key)}' must be a date YYYY-MM-DD, not {clipped_repr(value)}") from None
 
 
 def parse_rule(spec: Any, path: Path, index: int, rules: Any, pack: str, pack_as_of: date | None) -> Rule:
@@ -345,7 +350,7 @@ def parse_rule(spec: Any, path: Path, index: int, rules: Any, pack: str, pack_as
     name = spec.get("name")
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise _fail(path, spec, "name" if "name" in spec else None,
-                    f"rules[{index}]: 'name' must be kebab-case like 'no-insider', not {shown(name)}")
+                    f"rules[{index}]: 'name' must be kebab-case like 'no-insider', not {clipped_repr(name)}")
     params = _parse_params(spec.get("params"), ParseContext(path, name, {}, RuleError), spec)
     ctx = ParseContext(path, name, params, RuleError)
     for k in spec:
@@ -356,10 +361,10 @@ def parse_rule(spec: Any, path: Path, index: int, rules: Any, pack: str, pack_as
             raise ctx.fail(spec, None, f"missing '{clip(k)}'")
     code = spec.get("code")
     if code is not None and (not isinstance(code, str) or not CODE_RE.match(code)):
-        raise ctx.fail(spec, "code", f"'code' must look like PA101, not {shown(code)}")
+        raise ctx.fail(spec, "code", f"'code' must look like PA101, not {clipped_repr(code)}")
     severity = spec["severity"]
     if severity not in SEVERITIES:
-        raise ctx.fail(spec, "severity", f"severity must be one of {', '.join(SEVERITIES)}, not {shown(severity)}{did_you_mean(str(severity), SEVERITIES)}")
+        raise ctx.fail(spec, "severity", f"severity must be one of {', '.join(SEVERITIES)}, not {clipped_repr(severity)}{did_you_mean(str(severity), SEVERITIES)}")
     applies = _parse_applies(spec.get("applies_to"), ctx, spec)
 
     where = check = None
@@ -425,7 +430,7 @@ def parse_pack(path: Path, problems: list[RuleError] | None = None) -> Pack:
             raise _fail(path, data, k, f"unknown key '{clip(k)}'{did_you_mean(str(k), PACK_KEYS)} (a pack has pack, description, as_of, rules)")
     name = data.get("pack")
     if not isinstance(name, str) or not NAME_RE.match(name):
-        raise _fail(path, data, "pack" if "pack" in data else None, f"'pack' must be a kebab-case name, not {shown(name)}")
+        raise _fail(path, data, "pack" if "pack" in data else None, f"'pack' must be a kebab-case name, not {clipped_repr(name)}")
     rules = data.get("rules")
     if not isinstance(rules, list):
         raise _fail(path, data, "rules" if "rules" in data else None, "'rules' must be a list of rules")

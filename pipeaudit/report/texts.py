@@ -14,7 +14,7 @@ from pathlib import Path
 from pipeaudit.errors import ConfigError
 from pipeaudit.i18n import texts
 from pipeaudit.resources import data_dir
-from pipeaudit.yamlsafe import load_yaml, shown
+from pipeaudit.yamlsafe import clipped_repr, load_yaml
 
 LABELS_FILE = "report_labels.yaml"
 QUESTIONS_FILE = "stage_questions.yaml"
@@ -61,7 +61,7 @@ def _user_labels(lang: str, templates: Path | None) -> dict[str, str]:
         return {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of label -> {{zh, en}}")
-    return {str(k): _pick(v, lang, f"{path}: label {shown(k)}") for k, v in raw.items()}
+    return {str(k): _pick(v, lang, f"{path}: label {clipped_repr(k)}") for k, v in raw.items()}
 
 
 def load_texts(lang: str, templates: Path | None = None) -> Texts:
