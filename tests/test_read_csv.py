@@ -141,6 +141,7 @@ def test_unclosed_quote_is_an_input_error(tmp_path: Path) -> None:
 
 def test_arrow_and_pandas_paths_agree(tmp_path: Path) -> None:
     from pipeaudit.read import csv as rcsv
+    from pipeaudit.read import csv_arrow
 
     text = (
         "Deal ID,Deal,Owner,Next Step\r\n"
@@ -150,7 +151,7 @@ def test_arrow_and_pandas_paths_agree(tmp_path: Path) -> None:
     )
     path = write(tmp_path / "p.csv", text)
     offset = len("Deal ID,Deal,Owner,Next Step\r\n")
-    arrow = rcsv._read_arrow(path, offset, 4, ",")
+    arrow = csv_arrow.read_arrow(path, offset, 4, ",")
     assert arrow is not None
     enc = rcsv.Encoding("utf-8", 0, "utf-8")
     pandas_frame = rcsv._read_pandas(path, offset, 4, ",", enc, 1)
@@ -163,27 +164,27 @@ def test_arrow_and_pandas_paths_agree(tmp_path: Path) -> None:
 
 
 def test_arrow_falls_back_on_short_rows_and_blank_lines(tmp_path: Path) -> None:
-    from pipeaudit.read import csv as rcsv
+    from pipeaudit.read import csv_arrow
 
     path = write(tmp_path / "s.csv", "a,b,c\n1,2\n\n4,5,6\n")
-    assert rcsv._read_arrow(path, len("a,b,c\n"), 3, ",") is None
+    assert csv_arrow.read_arrow(path, len("a,b,c\n"), 3, ",") is None
 
 
 def test_arrow_pool_is_chosen_once_and_an_explicit_choice_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     import pyarrow as pa
 
-    from pipeaudit.read import csv as csv_read
+    from pipeaudit.read import csv_arrow as csv_read
 
     chosen: list[str] = []
     monkeypatch.setattr(pa, "set_memory_pool", lambda pool: chosen.append(pool.backend_name))
     monkeypatch.setattr(csv_read, "_POOL_CHOSEN", False)
     monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
-    csv_read._use_jemalloc()
+    csv_read.use_jemalloc()
     assert chosen == []  # the user's pool stays
     monkeypatch.setattr(csv_read, "_POOL_CHOSEN", False)
     monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
-    csv_read._use_jemalloc()
-    csv_read._use_jemalloc()
+    csv_read.use_jemalloc()
+    csv_read.use_jemalloc()
     assert chosen in ([], ["jemalloc"])  # once, or never where this pyarrow has no jemalloc
     if "jemalloc" in pa.supported_memory_backends():
         assert chosen == ["jemalloc"]
@@ -192,7 +193,7 @@ def test_arrow_pool_is_chosen_once_and_an_explicit_choice_wins(monkeypatch: pyte
 def test_the_same_cells_whatever_the_arrow_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import pyarrow as pa
 
-    from pipeaudit.read import csv as csv_read
+    from pipeaudit.read import csv_arrow as csv_read
 
     monkeypatch.setattr(csv_read, "_POOL_CHOSEN", True)  # the read keeps the pool set here
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv as _csv
-import gc
 import io
 import os
 import re
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Iterator
 from pipeaudit.errors import InputError
 from pipeaudit.i18n import both
 from pipeaudit.read import limits
+from pipeaudit.read.csv_arrow import read_arrow
 from pipeaudit.read.header import (
     HeaderScore,
     find_header,
@@ -51,7 +51,6 @@ STATS_CHUNK = 1024 * 1024
 #: rather than costing a second full decode of a gigabyte export.
 VALIDATE_BYTES = 16 * 1024 * 1024
 DELIMITERS = (",", ";", "\t", "|")
-ARROW_BLOCK_BYTES = 16 * 1024 * 1024
 #: a header record longer than this (the head is read again, bigger, until the header is whole)
 MAX_HEADER_BYTES = 64 * 1024 * 1024
 #: a line with at least this many non-ASCII characters that decodes as UTF-8 is UTF-8, whatever the
@@ -353,7 +352,7 @@ def _read_decoded(source: Path, path: Path, size: int, enc: Encoding, score: Hea
     max_cells = limits.limit("MAX_CSV_CELLS")
     breaks, blank_lines = _line_stats(path, enc)
     _check_extent(source, max(0, breaks - header_last_line + 1), ncols, blank_lines, max_cells)
-    frame = _read_arrow(path, offset, ncols, delim, max_cells=max_cells, source=source) if enc.codec == "utf-8" else None
+    frame = read_arrow(path, offset, ncols, delim, max_cells=max_cells, source=source) if enc.codec == "utf-8" else None
     by_arrow = frame is not None
     if frame is None:
         frame = _read_pandas(path, offset, ncols, delim, enc, header_last_line)
@@ -506,102 +505,4 @@ def _read_pandas(path: Path, offset: int, ncols: int, delim: str, enc: Encoding,
         except (pd.errors.ParserError, ValueError, UnicodeError) as exc:
             text = " ".join(str(exc).split())[:200]
             raise InputError(f"{path}: " + both("read.malformed", line=header_last_line, detail=text)) from None
-    return frame
-
-
-def _use_jemalloc() -> None:
-    """Make jemalloc Arrow's default memory pool, where this pyarrow has it (once per process).
-
-    The default (mimalloc in the Linux wheels) asks the kernel for huge pages and, on a machine
-    short of contiguous memory, spends seconds of system time compacting it. On the
-    1,000,000-deal CSV of `make bench`: the read alone 1.4 s user + 0.9..2.2 s system with mimalloc,
-    1.4 + 0.4..0.5 s with jemalloc; the whole check 9.0 + 3.6..4.4 s and 1,375..1,410 MiB against
-    9.0 + 2.5..3.2 s and 1,270..1,300 MiB. Process-wide on purpose: a pool for the read alone keeps
-    the two allocators from reusing each other's freed memory and costs 150 MiB more at the peak.
-    Only where buffers live changes, never what is read or computed.
-    """
-    import pyarrow as pa
-
-    global _POOL_CHOSEN
-    if _POOL_CHOSEN:
-        return
-    _POOL_CHOSEN = True
-    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):  # the user's (or Arrow's documented) choice wins
-        return
-    try:
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
-    except (NotImplementedError, AttributeError, pa.ArrowException):
-        pass  # some platforms' wheels come without jemalloc: the default pool it is
-
-
-_POOL_CHOSEN = False
-
-
-def _read_arrow(path: Path, offset: int, ncols: int, delim: str, *, max_cells: int | None = None,
-                source: Path | None = None) -> pd.DataFrame | None:
-    """Arrow's reader for the common clean UTF-8 case; None means "use pandas instead".
-
-    Arrow drops blank lines and rejects short rows, which would shift line numbers or lose cells,
-    so the first such row sends the file back to the pandas path rather than being skipped. Read
-    block by block, so a file of more than `max_cells` cells (rows x columns) is refused when the
-    block that crosses the limit arrives, not after the whole file is held.
-    """
-    import pandas as pd
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    _use_jemalloc()
-    names = [str(j) for j in range(ncols)]
-    batches = []
-    rows = 0
-    reader = None
-    finished = False
-    try:
-        # Arrow's own file, not a Python one: its read-ahead then never calls back into Python.
-        with pa.OSFile(str(path), "r") as fh:
-            fh.seek(offset)
-            reader = pacsv.open_csv(
-                fh,
-                # 16 MB blocks instead of 1 MB: a few chunks per column, which later factorizing
-                # (one dictionary per chunk, unified after) handles much faster than hundreds.
-                # One thread: Arrow's parallel parse spends ~40% more CPU for the same work, which
-                # a shared box or CI runner pays for, and the rest of the audit is serial anyway.
-                read_options=pacsv.ReadOptions(column_names=names, block_size=ARROW_BLOCK_BYTES, use_threads=False),
-                parse_options=pacsv.ParseOptions(
-                    delimiter=delim,
-                    quote_char='"',
-                    double_quote=True,
-                    newlines_in_values=True,
-                    ignore_empty_lines=False,
-                    invalid_row_handler=lambda row: "error",  # a blank or short row: pandas reads the file
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    # large_string is what pandas' str dtype holds: to_pandas below is then zero-copy.
-                    column_types={name: pa.large_string() for name in names},
-                    strings_can_be_null=True,
-                    quoted_strings_can_be_null=True,
-                    null_values=[""],
-                ),
-            )
-            for batch in reader:
-                batches.append(batch)
-                rows += batch.num_rows
-                if max_cells is not None and rows * ncols > max_cells:
-                    raise InputError(f"{source or path}: " + both(
-                        "read.csv_cells_more", rows=f"{rows:,}", cols=f"{ncols:,}", limit=f"{max_cells:,}"))
-            schema = reader.schema
-            finished = True
-    except (pa.ArrowException, ValueError, OSError):
-        return None
-    finally:
-        if not finished:
-            # A reader left mid-file keeps a read-ahead task on Arrow's I/O threads. Left to
-            # interpreter shutdown, that thread can outlive Arrow and abort the process ("terminate
-            # called without an active exception", exit 134) about once in a hundred runs; dropping
-            # the reader and collecting now joins it while Arrow is still whole (apache/arrow#34314).
-            reader = None
-            gc.collect()
-    table = pa.Table.from_batches(batches, schema=schema)
-    frame = table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get)
-    frame.columns = list(range(ncols))
     return frame
