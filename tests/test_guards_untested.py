@@ -59,6 +59,30 @@ def test_first_letter_prefilters_cover_every_label() -> None:
             assert ch in header._TOTAL_FIRST and ch in header._ARROW_TOTAL_FIRST, alt
 
 
+def test_total_label_fast_path_agrees_with_its_reference() -> None:
+    """total_label_hits (numpy's first-character cut) finds the positions the cell-by-cell reference does,
+    over every label spelling and cells that start alike, are not str, or that numpy cuts oddly."""
+    import datetime as dt
+
+    import numpy as np
+
+    cells: list[object] = _spellings() + [
+        "", " ", "\u3000合计", "\u00a0Total", "\tsum", "\nTotal", "\x00合计", "合", "Tot", "totals:", "ſum",
+        "\U0001d413otal", "\ud800Total", "Sum of it all", "Grand", "总计（万元）", "汇总表", "Total Solutions Ltd",
+        None, float("nan"), 0.0, 12, True, dt.date(2026, 1, 1), dt.datetime(2026, 1, 1, 9), dt.time(9), "合计",
+    ]
+    values = np.array(cells, dtype=object)
+    expected = header.total_label_hits_reference(values)
+    assert expected  # the examples do hold labels
+    assert header.total_label_hits(values) == expected
+    for k in range(len(values)):  # each cell alone, as every position of a short column
+        one = values[k : k + 1]
+        assert header.total_label_hits(one) == header.total_label_hits_reference(one), values[k]
+    odd = np.array(["Total", b"\xff", "Sum"], dtype=object)  # numpy cannot make text of the bytes: plain way
+    assert header.total_label_hits(odd) == header.total_label_hits_reference(odd) == [0, 2]
+    assert header.total_label_hits(np.array([], dtype=object)) == []
+
+
 # ---- a config ladder tying a built-in one ------------------------------------------------------------
 
 

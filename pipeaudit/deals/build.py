@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pipeaudit.config import Config
+from pipeaudit.deals.cells import _factorize
 from pipeaudit.deals.columns import map_columns, normalise_header
 from pipeaudit.deals.dates import order_evidence, read_dates
 from pipeaudit.deals.notes import date_notes, mapping_notes, stage_notes
@@ -56,14 +57,22 @@ def _language(headers: list[str]) -> Lang:
     return "zh" if cjk * 2 >= len(headers) else "en"
 
 
-def _date_fallback(cm, cells: pd.DataFrame, cfg: Config) -> tuple[str, str] | None:
-    """The order the export's settled date columns agree on (for the columns their values leave open)."""
+def _date_fallback(cm, cells: pd.DataFrame, cfg: Config, distinct: dict[int, tuple]) -> tuple[str, str] | None:
+    """The order the export's settled date columns agree on (for the columns their values leave open).
+
+    Each object date column is factorized once, into `distinct` (by column position) for read_dates:
+    its distinct values, NA left out and in first-seen order, are what order_evidence reads.
+    """
     if cfg.date_order is not None:
         return None
     found: dict[str, str] = {}
     for name, i in cm.fields.items():
         if FIELDS[name].kind == "date":
-            order, evidence, conflict = order_evidence(cells.iloc[:, i])
+            col = cells.iloc[:, i]
+            if col.dtype == object:
+                distinct[i] = _factorize(col)
+                col = distinct[i][1]
+            order, evidence, conflict = order_evidence(col)
             if order and not conflict:
                 found.setdefault(order, f"{cm.headers[name]}: {evidence}")
     if len(found) == 1:
@@ -89,11 +98,13 @@ def build_deals(raw: RawTable, cfg: Config | None = None, maps: dict[str, str] |
     columns: dict[str, pd.Series] = {"row": pd.Series(rows, index=index, dtype="int64")}
     problems: list[pd.DataFrame] = []
     dates: dict[str, DateReading] = {}
-    fallback = _date_fallback(cm, cells, cfg)
+    distinct: dict[int, tuple] = {}
+    fallback = _date_fallback(cm, cells, cfg, distinct)
     for name in sorted(cm.fields, key=cm.fields.get):
         col = cells.iloc[:, cm.fields[name]].reset_index(drop=True)
         if FIELDS[name].kind == "date":
-            values, bad, dates[name] = read_dates(col, cfg.date_order, as_of=as_of, fallback=fallback)
+            values, bad, dates[name] = read_dates(col, cfg.date_order, as_of=as_of, fallback=fallback,
+                                                  factorized=distinct.get(cm.fields[name]))
         else:
             values, bad = _typed(FIELDS[name].kind, col, cfg, cm.units.get(name, 1.0))
         columns[name] = values

@@ -231,16 +231,22 @@ def parse_dates(s: pd.Series, date_order: str | None = None, *, as_of: _dt.date 
 
 
 def read_dates(s: pd.Series, date_order: str | None = None, *, as_of: _dt.date | None = None,
-               fallback: tuple[str, str] | None = None) -> tuple[pd.Series, pd.Series, DateReading]:
+               fallback: tuple[str, str] | None = None, factorized: tuple[np.ndarray, pd.Series] | None = None
+               ) -> tuple[pd.Series, pd.Series, DateReading]:
     """parse_dates plus how the column was read. `fallback` (order, how) is used when the values do
-    not settle the order (another column of the export settled it)."""
+    not settle the order (another column of the export settled it). `factorized` is _factorize(s)
+    of an object column when the caller has it already."""
     if date_order not in (None, "mdy", "dmy"):
         raise ValueError(f"date_order must be mdy or dmy, not {date_order!r}")
     by_sep: dict[str, str] = {}
+    # An object column is factorized once: its distinct values give the evidence and are parsed.
+    if factorized is None and s.dtype == object:
+        factorized = _factorize(s)
     if date_order is not None:
         reading = DateReading(date_order, "config")
     else:
-        ev = separator_evidence(s)
+        # The distinct values in first-seen order, NA left out: what pd.unique(s.dropna()) gives.
+        ev = separator_evidence(factorized[1] if factorized is not None else s)
         orders = {o for o, _, _ in ev.values() if o}
         conflicts = [e for _, e, c in ev.values() if c]
         if len(orders) > 1 and not conflicts and all(o for o, _, _ in ev.values()):
@@ -261,19 +267,20 @@ def read_dates(s: pd.Series, date_order: str | None = None, *, as_of: _dt.date |
         else:
             reading = DateReading("ymd", "values")
     order = reading.order if reading.order in ("mdy", "dmy") else "mdy"
-    values, bad, no_date = _parse(s, order, _pivot(as_of), by_sep)
+    values, bad, no_date = _parse(s, order, _pivot(as_of), by_sep, factorized)
     if no_date:
         reading = DateReading(reading.order, reading.how, reading.evidence, reading.settled, no_date)
     return values, bad, reading
 
 
-def _parse(s: pd.Series, date_order: str, pivot: int, by_sep: dict[str, str] | None = None
-           ) -> tuple[pd.Series, pd.Series, int]:
+def _parse(s: pd.Series, date_order: str, pivot: int, by_sep: dict[str, str] | None = None,
+           factorized: tuple[np.ndarray, pd.Series] | None = None) -> tuple[pd.Series, pd.Series, int]:
+    """`factorized` is _factorize(s) when the caller has it already."""
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         vals = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
         vals = vals.astype("datetime64[ns]")
         return vals, pd.Series(False, index=s.index), 0
-    codes, u = _factorize(s)
+    codes, u = factorized if factorized is not None else _factorize(s)
     res = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
     blank = np.zeros(len(u), dtype=bool)
     no_date_u = np.zeros(len(u), dtype=bool)
