@@ -164,6 +164,22 @@ def test_a_rename_breaks_loudly():
         t("words.no_owner", "fr")
 
 
+def test_filler_fills_as_t_does_and_checks_the_same():
+    row = i18n.filler("text.row", "zh")
+    assert row(row=12) == t("text.row", "zh", row="12") == t("text.row", "zh", row=12)
+    assert i18n.filler("duplicate.more", "en")(more=3) == t("duplicate.more", "en", more=3)
+    with pytest.raises(LookupError):
+        i18n.filler("text.no_such_key", "en")
+    with pytest.raises(ValueError):
+        i18n.filler("text.row", "fr")
+    with pytest.raises(TypeError, match="not used"):
+        row(row=1, line=2)
+    with pytest.raises(TypeError, match="str or int"):
+        row(row=1.5)
+    with pytest.raises(TypeError, match="plural"):
+        i18n.filler("text.rep_deals", "en")
+
+
 def test_plural_forms_follow_n(tmp_path, monkeypatch):
     path = tmp_path / "catalogue.yaml"
     path.write_text('a:\n  errors: {zh: "{n} 个错误", en: {one: "{n} error", other: "{n} errors"}}\n'

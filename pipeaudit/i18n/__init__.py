@@ -249,17 +249,26 @@ def keys() -> list[str]:
 # ---- looking texts up ----------------------------------------------------------------------
 
 
-def t(key: str, lang: Lang, /, **values: str | int) -> str:
-    """The text `key` in `lang`, its placeholders filled with `values` (str or int)."""
-    entry = _entry(key)
-    if lang not in LANGS:
-        raise ValueError(f"i18n: language {lang!r} is not one of {', '.join(LANGS)}")
+def _check_values(key: str, entry: _Entry, values: Mapping[str, object]) -> None:
+    """The values a text is filled with: exactly its placeholders, each a str or an int."""
     if values.keys() != entry.params:
         missing, extra = sorted(entry.params - values.keys()), sorted(values.keys() - entry.params)
         raise TypeError(f"i18n: {key} takes {sorted(entry.params)}; missing {missing}, not used {extra}")
     for name, value in values.items():
         if not isinstance(value, (str, int)) or isinstance(value, bool):
             raise TypeError(f"i18n: {key}: value {name} must be str or int, not {type(value).__name__}")
+
+
+def _checked_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise ValueError(f"i18n: language {lang!r} is not one of {', '.join(LANGS)}")
+
+
+def t(key: str, lang: Lang, /, **values: str | int) -> str:
+    """The text `key` in `lang`, its placeholders filled with `values` (str or int)."""
+    entry = _entry(key)
+    _checked_lang(lang)
+    _check_values(key, entry, values)
     text = entry.texts[lang]
     if isinstance(text, dict):
         n = values["n"]
@@ -267,6 +276,23 @@ def t(key: str, lang: Lang, /, **values: str | int) -> str:
             raise TypeError(f"i18n: {key}: n picks the plural form and must be an int")
         text = text["one" if n == 1 else "other"]
     return text.fill(values)
+
+
+def filler(key: str, lang: Lang, /) -> Callable[..., str]:
+    """t(key, lang, **values) as a function, for one text filled many times over (a check's text
+    for a million findings): the key and language are looked up and checked once, each call checks
+    its values as t() does and joins. Plural texts go through t(), which picks the form."""
+    entry = _entry(key)
+    _checked_lang(lang)
+    text = entry.texts[lang]
+    if isinstance(text, dict):
+        raise TypeError(f"i18n: {key} has plural forms: fill it with t()")
+
+    def fill(**values: str | int) -> str:
+        _check_values(key, entry, values)
+        return text.fill(values)
+
+    return fill
 
 
 def both(key: str, /, **values: str | int) -> str:

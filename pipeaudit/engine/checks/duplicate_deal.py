@@ -11,7 +11,7 @@ twice is what makes this a pipeline problem and not a typing one.
 from __future__ import annotations
 
 from pipeaudit.engine.checks.base import Check, CheckInput, Hits
-from pipeaudit.i18n import t
+from pipeaudit.i18n import filler
 
 
 def _codes(frame, name, pos):
@@ -78,13 +78,6 @@ def _pairs(keys, rows):
     return order[dup], other[dup].astype(np.int64), size[dup].astype(np.int64)
 
 
-def _around(key: str, name: str, lang: str):
-    """A function number -> the catalogue text `key` with `name` filled, built from one lookup."""
-    mark = "\x00"  # never in a catalogue text; the number is the only value
-    before, after = t(key, lang, **{name: mark}).split(mark)
-    return lambda number: before + str(number) + after
-
-
 def run(given: CheckInput) -> Hits:
     import numpy as np
 
@@ -99,12 +92,10 @@ def run(given: CheckInput) -> Hits:
             if p not in found or size > found[p][1]:
                 found[p] = (other, size)
     pos = np.array(sorted(found), dtype=np.int64)
-    # The catalogue's two texts are split once around their number, then joined per finding: a
-    # million findings would otherwise fill a million texts one lookup at a time (~3 s).
-    row_text = _around("text.row", "row", given.lang)
-    more_text = _around("duplicate.more", "more", given.lang)
+    # looked up once, filled per finding: a million lookups would take seconds
+    row_text, more_text = filler("text.row", given.lang), filler("duplicate.more", given.lang)
     texts = [
-        row_text(other) + (more_text(size - 2) if size > 2 else "")
+        row_text(row=other) + (more_text(more=size - 2) if size > 2 else "")
         for other, size in (found[p] for p in pos.tolist())
     ]
     return Hits(positions=pos, values={"other_rows": np.array(texts, dtype=object)})
