@@ -7,10 +7,12 @@ that also holds all/any/not and matches_any is assembled in engine/conditions.py
 
 from __future__ import annotations
 
+import operator
 import re
 from typing import Callable
 
 from pipeaudit.engine.columns import (
+    KIND_OF,
     NUMERIC_KINDS,
     Env,
     blank_mask,
@@ -20,7 +22,6 @@ from pipeaudit.engine.columns import (
     numbers,
     text_isin,
     text_map,
-    KIND_OF,
 )
 from pipeaudit.engine.parsing import (
     Node,
@@ -285,11 +286,16 @@ leaf(
 )(_age_op(-1.0, 7.0))
 
 
-def _date_pair(node: Node, env: Env):
+def _date_compare(node: Node, env: Env, relation):
+    """relation(the date, the other date), both as days relative to as_of (bigger = later); false
+    where either is blank (NaN compares false) or a column is missing."""
     a, b = node.fields
     if not (env.has(a) and env.has(b)):
-        return None, None
-    return -days_from(env, a), -days_from(env, b)  # both relative to as_of: bigger = later
+        return false_mask(env)
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):
+        return relation(-days_from(env, a), -days_from(env, b))
 
 
 @leaf(
@@ -297,13 +303,7 @@ def _date_pair(node: Node, env: Env):
     example="{before: {field: quote_date, other: confirmed_date}}",
 )
 def op_before(node: Node, env: Env):
-    a, b = _date_pair(node, env)
-    if a is None:
-        return false_mask(env)
-    import numpy as np
-
-    with np.errstate(invalid="ignore"):
-        return a < b
+    return _date_compare(node, env, operator.lt)
 
 
 @leaf(
@@ -311,13 +311,7 @@ def op_before(node: Node, env: Env):
     example="{after: {field: close_date, other: prev_close_date}}",
 )
 def op_after(node: Node, env: Env):
-    a, b = _date_pair(node, env)
-    if a is None:
-        return false_mask(env)
-    import numpy as np
-
-    with np.errstate(invalid="ignore"):
-        return a > b
+    return _date_compare(node, env, operator.gt)
 
 
 @leaf(
