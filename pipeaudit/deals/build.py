@@ -60,19 +60,15 @@ def _language(headers: list[str]) -> Lang:
 def _date_fallback(cm, cells: pd.DataFrame, cfg: Config, distinct: dict[int, tuple]) -> tuple[str, str] | None:
     """The order the export's settled date columns agree on (for the columns their values leave open).
 
-    Each object date column is factorized once, into `distinct` (by column position) for read_dates:
-    its distinct values, NA left out and in first-seen order, are what order_evidence reads.
+    `distinct` holds _factorize() of the object date columns by position: their distinct values, NA
+    left out and in first-seen order, are what order_evidence reads.
     """
     if cfg.date_order is not None:
         return None
     found: dict[str, str] = {}
     for name, i in cm.fields.items():
         if FIELDS[name].kind == "date":
-            col = cells.iloc[:, i]
-            if col.dtype == object:
-                distinct[i] = _factorize(col)
-                col = distinct[i][1]
-            order, evidence, conflict = order_evidence(col)
+            order, evidence, conflict = order_evidence(distinct[i][1] if i in distinct else cells.iloc[:, i])
             if order and not conflict:
                 found.setdefault(order, f"{cm.headers[name]}: {evidence}")
     if len(found) == 1:
@@ -98,7 +94,9 @@ def build_deals(raw: RawTable, cfg: Config | None = None, maps: dict[str, str] |
     columns: dict[str, pd.Series] = {"row": pd.Series(rows, index=index, dtype="int64")}
     problems: list[pd.DataFrame] = []
     dates: dict[str, DateReading] = {}
-    distinct: dict[int, tuple] = {}
+    # each object date column factorized once: its distinct values settle the order and are parsed
+    distinct = {i: _factorize(cells.iloc[:, i]) for name, i in cm.fields.items()
+                if FIELDS[name].kind == "date" and cells.iloc[:, i].dtype == object}
     fallback = _date_fallback(cm, cells, cfg, distinct)
     for name in sorted(cm.fields, key=cm.fields.get):
         col = cells.iloc[:, cm.fields[name]].reset_index(drop=True)
