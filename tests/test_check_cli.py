@@ -266,3 +266,24 @@ def test_output_follows_a_symlink_only_when_asked_and_writes_into_a_fifo(export,
     reader.join(timeout=30)
     assert json.loads(got[0])["summary"]["deals"] == 5
     assert sorted(os.listdir(tmp_path)) == ["deals.csv", "link.json", "pipe", "real.json"]
+
+
+def test_the_cyclic_gc_is_back_on_after_a_check_even_a_failed_one(export, monkeypatch):
+    """check pauses the cyclic collector while it audits (pipeaudit.runtime); it must come back."""
+    import gc
+
+    from pipeaudit import runtime
+
+    seen = []
+    real = runtime.cyclic_gc_paused
+
+    def spy():
+        seen.append(gc.isenabled())
+        return real()
+
+    monkeypatch.setattr(runtime, "cyclic_gc_paused", spy)
+    assert gc.isenabled()
+    assert invoke(export, *AS_OF, "--format", "json").exit_code == 1
+    assert seen == [True] and gc.isenabled()
+    assert invoke(export, *AS_OF, "--select", "no-such-rule").exit_code == 2
+    assert gc.isenabled()

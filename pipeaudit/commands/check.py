@@ -33,6 +33,7 @@ def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, ou
         bom: bool | None = None) -> int:
     from pipeaudit.findings import check_fail_on, severity_at_least
     from pipeaudit.formats import HUMAN_FORMATS, check_format, render
+    from pipeaudit.runtime import cyclic_gc_paused
 
     # Validate our own options before the (possibly slow) read, so a typo fails at once.
     check_format(fmt)
@@ -56,7 +57,7 @@ def run(opts: AuditOptions, *, fmt: str = "text", fail_on: str | None = None, ou
         fail_on = check_fail_on(cfg.fail_on or "error")
 
     to_terminal = output is None and _isatty(sys.stdout)
-    with Progress(enabled=fmt in HUMAN_FORMATS and progress_allowed()) as progress:
+    with cyclic_gc_paused(), Progress(enabled=fmt in HUMAN_FORMATS and progress_allowed()) as progress:
         progress.stage(both("check.auditing"))
         result = pipeline.run_audit(opts, cfg)
         for line in result.warnings:  # seen in a CI log whatever the format writes to stdout

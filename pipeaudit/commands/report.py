@@ -15,7 +15,8 @@ def run(opts: AuditOptions, *, out: Path, formats: list[str], templates: Path | 
     """Returns 0: a report is written whatever it finds; `check` is the gate. With `send`, the
     report is then delivered and the exit code is `pipeaudit send`'s (0 sent, 1 some failed)."""
     from pipeaudit.pipeline import run_audit
-    from pipeaudit.report import check_formats, cyclic_gc_paused, write_report
+    from pipeaudit.report import check_formats, write_report
+    from pipeaudit.runtime import cyclic_gc_paused
 
     formats = check_formats(formats)  # a typo fails before the export is read
     if send:  # a config that cannot deliver fails before the export is read, too

@@ -15,8 +15,6 @@ of writing files for minutes.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import secrets
 import shutil
@@ -24,6 +22,7 @@ from pathlib import Path
 
 from pipeaudit.errors import ConfigError
 from pipeaudit.result import AuditResult
+from pipeaudit.runtime import cyclic_gc_paused
 
 FORMATS = ("html", "md", "xlsx")
 
@@ -42,21 +41,6 @@ def check_formats(formats: list[str]) -> list[str]:
         if fmt not in out:
             out.append(fmt)
     return out
-
-
-@contextlib.contextmanager
-def cyclic_gc_paused():
-    """The report builds millions of long-lived, acyclic dicts and strings (one per deal, finding and
-    question): the cyclic collector kept rescanning them and took half the time of a 100,000-deal
-    report, finding nothing (peak memory is the same with it off). Reference counting still frees
-    everything; the collector is back on afterwards, as it was. Nests."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def write_report(result: AuditResult, out: Path, formats: list[str], templates: Path | None = None,
