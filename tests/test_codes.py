@@ -63,3 +63,15 @@ def test_non_text_columns_are_left_to_the_caller():
     assert factorized_text(pd.Series([1, 2, 2])) is None
     assert factorized_text(pd.Series(["a", 3], dtype=object)) is None
     assert factorized_text_reference(pd.Series(["a", 3], dtype=object)) is None
+
+
+def test_column_codes_are_kept_narrow_and_decode_the_same():
+    """A render holds every column's codes at once: int32, decoding to the same column."""
+    from pipeaudit.codes import ColumnCodes
+
+    owners = np.array(["张三", "李四", None, "张三"] * 1000, dtype=object)
+    frame = pd.DataFrame({"owner": owners, "row": np.arange(len(owners))})
+    codes, distinct = ColumnCodes(frame)("owner")
+    assert codes.dtype == np.int32
+    assert list(np.append(distinct, None)[codes]) == list(owners)
+    assert ColumnCodes(frame)("row") is None  # not text: left to the caller, as before

@@ -286,7 +286,7 @@ def _arrow_chunks(findings, codes=None):
                 continue
             tokens = _quoted(pa.array(np.append(distinct, None), type=ls), lead)  # the last one: missing
             cell_codes = np.where(cell_codes < 0, len(distinct), cell_codes)  # missing: the null token
-            parts.append(("codes", cell_codes.astype(np.int32 if len(tokens) < 2**31 else np.int64), tokens))
+            parts.append(("codes", cell_codes.astype(np.int32 if len(tokens) < 2**31 else np.int64, copy=False), tokens))
     parts = _merge_small_pairs(parts)
     parts.append(pa.scalar("},", ls))  # a comma after every object; the chunk's last one is cut off
     empty = pa.scalar("", ls)
