@@ -307,8 +307,10 @@ def plan(
 def main() -> None:
     """The console script. Usage errors from the parser (a missing argument, an unknown option or
     command, a value of the wrong type) are one line and exit 2, like every other error."""
+    from pipeaudit.runtime import prefer_small_pages
     from pipeaudit.terminal import tolerant
 
+    prefer_small_pages()  # before anything imports numpy
     tolerant(sys.stdout)  # a cp1252 or ASCII stdout gets '?' for what it cannot show, not exit 3
     tolerant(sys.stderr)
     errors = _click_exceptions()
