@@ -11,7 +11,10 @@ audit, rendering and the write. Not a CLI flag: a user has no use for an audit t
 
 import sys
 
-import pipeaudit.formats as formats
+from pipeaudit.runtime import prefer_small_pages
+
+prefer_small_pages()  # as the console script does, before pipeaudit.formats imports numpy
+import pipeaudit.formats as formats  # noqa: E402
 
 
 def _count(result, fmt, stream, **kwargs) -> None:
