@@ -94,11 +94,16 @@ class ColumnCodes:
             self._memo[name] = _narrow(factorized_text(self.frame[name]))
         return self._memo[name]
 
+    def forget(self) -> None:
+        """Drop the codes computed so far (a caller that took what it needs frees the memory);
+        a later call computes a column again."""
+        self._memo.clear()
+
 
 def _narrow(found):
-    """Codes kept for a whole render as int32 when they fit: a render of 2 million findings holds a
-    dozen columns' codes at once, 100 MB less at its peak. Callers index with them (any integer
-    type does) and never do arithmetic on them."""
+    """Codes kept for a whole render as int32 when they fit: a render of 2 million findings holds
+    several columns' codes at once. Callers index with them (any integer type does); the one that
+    combines two columns' codes (formats.json._merge_small_pairs) bounds the product first."""
     import numpy as np
 
     if found is None:

@@ -96,10 +96,11 @@ def _blank_texts(distinct) -> "np.ndarray":
     """Is each text blank once trimmed? The kernels of a str Series' .str.strip().eq(""), on an
     object array of str, without building the Series."""
     import numpy as np
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pa.array(distinct, type=pa.large_string(), from_pandas=True)
+    from pipeaudit.arrowtext import arrow_text
+
+    text = arrow_text(distinct)
     blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(text), ""), True)
     return np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
 

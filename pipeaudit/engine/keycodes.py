@@ -32,10 +32,12 @@ def normalised_codes(values: "pd.Series") -> "np.ndarray":
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from pipeaudit.arrowtext import arrow_text
+
     if len(values) == 0:
         return np.zeros(0, dtype=np.int64)
     try:
-        arr = pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+        arr = arrow_text(values.to_numpy(dtype=object))
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: the plain way
         return normalised_codes_reference(values)
     simple = pc.fill_null(pc.match_substring_regex(arr, _SIMPLE), True)
@@ -50,7 +52,7 @@ def normalised_codes(values: "pd.Series") -> "np.ndarray":
 
         rest = normalise_text(pd.Series(arr.take(pa.array(other)).to_pandas(types_mapper=None), dtype=object))
         keys = pc.replace_with_mask(keys, pc.invert(simple),
-                                    pa.array(rest.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True))
+                                    arrow_text(rest.to_numpy(dtype=object)))
     keys = pc.if_else(pc.equal(keys, ""), pa.scalar(None, pa.large_string()), keys)
     encoded = pc.dictionary_encode(keys)
     return pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)

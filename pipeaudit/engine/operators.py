@@ -11,6 +11,7 @@ import operator
 import re
 from typing import Callable
 
+from pipeaudit.arrowtext import arrow_text
 from pipeaudit.engine.columns import (
     KIND_OF,
     NUMERIC_KINDS,
@@ -184,7 +185,7 @@ def whole_match(u, whole: set[str]):
     body = f"(?:{entries})" + ("?" if "" in whole else "") if entries else ""
     try:
         arrow = hasattr(u.array, "__arrow_array__")
-        text = pa.array(u.array) if arrow else pa.array(u.to_numpy(dtype=object), from_pandas=True)
+        text = pa.array(u.array) if arrow else arrow_text(u.to_numpy(dtype=object), pa.string())
         if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
             return whole_match_reference(u, whole)
         maybe = pc.fill_null(pc.match_substring_regex(text, f"^{edge}{body}{edge}$"), True)

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pipeaudit.arrowtext import arrow_text
 from pipeaudit.engine.columns import days_from, Env, KIND_OF, text_codes, TEXT_KINDS
 from pipeaudit.engine.parsing import ParseContext
 from pipeaudit.i18n import t
@@ -94,7 +95,7 @@ def _format_values(s: "pd.Series", name: str, kind: str, lang: str):
         arr = np.where(b.to_numpy(dtype=bool, na_value=False), words[0], words[1]).astype(object)
         arr[b.isna().to_numpy()] = None
         return pa.array(arr, type=pa.string())
-    return pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
+    return arrow_text(s.to_numpy(dtype=object, na_value=None), pa.string())
 
 
 def formatted_labels(env: Env, name: str, lang: str) -> tuple["np.ndarray", Any]:
@@ -187,7 +188,7 @@ def fill(template: Template, env: Env, n: int, pos: "np.ndarray | None", extras:
             parts.append(part)
         elif part in extras:
             values = np.asarray(extras[part], dtype=object)
-            parts.append(_coded(values, lambda u: pa.array(u, type=pa.string(), from_pandas=True)))
+            parts.append(_coded(values, lambda u: arrow_text(u, pa.string())))
         elif part in env.params:
             parts.append(param_text(env.params[part]))
         elif pos is None:  # a rep or the whole export: no deal to read
@@ -225,7 +226,7 @@ def fill(template: Template, env: Env, n: int, pos: "np.ndarray | None", extras:
         elif isinstance(p[1], pa.Array):  # a column's labels (formatted_labels)
             columns.append(p[1].take(pa.array(p[0][first])))
         else:
-            columns.append(pa.array(p[1][p[0][first]], type=pa.string()))
+            columns.append(arrow_text(p[1][p[0][first]], pa.string()))
     if len(columns) == 1:
         joined = columns[0]
     else:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, TextIO
 
+from pipeaudit.arrowtext import arrow_text
 from pipeaudit.result import AuditResult
 
 #: written as \uXXXX (errors.UNSAFE_PATTERN above U+001F)
@@ -268,6 +269,7 @@ def _arrow_chunks(findings, codes=None):
     if n == 0:
         return
     ls = pa.large_string()
+    order = order_positions(findings, codes)
     parts: list = []  # per column: a scalar, ("codes", codes, tokens), ("row", ints, lead) or a full array
     for i, name in enumerate(OUTPUT_COLUMNS):
         lead = ("{" if i == 0 else ",") + f'"{name}":'
@@ -284,13 +286,14 @@ def _arrow_chunks(findings, codes=None):
             if _encode_per_chunk(len(distinct), n):
                 parts.append(("each", cell_codes, distinct, lead))
                 continue
-            tokens = _quoted(pa.array(np.append(distinct, None), type=ls), lead)  # the last one: missing
-            cell_codes = np.where(cell_codes < 0, len(distinct), cell_codes)  # missing: the null token
+            tokens = _quoted(arrow_text(np.append(distinct, None), ls), lead)  # the last one: missing
+            if (cell_codes < 0).any():
+                cell_codes = np.where(cell_codes < 0, len(distinct), cell_codes)  # missing: the null token
             parts.append(("codes", cell_codes.astype(np.int32 if len(tokens) < 2**31 else np.int64, copy=False), tokens))
     parts = _merge_small_pairs(parts)
     parts.append(pa.scalar("},", ls))  # a comma after every object; the chunk's last one is cut off
+    codes.forget()  # the parts hold what the chunks need: a column's codes a million findings long each
     empty = pa.scalar("", ls)
-    order = order_positions(findings, codes)
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
         rows = order[start:stop] if order is not None else slice(start, stop)
@@ -304,7 +307,7 @@ def _arrow_chunks(findings, codes=None):
                 used, where = np.unique(cell_codes[rows], return_inverse=True)
                 missing = used < 0
                 values = distinct[np.where(missing, 0, used)] if len(distinct) else np.full(len(used), "", dtype=object)
-                tokens = _quoted(pa.array(values, type=ls, mask=missing), lead)
+                tokens = _quoted(arrow_text(values, ls, mask=missing), lead)
                 pieces.append(tokens.take(pa.array(where.reshape(-1))))
             elif isinstance(part, tuple):  # row numbers
                 _, ints, missing, lead = part
