@@ -204,3 +204,18 @@ def test_del_is_escaped_like_the_reference_even_alone_in_its_column():
     slow = b",".join(json_format._orjson_chunks(frame))
     assert b'"deal":"a\\u007fb"' in fast
     assert fast == slow
+
+
+def test_an_arrow_encoder_that_fails_falls_back_to_the_reference_before_a_byte_is_written(monkeypatch):
+    """_arrow_chunks is a generator: its columns are encoded on its first step, so that is where a
+    failure must be caught, or the fallback could never run."""
+    import pyarrow as pa
+
+    result = make_result(findings=big_findings(50))
+    expected = _render(result)
+
+    def refuse(*args, **kwargs):
+        raise pa.ArrowInvalid("an exotic column")
+
+    monkeypatch.setattr(json_format, "_quoted", refuse)
+    assert _render(result) == expected

@@ -11,6 +11,7 @@ but `cat findings.json` on a terminal shows them instead of obeying them.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any, TextIO
 
@@ -111,13 +112,15 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
     stream.write(',"findings":[')
     try:
         chunks = _arrow_chunks(result.findings, codes)
+        # a generator: its columns are encoded, and may fail, on its first step, before a byte is out
+        ready = [chunk for chunk in [next(chunks, None)] if chunk is not None]
     except (ImportError, ValueError, TypeError, UnicodeError, ArithmeticError) as exc:  # exotic dtypes
         if "pyarrow" not in type(exc).__module__ and not isinstance(exc, (ValueError, TypeError, UnicodeError)):
             raise
-        chunks = _orjson_chunks(result.findings)
+        chunks, ready = _orjson_chunks(result.findings), []
     put = _byte_writer(stream)
     first = True
-    for chunk in chunks:
+    for chunk in itertools.chain(ready, chunks):
         if len(chunk):
             if not first:
                 put(b",")
