@@ -126,10 +126,12 @@ def factorized(env: Env, name: str):
     if key not in env.cache:
         import pandas as pd
 
+        from pipeaudit.arrowtext import arrow_text
+
         found = text_codes(env, name)
         if found is not None:
             codes, distinct = found
-            env.cache[key] = (codes, pd.Series(distinct, dtype="str"))
+            env.cache[key] = (codes, pd.Series(arrow_text(distinct), dtype="str"))  # zero-copy wrap
         else:
             codes, uniques = pd.factorize(env.frame[name], use_na_sentinel=True)
             env.cache[key] = (codes, pd.Series(uniques, dtype=object).astype("str"))

@@ -151,12 +151,14 @@ def _normalised(env: Env, name: str):
     """(codes, the distinct values NFKC, lower case, single spaces, as Arrow text), once per run."""
     key = ("matches_any_text", name)
     if key not in env.cache:
+        import pyarrow as pa
         import pyarrow.compute as pc
 
-        from pipeaudit.arrowtext import arrow_text
-
         codes, uniques = factorized(env, name)
-        text = arrow_text(uniques.to_numpy(dtype=object, na_value=None))
+        text = pa.array(uniques.array)  # uniques are Arrow-backed str: no Python string made here
+        if isinstance(text, pa.ChunkedArray):
+            text = text.combine_chunks()
+        text = text.cast(pa.large_string())
         text = pc.utf8_normalize(text, "NFKC")
         text = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_lower(text), r"\s+", " "))
         env.cache[key] = (codes, text)
