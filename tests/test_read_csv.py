@@ -173,7 +173,7 @@ def test_arrow_falls_back_on_short_rows_and_blank_lines(tmp_path: Path) -> None:
 def test_arrow_pool_is_chosen_once_and_an_explicit_choice_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     import pyarrow as pa
 
-    from pipeaudit.read import csv_arrow as csv_read
+    from pipeaudit import runtime as csv_read
 
     chosen: list[str] = []
     monkeypatch.setattr(pa, "set_memory_pool", lambda pool: chosen.append(pool.backend_name))
@@ -193,7 +193,7 @@ def test_arrow_pool_is_chosen_once_and_an_explicit_choice_wins(monkeypatch: pyte
 def test_the_same_cells_whatever_the_arrow_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import pyarrow as pa
 
-    from pipeaudit.read import csv_arrow as csv_read
+    from pipeaudit import runtime as csv_read
 
     monkeypatch.setattr(csv_read, "_POOL_CHOSEN", True)  # the read keeps the pool set here
 
@@ -211,3 +211,20 @@ def test_the_same_cells_whatever_the_arrow_pool(tmp_path: Path, monkeypatch: pyt
     a, b = tables
     assert a.headers == b.headers and a.row_numbers.tolist() == b.row_numbers.tolist()
     assert a.cells.astype(object).equals(b.cells.astype(object))
+
+
+def test_every_read_chooses_the_arrow_pool_first_a_workbook_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A workbook's check uses Arrow as much as a CSV's does (guards, conditions, the JSON)."""
+    import pyarrow as pa
+
+    from pipeaudit import runtime
+    from pipeaudit.read import read_table
+
+    chosen: list[str] = []
+    monkeypatch.setattr(pa, "set_memory_pool", lambda pool: chosen.append(pool.backend_name))
+    monkeypatch.setattr(runtime, "_POOL_CHOSEN", False)
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    read_table(Path(__file__).resolve().parents[1] / "samples" / "crm_export_zh.xlsx")
+    assert runtime._POOL_CHOSEN
+    if "jemalloc" in pa.supported_memory_backends():
+        assert chosen == ["jemalloc"]

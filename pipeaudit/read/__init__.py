@@ -40,10 +40,12 @@ def read_table(
 ) -> RawTable:
     """The deal table in `path`: header located, title/blank/total rows gone, values untyped."""
     from pipeaudit.read.guard import check_path
+    from pipeaudit.runtime import use_jemalloc
 
     path = Path(path)
     size = check_path(path)
     kind = _kind(path)
+    use_jemalloc()  # before Arrow's first buffer: the guards, the CSV reader and the engine all use it
     if kind == "excel":
         from pipeaudit.read.excel import read_excel
 

@@ -1,4 +1,4 @@
-"""Arrow's CSV reader for the common clean UTF-8 case, and the memory pool Arrow uses.
+"""Arrow's CSV reader for the common clean UTF-8 case.
 
 Kept apart from read/csv.py (which decides encodings, headers and limits, and falls back to
 pandas) because this is the fast path of reading: what it returns must equal pandas' reading of
@@ -8,12 +8,12 @@ the same lines, which tests/test_read_csv.py checks on fixed examples.
 from __future__ import annotations
 
 import gc
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeaudit.errors import InputError
 from pipeaudit.i18n import both
+from pipeaudit.runtime import use_jemalloc
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,32 +22,6 @@ if TYPE_CHECKING:
 ARROW_BLOCK_BYTES = 16 * 1024 * 1024
 
 
-def use_jemalloc() -> None:
-    """Make jemalloc Arrow's default memory pool, where this pyarrow has it (once per process).
-
-    The default (mimalloc in the Linux wheels) asks the kernel for huge pages and, on a machine
-    short of contiguous memory, spends seconds of system time compacting it. On the
-    1,000,000-deal CSV of `make bench`: the read alone 1.4 s user + 0.9..2.2 s system with mimalloc,
-    1.4 + 0.4..0.5 s with jemalloc; the whole check 9.0 + 3.6..4.4 s and 1,375..1,410 MiB against
-    9.0 + 2.5..3.2 s and 1,270..1,300 MiB. Process-wide on purpose: a pool for the read alone keeps
-    the two allocators from reusing each other's freed memory and costs 150 MiB more at the peak.
-    Only where buffers live changes, never what is read or computed.
-    """
-    import pyarrow as pa
-
-    global _POOL_CHOSEN
-    if _POOL_CHOSEN:
-        return
-    _POOL_CHOSEN = True
-    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):  # the user's (or Arrow's documented) choice wins
-        return
-    try:
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
-    except (NotImplementedError, AttributeError, pa.ArrowException):
-        pass  # some platforms' wheels come without jemalloc: the default pool it is
-
-
-_POOL_CHOSEN = False
 
 
 def read_arrow(path: Path, offset: int, ncols: int, delim: str, *, max_cells: int | None = None,
