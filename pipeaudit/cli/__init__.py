@@ -21,6 +21,7 @@ from pipeaudit.cli.options import (
     AsOfOpt,
     BaselineOpt,
     ConfigOpt,
+    FailOnOpt,
     FileArg,
     FollowOpt,
     HistoryOpt,
@@ -36,6 +37,7 @@ from pipeaudit.cli.options import (
     RulesOpt,
     SelectOpt,
     SheetOpt,
+    TextJsonFormatOpt,
     audit_options,
 )
 from pipeaudit.cli.run import run_body, say
@@ -84,9 +86,7 @@ def check(
     require: RequireOpt = None,
     rep: RepOpt = None,
     as_of: AsOfOpt = None,
-    fail_on: Annotated[
-        Optional[str], typer.Option("--fail-on", metavar="LEVEL", help="error|warning|info|never (default: error).")
-    ] = None,
+    fail_on: FailOnOpt = None,
     fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="text|json|csv|junit|github")] = "text",
     output: Annotated[
         Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout; - is stdout.")
@@ -132,9 +132,7 @@ def hook(
     ignore: IgnoreOpt = None,
     require: RequireOpt = None,
     as_of: AsOfOpt = None,
-    fail_on: Annotated[
-        Optional[str], typer.Option("--fail-on", metavar="LEVEL", help="error|warning|info|never (default: error).")
-    ] = None,
+    fail_on: FailOnOpt = None,
     fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="text|github")] = "text",
     lang: LangOpt = None,
 ) -> None:
@@ -238,7 +236,7 @@ def columns(
     config: ConfigOpt = None,
     rules: RulesOpt = None,
     no_default_rules: NoDefaultOpt = False,
-    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="text|json")] = "text",
+    fmt: TextJsonFormatOpt = "text",
 ) -> None:
     """Show which header became which field and how, what is unmapped or undecided, the stage
     ladder, how dates are read and the rows skipped."""

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from pipeaudit.cli.options import ConfigOpt, NoDefaultOpt, NoExportLangOpt, RulesOpt
+from pipeaudit.cli.options import ConfigOpt, NoDefaultOpt, NoExportLangOpt, RulesOpt, TextJsonFormatOpt
 from pipeaudit.cli.run import run_body
 
 rules_app = typer.Typer(help="List, explain and validate rules.", no_args_is_help=True, rich_markup_mode=None)
@@ -52,7 +52,6 @@ def rules_show(
     run_body(body)
 
 
-FieldsFormatOpt = Annotated[str, typer.Option("--format", metavar="FORMAT", help="text|json")]
 
 
 @rules_app.command("fields", short_help="Every field a rule may name, its headers and the rules reading it.")
@@ -61,7 +60,7 @@ def rules_fields(
     no_default_rules: NoDefaultOpt = False,
     config: ConfigOpt = None,
     lang: NoExportLangOpt = None,
-    fmt: FieldsFormatOpt = "text",
+    fmt: TextJsonFormatOpt = "text",
 ) -> None:
     """Every field a rule may name: kind, label, the export headers that map to it, the loaded rules that read it."""
 
@@ -74,7 +73,7 @@ def rules_fields(
 
 
 @rules_app.command("operators", short_help="Every condition operator with an example, and the five phases.")
-def rules_operators(fmt: FieldsFormatOpt = "text") -> None:
+def rules_operators(fmt: TextJsonFormatOpt = "text") -> None:
     """Every condition operator of `where:` with what it means and a YAML example; the five
     ladder-neutral phases for `stage:` and `applies_to.phase`."""
 
@@ -150,14 +149,13 @@ def history_prune(
     run_body(body)
 
 
-HistoryFormatOpt = Annotated[str, typer.Option("--format", metavar="FORMAT", help="text|json")]
 HistoryAsOfOpt = Annotated[
     Optional[str], typer.Option("--as-of", metavar="DATE", help="Use the weeks up to YYYY-MM-DD (default: the latest stored).")
 ]
 
 
 @history_app.command("norms")
-def history_norms(db: DbOpt = None, config: ConfigOpt = None, as_of: HistoryAsOfOpt = None, fmt: HistoryFormatOpt = "text") -> None:
+def history_norms(db: DbOpt = None, config: ConfigOpt = None, as_of: HistoryAsOfOpt = None, fmt: TextJsonFormatOpt = "text") -> None:
     """Stage dwell learned from the stored weeks: median and 80th percentile days per stage and ladder."""
 
     def body():
@@ -169,7 +167,7 @@ def history_norms(db: DbOpt = None, config: ConfigOpt = None, as_of: HistoryAsOf
 
 
 @history_app.command("funnel")
-def history_funnel(db: DbOpt = None, config: ConfigOpt = None, as_of: HistoryAsOfOpt = None, fmt: HistoryFormatOpt = "text") -> None:
+def history_funnel(db: DbOpt = None, config: ConfigOpt = None, as_of: HistoryAsOfOpt = None, fmt: TextJsonFormatOpt = "text") -> None:
     """Stage-to-stage conversion, win rate and time to close, per rep and team."""
 
     def body():
@@ -185,7 +183,7 @@ def history_accuracy(
     db: DbOpt = None,
     config: ConfigOpt = None,
     as_of: HistoryAsOfOpt = None,
-    fmt: HistoryFormatOpt = "text",
+    fmt: TextJsonFormatOpt = "text",
     weeks: Annotated[int, typer.Option("--weeks", help="How many weeks back the call was made (default 4).")] = 4,
     basis: Annotated[str, typer.Option("--basis", metavar="auto|commit|class", help="Commit category or A-class (default: auto).")] = "auto",
 ) -> None:
@@ -204,7 +202,7 @@ def history_backtest(
     db: DbOpt = None,
     config: ConfigOpt = None,
     as_of: HistoryAsOfOpt = None,
-    fmt: HistoryFormatOpt = "text",
+    fmt: TextJsonFormatOpt = "text",
     horizon: Annotated[int, typer.Option("--horizon", help="Weeks after a flag in which a loss or a push counts (default 4).")] = 4,
     rules: RulesOpt = None,
     no_default_rules: NoDefaultOpt = False,

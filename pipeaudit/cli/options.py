@@ -51,6 +51,10 @@ HistoryOpt = Annotated[
     Optional[Path], typer.Option("--history", metavar="DB", help="SQLite file that keeps every week's deals.")
 ]
 QuotasOpt = Annotated[Optional[Path], typer.Option("--quotas", metavar="FILE", help="CSV/XLSX with rep and target columns.")]
+FailOnOpt = Annotated[
+    Optional[str], typer.Option("--fail-on", metavar="LEVEL", help="error|warning|info|never (default: error).")
+]
+TextJsonFormatOpt = Annotated[str, typer.Option("--format", metavar="FORMAT", help="text|json")]
 FollowOpt = Annotated[
     bool, typer.Option("--follow-symlinks", help="Write through a symbolic link given as the output (refused by default).")
 ]
