@@ -41,3 +41,12 @@ def arrow_text_reference(values: Any, type: Any = None, mask: Any = None) -> Any
     if mask is not None:
         return pa.array(values, type=type, mask=mask)
     return pa.array(values, type=type, from_pandas=True)
+
+
+def arrow_of(values: Any) -> Any:
+    """The one Arrow array behind an Arrow-backed pandas array (a str Series' `.array`): no copy of
+    the text, its chunks joined into one array where there are several."""
+    import pyarrow as pa
+
+    arr = pa.array(values)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr

@@ -53,3 +53,13 @@ def test_the_strings_are_left_as_they_were():
     before = sum(map(sys.getsizeof, cells))
     arrow_text(cells)
     assert sum(map(sys.getsizeof, cells)) == before
+
+
+def test_arrow_of_gives_one_array_over_the_chunks_without_copying_text():
+    from pipeaudit.arrowtext import arrow_of
+
+    chunked = pd.array(pa.chunked_array([["甲", None], ["乙"]], type=pa.large_string()), dtype="str")
+    arr = arrow_of(chunked)
+    assert isinstance(arr, pa.Array) and arr.to_pylist() == ["甲", None, "乙"]
+    single = pd.array(pa.array(["丙"], type=pa.large_string()), dtype="str")
+    assert arrow_of(single).to_pylist() == ["丙"]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from pipeaudit.arrowtext import arrow_of
 from pipeaudit.deals.cells import _factorize, _is_blank_num, _kinds, _nfkc, _spread, _strings  # noqa: F401
 
 # ---------------------------------------------------------------------------- amounts
@@ -218,9 +219,7 @@ def _clean_arrow_text(s: pd.Series) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.array(s.array)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+    arr = arrow_of(s.array)
 
     def cleaned(values):  # trimmed, "" -> null, as an object array with None
         t = pc.utf8_trim_whitespace(values)

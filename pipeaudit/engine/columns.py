@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pipeaudit.arrowtext import arrow_of, arrow_text
 from pipeaudit.model import DERIVED, FIELDS
 
 if TYPE_CHECKING:
@@ -98,8 +99,6 @@ def _blank_texts(distinct) -> "np.ndarray":
     import numpy as np
     import pyarrow.compute as pc
 
-    from pipeaudit.arrowtext import arrow_text
-
     text = arrow_text(distinct)
     blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(text), ""), True)
     return np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
@@ -125,8 +124,6 @@ def factorized(env: Env, name: str):
     key = ("factorize", name)
     if key not in env.cache:
         import pandas as pd
-
-        from pipeaudit.arrowtext import arrow_text
 
         found = text_codes(env, name)
         if found is not None:
@@ -171,9 +168,7 @@ def casefolded(t: "pd.Series") -> "pd.Series":
 
     if len(t) == 0 or not hasattr(t.array, "__arrow_array__"):
         return casefolded_reference(t)
-    text = pa.array(t.array)
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
+    text = arrow_of(t.array)
     if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
         return casefolded_reference(t)
     simple = pc.fill_null(pc.match_substring_regex(text, _NO_CASE_BUT_ASCII), True)

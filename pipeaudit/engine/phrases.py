@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pipeaudit.arrowtext import arrow_of
 from pipeaudit.engine.columns import TEXT_KINDS, Env, ParamRef, factorized, false_mask
 from pipeaudit.engine.parsing import Node, Operator, field_arg, mapping_arg, text_list_arg
 from pipeaudit.errors import RuleError
@@ -155,10 +156,7 @@ def _normalised(env: Env, name: str):
         import pyarrow.compute as pc
 
         codes, uniques = factorized(env, name)
-        text = pa.array(uniques.array)  # uniques are Arrow-backed str: no Python string made here
-        if isinstance(text, pa.ChunkedArray):
-            text = text.combine_chunks()
-        text = text.cast(pa.large_string())
+        text = arrow_of(uniques.array).cast(pa.large_string())  # Arrow-backed str: no Python string made
         text = pc.utf8_normalize(text, "NFKC")
         text = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_lower(text), r"\s+", " "))
         env.cache[key] = (codes, text)

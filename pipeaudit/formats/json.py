@@ -15,7 +15,7 @@ import itertools
 import re
 from typing import Any, TextIO
 
-from pipeaudit.arrowtext import arrow_text
+from pipeaudit.arrowtext import arrow_of, arrow_text
 from pipeaudit.result import AuditResult
 
 #: written as \uXXXX (errors.UNSAFE_PATTERN above U+001F)
@@ -224,9 +224,7 @@ def _arrow_token(values, lead: str, *, integer: bool):
         ints = pd.to_numeric(values, errors="coerce").astype("Int64")
         arr = pc.cast(pa.array(ints.array, type=pa.int64(), from_pandas=True), ls)
         return pc.fill_null(pc.binary_join_element_wise(pa.scalar(lead, ls), arr, pa.scalar("", ls)), null)
-    arr = pa.array(values.astype("str").array, from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+    arr = arrow_of(values.astype("str").array)
     return _quoted(pc.cast(arr, ls), lead)
 
 

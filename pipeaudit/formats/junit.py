@@ -17,6 +17,7 @@ from typing import TextIO
 
 import numpy as np
 
+from pipeaudit.arrowtext import arrow_of
 from pipeaudit.i18n import t
 from pipeaudit.result import AuditResult
 
@@ -56,12 +57,7 @@ def _escape_column(series, *, attribute: bool):
 def _utf8_bytes(series):
     """The column's UTF-8 bytes as a numpy view of Arrow's buffer (may include bytes of a parent
     array outside a slice: that only makes a pass run that was not needed)."""
-    import pyarrow as pa
-
-    arr = pa.array(series.array)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    data = arr.buffers()[2]
+    data = arrow_of(series.array).buffers()[2]
     return None if data is None else np.frombuffer(data, dtype=np.uint8)
 
 
@@ -100,9 +96,7 @@ def _arrow(series):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.array(series.array)
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    return pc.cast(arr, pa.large_string())
+    return pc.cast(arrow_of(series.array), pa.large_string())
 
 
 def _join(parts):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import TextIO
 
+from pipeaudit.arrowtext import arrow_of
 from pipeaudit.errors import UNSAFE_PATTERN, visible
 from pipeaudit.i18n import Lang, t
 from pipeaudit.model import SEVERITIES
@@ -172,7 +173,6 @@ _COLUMNS = ("rule", "severity", "row", "deal_id", "deal", "owner", "stage", "mes
 def _clean_columns(findings) -> dict[str, list]:
     """Text columns as lists, messages on one line and questions split on LF, unsafe characters made
     visible: one Arrow (RE2) pass per column finds the values that need it, usually none."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     from pipeaudit.findings import column_lists
@@ -184,9 +184,7 @@ def _clean_columns(findings) -> dict[str, list]:
         if name not in findings.columns:
             cols[name] = [None] * len(findings)
             continue
-        arr = pa.array(findings[name].astype("str").array)
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
+        arr = arrow_of(findings[name].astype("str").array)
         if name == "question":
             arr = pc.replace_substring_regex(arr, "\r\n?", "\n")
         else:
