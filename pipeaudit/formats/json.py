@@ -113,7 +113,7 @@ def write(result: AuditResult, stream: TextIO, *, color: bool = False) -> None:
     try:
         chunks = _arrow_chunks(result.findings, codes)
         # a generator: its columns are encoded, and may fail, on its first step, before a byte is out
-        ready = [chunk for chunk in [next(chunks, None)] if chunk is not None]
+        ready = list(itertools.islice(chunks, 1))
     except (ImportError, ValueError, TypeError, UnicodeError, ArithmeticError) as exc:  # exotic dtypes
         if "pyarrow" not in type(exc).__module__ and not isinstance(exc, (ValueError, TypeError, UnicodeError)):
             raise
