@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from pipeaudit.errors import InputError
 from pipeaudit.i18n import both
-from pipeaudit.runtime import use_jemalloc
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,7 +36,6 @@ def read_arrow(path: Path, offset: int, ncols: int, delim: str, *, max_cells: in
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    use_jemalloc()
     names = [str(j) for j in range(ncols)]
     batches = []
     rows = 0
